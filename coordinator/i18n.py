@@ -1,0 +1,53 @@
+"""Korean and English: who reads in which language, and dates in the organisation's zone."""
+
+from datetime import datetime
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+
+from coordinator.timeutil import as_utc, local_zone
+
+# Pattern per locale: `11월 25일 (수) 07:00` / `Wed 25 Nov 07:00`.
+DATETIME_PATTERNS = {"ko": "M월 d일 (E) HH:mm", "en": "EEE d MMM HH:mm"}
+DATE_PATTERNS = {"ko": "yyyy년 M월 d일 (E)", "en": "EEE d MMM yyyy"}
+TIME_PATTERN = "HH:mm"
+
+
+def select_locale() -> str:
+    """A page's language: set for this request (volunteer page) > staff choice > browser."""
+    languages = current_app.config["LANGUAGES"]
+    if g.get("locale") in languages:
+        return g.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def format_local(value: datetime | None, kind: str = "datetime", locale: str | None = None) -> str:
+    """A stored UTC time as the reader expects it, in the organisation's zone."""
+    if value is None:
+        return ""
+    from flask_babel import get_locale
+
+    lang = locale or str(get_locale() or "ko")
+    lang = "ko" if lang.startswith("ko") else "en"
+    pattern = {"datetime": DATETIME_PATTERNS, "date": DATE_PATTERNS}.get(kind, {}).get(
+        lang, TIME_PATTERN
+    )
+    return babel_format_datetime(as_utc(value), pattern, tzinfo=local_zone(), locale=lang)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_dt"] = lambda v, loc=None: format_local(v, "datetime", loc)
+    app.jinja_env.filters["local_date"] = lambda v, loc=None: format_local(v, "date", loc)
+    app.jinja_env.filters["local_time"] = lambda v, loc=None: format_local(v, "time", loc)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale

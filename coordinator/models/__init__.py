@@ -1,0 +1,64 @@
+"""The domain model. Importing this package registers every table on db.metadata."""
+
+from coordinator.models.messaging import (
+    CallOut,
+    CallOutStatus,
+    ConversationState,
+    Direction,
+    Invitation,
+    InvitationResponse,
+    Message,
+    MessageStatus,
+)
+from coordinator.models.missions import (
+    OPEN_STATUSES,
+    ExpectedAnimals,
+    Mission,
+    MissionKind,
+    MissionStatus,
+    Position,
+    Role,
+    Shift,
+    Vehicle,
+)
+from coordinator.models.signups import (
+    Attendance,
+    AttendanceStatus,
+    Signup,
+    SignupSource,
+    SignupStatus,
+)
+from coordinator.models.staff import ApiToken, StaffRole, StaffUser
+from coordinator.models.volunteers import Skill, VehicleKind, Volunteer, VolunteerSkill
+
+__all__ = [
+    "OPEN_STATUSES",
+    "ApiToken",
+    "Attendance",
+    "AttendanceStatus",
+    "CallOut",
+    "CallOutStatus",
+    "ConversationState",
+    "Direction",
+    "ExpectedAnimals",
+    "Invitation",
+    "InvitationResponse",
+    "Message",
+    "MessageStatus",
+    "Mission",
+    "MissionKind",
+    "MissionStatus",
+    "Position",
+    "Role",
+    "Shift",
+    "Signup",
+    "SignupSource",
+    "SignupStatus",
+    "Skill",
+    "StaffRole",
+    "StaffUser",
+    "Vehicle",
+    "VehicleKind",
+    "Volunteer",
+    "VolunteerSkill",
+]

@@ -1,0 +1,49 @@
+"""Phone numbers become E.164 here, once, at the edge."""
+
+import phonenumbers
+
+from coordinator.errors import ValidationError
+
+DEFAULT_REGION = "KR"
+
+
+def normalise_phone(raw: str, *, region: str = DEFAULT_REGION, field: str = "phone") -> str:
+    """E.164 for a phone number typed any usual way; Korean local formats by default.
+
+    Raises ValidationError naming the value when it is not a valid number.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError("a phone number is required", field=field)
+    if len(text) > 40:
+        raise ValidationError(f"{text[:40]!r}… is too long for a phone number", field=field)
+    if text.startswith("00"):  # international prefix typed the European way
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(f"{text!r} is not a phone number", field=field) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(f"{text!r} is not a valid phone number", field=field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    """A number as people write it: 010-1234-5678 for Korean ones, international otherwise."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 82:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def mask_phone(e164: str) -> str:
+    """A number with its middle hidden, for lists shown to team leads: 010-****-5678."""
+    shown = display_phone(e164)
+    digits = [i for i, ch in enumerate(shown) if ch.isdigit()]
+    if len(digits) < 8:
+        return shown
+    hidden = set(digits[-8:-4])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(shown))

@@ -1,0 +1,84 @@
+"""Who may see and change what: login for every page, roles on every write, headers."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import current_user
+
+from coordinator.extensions import db, login_manager
+from coordinator.models import StaffRole, StaffUser
+
+PUBLIC_ATTR = "is_public_view"
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without a staff login (login page, webhooks, volunteer links)."""
+    setattr(view, PUBLIC_ATTR, True)
+    return view
+
+
+def role_required(role: StaffRole) -> Callable:
+    """Refuse (403) users whose role is below `role`."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: object, **kwargs: object) -> object:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.can(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> StaffUser | None:
+    try:
+        return db.session.get(StaffUser, int(user_id))
+    except ValueError:
+        return None
+
+
+def _require_login() -> object:
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app_view(request.endpoint)
+    if view is None or getattr(view, PUBLIC_ATTR, False):
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def current_app_view(endpoint: str) -> Callable | None:
+    from flask import current_app
+
+    return current_app.view_functions.get(endpoint)
+
+
+def _security_headers(response):  # noqa: ANN001, ANN202
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    from flask import current_app
+
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    app.before_request(_require_login)
+    app.after_request(_security_headers)

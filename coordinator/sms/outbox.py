@@ -1,0 +1,110 @@
+"""The outbox: a message to send is a database row first; Celery moves rows to the gateway.
+
+Rows are handed to Celery only after the transaction that created them commits, so a
+rolled-back request sends nothing; a row whose hand-over was lost (broker down) is picked
+up by the sweeper. Nothing is sent twice: see tasks/sms.py for the claim.
+"""
+
+import logging
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import event, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coordinator.extensions import db
+from coordinator.models import Direction, Message, MessageStatus, Volunteer
+from coordinator.sms.segments import count_segments
+from coordinator.sms.texts import render_sms
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "outbox_pending_ids"
+SEND_TASK = "tasks.sms.send_messages"
+
+
+def queue_sms(
+    volunteer: Volunteer,
+    template: str,
+    *,
+    kind: str,
+    idempotency_key: str | None = None,
+    send_after: datetime | None = None,
+    validity_seconds: int | None = None,
+    mission_id: int | None = None,
+    callout_id: int | None = None,
+    ignore_opt_out: bool = False,
+    **context: object,
+) -> Message | None:
+    """Queue the SMS `template` for a volunteer in their language; None if they opted out.
+
+    The same idempotency key twice gives back the first row and queues nothing new.
+    """
+    if volunteer.is_opted_out and not ignore_opt_out:
+        return None
+    if idempotency_key:
+        existing = db.session.scalar(select(Message).filter_by(idempotency_key=idempotency_key))
+        if existing is not None:
+            return existing
+    body = render_sms(template, volunteer.language, volunteer=volunteer, **context)
+    message = Message(
+        direction=Direction.OUTBOUND,
+        volunteer=volunteer,
+        phone=volunteer.phone,
+        body=body,
+        kind=kind,
+        status=MessageStatus.QUEUED,
+        idempotency_key=idempotency_key,
+        segments=count_segments(body).segments,
+        send_after=send_after,
+        validity_seconds=validity_seconds,
+        mission_id=mission_id,
+        callout_id=callout_id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        # Another transaction queued the same key between our look and our insert.
+        return db.session.scalar(select(Message).filter_by(idempotency_key=idempotency_key))
+    mark_for_dispatch(message)
+    return message
+
+
+def mark_for_dispatch(message: Message) -> None:
+    """Hand this message to Celery once the current transaction commits."""
+    if message.send_after is not None:
+        return  # the wave scheduler / sweeper sends it when its time comes
+    db.session.info.setdefault(PENDING_KEY, []).append(message)
+
+
+def dispatch(message_ids: list[int]) -> None:
+    """Give message ids to the sending task; on failure the sweeper will find the rows."""
+    if not message_ids:
+        return
+    mode = current_app.config.get("OUTBOX_DISPATCH", "celery")
+    if mode == "off":
+        return
+    try:
+        celery = current_app.extensions["celery"]
+        if mode == "eager":
+            celery.tasks[SEND_TASK].apply(args=[message_ids])
+        else:
+            celery.send_task(SEND_TASK, args=[message_ids])
+    except Exception:  # the broker is down: the rows are safe, the sweeper retries
+        log.warning("could not hand %d messages to Celery; the sweeper will", len(message_ids))
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    if pending:
+        # After commit the rows are expired; their identity key needs no query.
+        keys = (inspect(m).identity for m in pending)
+        dispatch([key[0] for key in keys if key])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)

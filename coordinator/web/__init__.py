@@ -1,0 +1,38 @@
+"""Blueprints: the web doors onto the domain."""
+
+from flask import Flask, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from coordinator.models import StaffRole
+from coordinator.web import auth, errors, health, home
+
+# Top navigation entries: (endpoint, label, lowest role that sees it). Blueprints add theirs.
+NAV_LINKS: list[tuple[str, object, StaffRole]] = []
+
+
+def add_nav_link(endpoint: str, label: object, role: StaffRole = StaffRole.TEAM_LEAD) -> None:
+    """Show a link in the top navigation to users of `role` and above."""
+    if all(existing[0] != endpoint for existing in NAV_LINKS):
+        NAV_LINKS.append((endpoint, label, role))
+
+
+def _nav_links() -> list[tuple[str, object]]:
+    links = []
+    for endpoint, label, role in NAV_LINKS:
+        if not (current_user.is_authenticated and current_user.can(role)):
+            continue
+        try:
+            url_for(endpoint)
+        except BuildError:
+            continue
+        links.append((endpoint, label))
+    return links
+
+
+def register_blueprints(app: Flask) -> None:
+    errors.init_app(app)
+    app.context_processor(lambda: {"nav_links": _nav_links})
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)

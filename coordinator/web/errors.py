@@ -1,0 +1,37 @@
+"""Friendly error pages (JSON for the API): never a stack trace in front of a user."""
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(status: int, title: str, detail: str):  # noqa: ANN202
+    if _wants_json():
+        code = title.lower().replace(" ", "_")
+        return {"error": {"code": code, "message": detail, "field": None}}, status
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # noqa: ANN202
+        return _render(
+            400, "Form expired", "The form was missing its security token. Reload and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # noqa: ANN202
+        return _render(error.code or 500, error.name, error.description or "")
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):  # noqa: ANN202
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(500, "Something went wrong", "The error was logged. Please try again.")

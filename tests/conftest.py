@@ -1,0 +1,282 @@
+"""Fixtures: an app on SQLite (and on PostgreSQL where asked), a client, creators.
+
+Creator fixtures (`create_volunteer`, `create_mission`, …) commit what they make, so a
+request from the test client, a task or another thread sees it.
+"""
+
+import contextvars
+import os
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy
+from flask.ctx import _cv_app
+from flask.testing import FlaskClient
+
+from coordinator import create_app
+from coordinator.extensions import db
+from coordinator.models import (
+    Mission,
+    MissionStatus,
+    Position,
+    Role,
+    Shift,
+    StaffRole,
+    StaffUser,
+    Vehicle,
+    Volunteer,
+)
+from tests.support import services
+
+PASSWORD = "correct-horse-7"
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    for service, where in services.UNREACHABLE.items():
+        terminalreporter.write_line(
+            f"!!! SKIPPED tests that need {service}: unreachable at {where}. "
+            "Set REQUIRE_SERVICES=1 to make this a failure.",
+            red=True,
+            bold=True,
+        )
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The test's own session commits before the request (so the request does not wait on
+    its transaction) and forgets what it loaded after it (so the test sees the result).
+    """
+
+    def open(self, *args: object, **kwargs: object):  # noqa: ANN201
+        if _cv_app.get(None) is not None:
+            db.session.commit()
+
+        def run():  # noqa: ANN202
+            _cv_app.set(None)
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        response = contextvars.copy_context().run(run)
+        if _cv_app.get(None) is not None:
+            db.session.expire_all()
+        return response
+
+
+def make_app(database_url: str, **overrides: object):
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": overrides.pop("WTF_CSRF_ENABLED", True),
+        "OUTBOX_DISPATCH": "off",
+        **overrides,
+    }
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A throwaway PostgreSQL database for this test run, dropped at the end."""
+    services.need("postgresql")
+    admin_url = sqlalchemy.make_url(services.postgres_url())
+    name = f"coord_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    engine = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield admin_url.set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
+def _build(request: pytest.FixtureRequest, backend: str, tmp_path):  # noqa: ANN001, ANN202
+    marker = request.node.get_closest_marker("app_config")
+    overrides = dict(marker.kwargs) if marker else {}
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgres_database")
+    else:
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    app = make_app(url, **overrides)
+    with app.app_context():
+        if backend == "postgresql":
+            db.drop_all()
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(request, tmp_path):
+    """The app on a fresh SQLite file, with an app context pushed for the test body."""
+    app = _build(request, "sqlite", tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_app(request, tmp_path):
+    """The same test on SQLite and on PostgreSQL."""
+    app = _build(request, request.param, tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def pg_app(request, tmp_path):
+    """The app on PostgreSQL (skipped or failed when unreachable, see services.need)."""
+    app = _build(request, "postgresql", tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_staff():
+    """Make a staff user: create_staff(role="coordinator", email=None)."""
+
+    def create(role: str = StaffRole.COORDINATOR, email: str | None = None, **fields):
+        user = StaffUser(
+            email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.org",
+            name=fields.pop("name", f"Test {role}"),
+            role=role,
+            **fields,
+        )
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return create
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a user: login(user)."""
+
+    def do_login(user: StaffUser, password: str = PASSWORD):
+        response = client.get("/login")
+        token = _csrf_from(response.get_data(as_text=True))
+        response = client.post(
+            "/login", data={"email": user.email, "password": password, "csrf_token": token}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return do_login
+
+
+def _csrf_from(html: str) -> str:
+    found = CSRF_INPUT.search(html) or CSRF_META.search(html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+@pytest.fixture
+def csrf_token():
+    """The CSRF token in a rendered page: csrf_token(response)."""
+    return lambda response: _csrf_from(response.get_data(as_text=True))
+
+
+_phone_counter = iter(range(10_000_000))
+
+
+@pytest.fixture
+def create_volunteer():
+    """Make a volunteer: create_volunteer(name=…, skills=[…], language="ko", phone=None)."""
+
+    def create(name: str = "김민준", *, skills=("handler",), phone: str | None = None, **fields):
+        number = next(_phone_counter)
+        volunteer = Volunteer(
+            phone=phone or f"+8210{20000000 + number:08d}",
+            name=name,
+            language=fields.pop("language", "ko"),
+            **fields,
+        )
+        volunteer.set_skills(list(skills))
+        db.session.add(volunteer)
+        db.session.commit()
+        return volunteer
+
+    return create
+
+
+def local_time(day_offset: int, hour: int, minute: int = 0) -> datetime:
+    """A time `day_offset` days from now at hour:minute Seoul time, in UTC."""
+    from zoneinfo import ZoneInfo
+
+    seoul = ZoneInfo("Asia/Seoul")
+    day = datetime.now(seoul).date() + timedelta(days=day_offset)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=seoul).astimezone(UTC)
+
+
+@pytest.fixture
+def create_mission():
+    """Make a recruiting mission with positions.
+
+    create_mission(roles={"Handler": "handler"}, shifts=[(7, 12)], capacity=2, day=3)
+    gives every role × shift a position of `capacity` (or capacity[(role, shift_index)]).
+    """
+    codes = iter(f"T{i}" for i in range(1, 1000))
+
+    def create(
+        title: str = "개농장 구조",
+        *,
+        roles: dict[str, str | None] | None = None,
+        shifts: list[tuple[int, int]] | None = None,
+        capacity: int | dict = 2,
+        day: int = 3,
+        status: str = MissionStatus.RECRUITING,
+        code: str | None = None,
+        vehicles: list[tuple[str, int, int]] = (),
+        **fields,
+    ) -> Mission:
+        roles = roles if roles is not None else {"Handler": "handler"}
+        shifts = shifts or [(7, 12)]
+        shift_rows = [
+            Shift(name=f"{a:02d}-{b:02d}", sms_key=("AM" if a < 12 else "PM"),
+                  starts_at=local_time(day, a), ends_at=local_time(day, b))
+            for a, b in shifts
+        ]
+        mission = Mission(
+            title=title,
+            code=code or next(codes),
+            status=status,
+            area=fields.pop("area", "경기 남부"),
+            address=fields.pop("address", "화성시 어딘가 1-2"),
+            meeting_point=fields.pop("meeting_point", "수원역 4번 출구"),
+            starts_at=shift_rows[0].starts_at,
+            ends_at=max(s.ends_at for s in shift_rows),
+            **fields,
+        )
+        mission.shifts = shift_rows
+        for i, (name, skill) in enumerate(roles.items()):
+            role = Role(name=name, sms_key=name[0].upper(), required_skill=skill, sort_order=i)
+            mission.roles.append(role)
+            for j, shift in enumerate(shift_rows):
+                cap = capacity.get((name, j), 0) if isinstance(capacity, dict) else capacity
+                mission.positions.append(Position(role=role, shift=shift, capacity=cap))
+        for label, seats, crates in vehicles:
+            mission.vehicles.append(Vehicle(label=label, seats=seats, crate_slots=crates))
+        db.session.add(mission)
+        db.session.commit()
+        return mission
+
+    return create

@@ -1,0 +1,65 @@
+"""Reaching PostgreSQL and Redis for the tests that need them.
+
+Unreachable services skip those tests with one loud summary line, unless
+REQUIRE_SERVICES=1 (as in CI), which turns an unreachable service into a failure.
+"""
+
+import functools
+import os
+
+import pytest
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+UNREACHABLE: dict[str, str] = {}
+
+
+def required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def postgres_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+
+
+@functools.cache
+def _postgres_error() -> str | None:
+    import sqlalchemy
+
+    try:
+        engine = sqlalchemy.create_engine(postgres_url(), connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        engine.dispose()
+    except Exception as error:
+        return f"{type(error).__name__}: {str(error).splitlines()[0]}"
+    return None
+
+
+@functools.cache
+def _redis_error() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(redis_url(), socket_connect_timeout=2).ping()
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def need(service: str) -> None:
+    """Skip (or fail, when required) the calling test if `service` is unreachable."""
+    error = {"postgresql": _postgres_error, "redis": _redis_error}[service]()
+    if error is None:
+        return
+    where = postgres_url() if service == "postgresql" else redis_url()
+    UNREACHABLE[service] = f"{where} ({error})"
+    message = f"{service} unreachable at {where}: {error}"
+    if required():
+        pytest.fail(f"REQUIRE_SERVICES=1 but {message}", pytrace=False)
+    pytest.skip(message)
