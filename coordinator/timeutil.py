@@ -1,6 +1,6 @@
 """Time: stored in UTC, shown in the organisation's zone (Asia/Seoul by default)."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -42,3 +42,24 @@ def parse_quiet_hours(spec: str) -> tuple[time, time]:
     except ValueError:
         raise ValueError(f"quiet hours must look like 22:00-07:00, got {spec!r}") from None
     return start, end
+
+
+def in_quiet_hours(moment: datetime, spec: str | None = None) -> bool:
+    """True if `moment` falls in the organisation's quiet hours (default 22:00-07:00 local)."""
+    start, end = parse_quiet_hours(spec or current_app.config["QUIET_HOURS"])
+    local = to_local(moment).time()
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end  # the window spans midnight
+
+
+def quiet_hours_end(moment: datetime, spec: str | None = None) -> datetime:
+    """The first moment at or after `moment` outside quiet hours, in UTC."""
+    if not in_quiet_hours(moment, spec):
+        return as_utc(moment)
+    _start, end = parse_quiet_hours(spec or current_app.config["QUIET_HOURS"])
+    local = to_local(moment)
+    candidate = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if candidate <= local:
+        candidate += timedelta(days=1)
+    return candidate.astimezone(UTC)

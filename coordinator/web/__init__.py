@@ -1,11 +1,33 @@
 """Blueprints: the web doors onto the domain."""
 
+import importlib
+
 from flask import Flask, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from coordinator.extensions import csrf
 from coordinator.models import StaffRole
-from coordinator.web import auth, errors, health, home
+from coordinator.web import errors
+
+# Each module defines `bp`; the order is the order of the top navigation.
+BLUEPRINT_MODULES = [
+    "auth",
+    "health",
+    "home",
+    "missions",
+    "volunteers",
+    "callouts",
+    "attendance",
+    "reports",
+    "inbox",
+    "simulator",
+    "personal",
+    "webhooks",
+    "sms_status",
+]
+# Twilio cannot send a CSRF token; these check X-Twilio-Signature instead.
+CSRF_EXEMPT = {"webhooks", "sms_status"}
 
 # Top navigation entries: (endpoint, label, lowest role that sees it). Blueprints add theirs.
 NAV_LINKS: list[tuple[str, object, StaffRole]] = []
@@ -33,6 +55,8 @@ def _nav_links() -> list[tuple[str, object]]:
 def register_blueprints(app: Flask) -> None:
     errors.init_app(app)
     app.context_processor(lambda: {"nav_links": _nav_links})
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(home.bp)
+    for name in BLUEPRINT_MODULES:
+        module = importlib.import_module(f"coordinator.web.{name}")
+        if name in CSRF_EXEMPT:
+            csrf.exempt(module.bp)
+        app.register_blueprint(module.bp)

@@ -1,0 +1,5 @@
+"""After-action reports."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

@@ -1,0 +1,5 @@
+"""POST /sms/inbound: every SMS a volunteer sends."""
+
+from flask import Blueprint
+
+bp = Blueprint("webhooks", __name__)

@@ -1,0 +1,3 @@
+"""Celery beat's schedule: periodic sweeps that make the system survive restarts."""
+
+BEAT_SCHEDULE: dict[str, dict] = {}
