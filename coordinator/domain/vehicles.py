@@ -33,12 +33,16 @@ def offer_vehicle(
     kind = kind or volunteer.vehicle_kind or VehicleKind.CAR
     if kind not in {k.value for k in VehicleKind}:
         raise ValidationError(f"unknown vehicle kind {kind!r}", field="kind")
-    seats = _check_count(seats if seats is not None else volunteer.vehicle_seats, "seats", MAX_SEATS)
+    seats = _check_count(
+        seats if seats is not None else volunteer.vehicle_seats, "seats", MAX_SEATS
+    )
     crates = _check_count(
         crates if crates is not None else volunteer.vehicle_crates, "crate_slots", MAX_CRATES
     )
     vehicle = db.session.scalar(
-        select(Vehicle).where(Vehicle.mission_id == mission.id, Vehicle.offered_by_id == volunteer.id)
+        select(Vehicle).where(
+            Vehicle.mission_id == mission.id, Vehicle.offered_by_id == volunteer.id
+        )
     )
     if vehicle is None:
         vehicle = Vehicle(mission=mission, is_organisation=False, offered_by=volunteer)
