@@ -1,4 +1,8 @@
-"""The Celery entry: `celery -A tasks.worker worker` (and `beat`)."""
+"""The Celery entry: `celery -A tasks.worker worker` (and `beat`).
+
+One of the two places that build a Flask app. The Flask app is not named `app`, so that
+Celery's `-A tasks.worker` finds the Celery app.
+"""
 
 import sys
 
@@ -8,9 +12,9 @@ from tasks import TASK_MODULES
 from tasks.schedule import BEAT_SCHEDULE
 
 try:
-    app = create_app()
+    flask_app = create_app()
 except ConfigError as error:
     sys.exit(f"Configuration error: {error}")
-celery = app.extensions["celery"]
+celery = flask_app.extensions["celery"]
 celery.conf.imports = TASK_MODULES
 celery.conf.beat_schedule = BEAT_SCHEDULE
