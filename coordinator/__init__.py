@@ -43,6 +43,10 @@ def create_app(test_config: dict | None = None, *, config_name: str | None = Non
 
     register_blueprints(app)
 
+    from coordinator import api
+
+    api.init_app(app)
+
     from coordinator import cli
 
     cli.init_app(app)

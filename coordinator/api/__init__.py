@@ -1,0 +1,108 @@
+"""The JSON API under /api/v1: bearer tokens of staff users, the same domain and role rules
+as the web, errors as {"error": {"code", "message", "field"}}.
+
+Requests are validated by pydantic models in coordinator/api/schemas.py through spectree,
+which also generates GET /api/v1/openapi.json from those same models, so the description
+cannot drift from what the endpoints accept and return.
+"""
+
+from flask import Blueprint, Flask, abort, g, make_response, request
+from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+
+from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
+from coordinator.extensions import csrf, db
+from coordinator.models import ApiToken, StaffRole, StaffUser
+from coordinator.models.staff import hash_token
+from coordinator.timeutil import now_utc
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+ERROR_STATUS = {
+    ValidationError: (422, "invalid"),
+    NotFound: (404, "not_found"),
+    Conflict: (409, "conflict"),
+    DomainError: (409, "refused"),
+}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None):  # noqa: ANN201
+    """The API's one error shape."""
+    return make_response({"error": {"code": code, "message": message, "field": field}}, status)
+
+
+def _on_invalid_request(req, resp, error, instance, *args):  # noqa: ANN001, ANN202
+    """spectree hook: turn pydantic's error list into our error shape, naming the field."""
+    if error is None:
+        return
+    first = error.errors()[0] if hasattr(error, "errors") and error.errors() else {}
+    field = ".".join(str(part) for part in first.get("loc", ())) or None
+    message = f"{field}: {first.get('msg', 'invalid value')}" if field else str(error)
+    abort(error_response(422, "invalid", message, field))
+
+
+spec = SpecTree(
+    "flask",
+    path="api/v1/spec",  # spectree's own copy; the interface is /api/v1/openapi.json
+    mode="strict",  # only the routes validated here, not the web pages
+    title="Rescue call-out coordinator API",
+    version="1.0.0",
+    annotations=True,
+    page_templates={},
+    before=_on_invalid_request,
+    security_schemes=[
+        SecurityScheme(
+            name="bearer",
+            data=SecuritySchemeData(
+                type="http", scheme="bearer", description="a token from `flask users token`"
+            ),
+        )
+    ],
+    security={"bearer": []},
+)
+
+
+def authenticate() -> StaffUser:
+    """The staff user whose token is in the Authorization header, or a 401 JSON answer."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(error_response(401, "unauthorized", "send Authorization: Bearer <token>"))
+    api_token = db.session.scalar(
+        db.select(ApiToken).filter_by(token_hash=hash_token(token.strip()))
+    )
+    if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
+        abort(error_response(401, "unauthorized", "the token is unknown or revoked"))
+    api_token.last_used_at = now_utc()
+    return api_token.user
+
+
+def require_role(role: StaffRole) -> StaffUser:
+    """The API caller, if their role is `role` or above; otherwise a 403 JSON answer."""
+    user = g.api_user
+    if not user.can(role):
+        abort(error_response(403, "forbidden", f"this needs the {role} role"))
+    return user
+
+
+@bp.before_request
+def _authenticate() -> None:
+    g.api_user = authenticate()
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error: DomainError):  # noqa: ANN202
+    db.session.rollback()
+    for cls, (status, code) in ERROR_STATUS.items():
+        if isinstance(error, cls):
+            return error_response(status, code, error.message, error.field)
+    return error_response(409, "refused", error.message, error.field)
+
+
+def init_app(app: Flask) -> None:
+    from coordinator.api import endpoints  # noqa: F401  registers the routes on bp
+
+    csrf.exempt(bp)  # bearer tokens are not sent by browsers on their own: no CSRF risk
+    app.register_blueprint(bp)
+    spec.register(app)
+    # Public, outside bp's token check (endpoints named openapi_* skip the login wall).
+    app.add_url_rule("/api/v1/openapi.json", "openapi_json", lambda: spec.spec)
