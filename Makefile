@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install browser db demo clean
+.PHONY: run test lint install browser db demo clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,16 @@ $(STAMP): requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# Compiled catalogues are build output: made from the committed .po files.
+translations/ko/LC_MESSAGES/messages.mo: translations/ko/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d translations
+
+install: $(STAMP) translations/ko/LC_MESSAGES/messages.mo
+
+# After changing user-visible strings: extract them and merge into the Korean catalogue.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l ko
 
 # Browser tests drive Debian's Chromium (Playwright's own download does not work here).
 browser:

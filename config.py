@@ -58,17 +58,36 @@ class Config:
     SMS_HTTP_TIMEOUT = _int("SMS_HTTP_TIMEOUT", 10)
     SMS_PRICE_PER_SEGMENT = _env("SMS_PRICE_PER_SEGMENT", "0.0525")  # USD, Twilio list price
     SMS_VALIDITY_PERIOD = _int("SMS_VALIDITY_PERIOD", 4 * 3600)  # seconds a call-out may wait
+    SMS_BATCH_SIZE = _int("SMS_BATCH_SIZE", 25)  # message ids per Celery send task
+    SMS_MAX_ATTEMPTS = _int("SMS_MAX_ATTEMPTS", 8)  # provider tries before a message fails
+    OUTBOX_SWEEP_SECONDS = _int("OUTBOX_SWEEP_SECONDS", 30)  # how often beat runs the sweeper
+    OUTBOX_QUEUED_STALE_SECONDS = _int("OUTBOX_QUEUED_STALE_SECONDS", 300)  # re-hand to Celery
+    OUTBOX_SENDING_STALE_SECONDS = _int("OUTBOX_SENDING_STALE_SECONDS", 120)  # claim presumed lost
+    CALLOUT_WAVE_POLL_SECONDS = _int("CALLOUT_WAVE_POLL_SECONDS", 20)  # beat checks due waves
+    CELERY_DEFAULT_QUEUE = _env("CELERY_DEFAULT_QUEUE", "celery")
     ORGANISATION_NAME = _env("ORGANISATION_NAME", "Rescue")
     ORGANISATION_CONTACT = _env("ORGANISATION_CONTACT", "")
 
     TIMEZONE = _env("TIMEZONE", "Asia/Seoul")
     QUIET_HOURS = _env("QUIET_HOURS", "22:00-07:00")
     BABEL_DEFAULT_LOCALE = "ko"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     BABEL_DEFAULT_TIMEZONE = TIMEZONE
     LANGUAGES = ("ko", "en")
 
     VOLUNTEER_LINK_MAX_AGE = _int("VOLUNTEER_LINK_MAX_AGE", 14 * 24 * 3600)
+    VOLUNTEER_LINK_POSTS_PER_MINUTE = _int("VOLUNTEER_LINK_POSTS_PER_MINUTE", 20)
     WAITLIST_OFFER_MINUTES = _int("WAITLIST_OFFER_MINUTES", 60)
+    CONVERSATION_TTL_MINUTES = _int("CONVERSATION_TTL_MINUTES", 120)  # a menu stays answerable
+    # The SMS simulator books real volunteers as if they had texted: off in production.
+    SIMULATOR_ENABLED = _env("SIMULATOR_ENABLED", "1") == "1"
+
+    # Mission day: reminders, self check-in window, automatic no-show.
+    REMINDER_DAY_BEFORE_AT = _env("REMINDER_DAY_BEFORE_AT", "18:00")  # local time
+    REMINDER_SAME_DAY_MINUTES = _int("REMINDER_SAME_DAY_MINUTES", 120)  # before the shift
+    CHECK_IN_OPENS_MINUTES = _int("CHECK_IN_OPENS_MINUTES", 60)  # before the shift starts
+    CHECK_IN_CLOSES_MINUTES = _int("CHECK_IN_CLOSES_MINUTES", 0)  # after the shift ends
+    NO_SHOW_GRACE_MINUTES = _int("NO_SHOW_GRACE_MINUTES", 30)  # after the shift starts
 
     WTF_CSRF_TIME_LIMIT = None  # a coordinator may keep a form open all morning
     SESSION_COOKIE_HTTPONLY = True
@@ -81,6 +100,7 @@ class Config:
         """Celery's settings: the outbox in the database is the truth, the broker a pointer."""
         return {
             "broker_url": broker_url,
+            "task_default_queue": cls.CELERY_DEFAULT_QUEUE,
             "result_backend": None,
             "task_ignore_result": True,
             "task_acks_late": True,
@@ -102,6 +122,7 @@ class ProductionConfig(Config):
     """Settings for a real deployment: no generated secrets, secure cookies."""
 
     ENV_NAME = "production"
+    SIMULATOR_ENABLED = _env("SIMULATOR_ENABLED", "0") == "1"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
