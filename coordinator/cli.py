@@ -6,34 +6,20 @@ Bad input ends with a clear message and a non-zero exit code, never a traceback.
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
+from coordinator.domain import staff
 from coordinator.errors import DomainError
 from coordinator.extensions import db
 from coordinator.models import ApiToken, StaffRole, StaffUser
 
 users = AppGroup("users", help="Staff accounts and API tokens.")
 
-MIN_PASSWORD_LENGTH = 10
-
 
 def _find_user(email: str) -> StaffUser:
-    user = db.session.scalar(
-        select(StaffUser).where(func.lower(StaffUser.email) == email.strip().lower())
-    )
+    user = staff.find_by_email(email)
     if user is None:
         raise click.ClickException(f"no staff user with email {email!r}")
     return user
-
-
-def check_password_rules(password: str) -> None:
-    """Raise DomainError naming what a password lacks."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            f"the password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
-        )
-    if password.isdigit() or password.isalpha():
-        raise DomainError("the password must mix letters with digits or symbols", field="password")
 
 
 @users.command("create")
@@ -48,20 +34,13 @@ def check_password_rules(password: str) -> None:
 @click.password_option(help="Prompted for when not given.")
 def create_user(email: str, role: str, name: str, password: str) -> None:
     """Create a staff user."""
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise click.BadParameter(f"{email!r} is not an email address", param_hint="EMAIL")
     try:
-        check_password_rules(password)
+        staff.create_user(email, role=role, password=password, name=name)
     except DomainError as error:
-        raise click.BadParameter(error.message, param_hint="--password") from None
-    if db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email)):
-        raise click.ClickException(f"a staff user with email {email!r} already exists")
-    user = StaffUser(email=email, name=name or email.split("@")[0], role=role)
-    user.set_password(password)
-    db.session.add(user)
+        hint = {"email": "EMAIL", "password": "--password", "role": "--role"}.get(error.field)
+        raise click.BadParameter(error.message, param_hint=hint) from None
     db.session.commit()
-    click.echo(f"Created {role} {email}")
+    click.echo(f"Created {role} {email.strip().lower()}")
 
 
 @users.command("token")

@@ -6,6 +6,7 @@ from functools import wraps
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
+from coordinator import audit
 from coordinator.extensions import db, login_manager
 from coordinator.models import StaffRole, StaffUser
 
@@ -53,6 +54,7 @@ def _require_login() -> object:
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    audit.act_as(current_user.id, "web")
     return None
 
 

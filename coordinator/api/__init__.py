@@ -9,6 +9,7 @@ cannot drift from what the endpoints accept and return.
 from flask import Blueprint, Flask, abort, g, make_response, request
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 
+from coordinator import audit
 from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
 from coordinator.extensions import csrf, db
 from coordinator.models import ApiToken, StaffRole, StaffUser
@@ -73,6 +74,7 @@ def authenticate() -> StaffUser:
     if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
         abort(error_response(401, "unauthorized", "the token is unknown or revoked"))
     api_token.last_used_at = now_utc()
+    audit.act_as(api_token.user.id, "api")
     return api_token.user
 
 

@@ -1,5 +1,6 @@
 """The domain model. Importing this package registers every table on db.metadata."""
 
+from coordinator.models.audit import AuditEntry
 from coordinator.models.messaging import (
     CallOut,
     CallOutStatus,
@@ -23,6 +24,7 @@ from coordinator.models.missions import (
 )
 from coordinator.models.signups import (
     Attendance,
+    AttendanceEvent,
     AttendanceStatus,
     Signup,
     SignupSource,
@@ -32,9 +34,11 @@ from coordinator.models.staff import ApiToken, StaffRole, StaffUser
 from coordinator.models.volunteers import Skill, VehicleKind, Volunteer, VolunteerSkill
 
 __all__ = [
+    "AuditEntry",
     "OPEN_STATUSES",
     "ApiToken",
     "Attendance",
+    "AttendanceEvent",
     "AttendanceStatus",
     "CallOut",
     "CallOutStatus",

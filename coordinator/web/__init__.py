@@ -16,6 +16,7 @@ BLUEPRINT_MODULES = [
     "health",
     "home",
     "missions",
+    "roster",
     "volunteers",
     "callouts",
     "attendance",
@@ -23,6 +24,7 @@ BLUEPRINT_MODULES = [
     "inbox",
     "simulator",
     "personal",
+    "admin",
     "webhooks",
     "sms_status",
 ]

@@ -2,19 +2,17 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from coordinator.domain import staff
 from coordinator.extensions import db
-from coordinator.models import StaffUser
 from coordinator.security import public
-from coordinator.timeutil import now_utc
 
 bp = Blueprint("auth", __name__)
 
@@ -39,13 +37,14 @@ def login():
         return redirect(url_for("home.board"))
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email))
-        if user is None or not user.is_active or not user.check_password(form.password.data):
-            flash(_("Wrong email or password."), "error")
+        try:
+            user = staff.authenticate(form.email.data, form.password.data)
+        except staff.LoginRefused as refused:
+            db.session.commit()  # the failed attempt counts towards the lockout
+            flash(_(refused.message), "error")
             return render_template("auth/login.html", form=form), 401
-        user.last_login_at = now_utc()
         db.session.commit()
+        session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME idle
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
     status = 400 if form.errors else 200
