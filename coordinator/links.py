@@ -1,18 +1,31 @@
 """Personal links: /v/<token>, signed with the app secret, expiring, revocable per volunteer.
 
-The token carries only ids (volunteer, optional mission, link version), never personal data.
+A token is `<ids>.<timestamp>.<signature>`, about 30 characters so the SMS stays small.
+`<ids>` is the volunteer id, their link version and, from a call-out, the mission id, in
+base 36: database ids, never a name or a phone number. The signature is HMAC-SHA256 with
+the app secret, cut to 96 bits (plenty against forgery online, and it halves the length).
 Revoking bumps Volunteer.link_version, which invalidates every link issued before.
+
+Calendar feeds get their own token (another salt, no timestamp): a calendar app keeps
+polling the same URL for months, so it cannot expire after 14 days; it only reads, and
+revoking a volunteer's links stops it too.
 """
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 from flask import current_app, url_for
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, HMACAlgorithm, SignatureExpired, Signer, TimestampSigner
 
 from coordinator.extensions import db
 from coordinator.models import Volunteer
 
 SALT = "volunteer-link"
+CALENDAR_SALT = "volunteer-calendar"
+SIGNATURE_BYTES = 12
+BASE36_PART = re.compile(r"^[0-9a-z]{1,13}$")
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 class LinkError(Exception):
@@ -29,16 +42,46 @@ class LinkTarget:
     mission_id: int | None
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+class _ShortHMAC(HMACAlgorithm):
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        return super().get_signature(key, value)[:SIGNATURE_BYTES]
+
+
+def _options(salt: str) -> dict:
+    return {
+        "secret_key": current_app.config["SECRET_KEY"],
+        "salt": salt,
+        "digest_method": hashlib.sha256,
+        "algorithm": _ShortHMAC(hashlib.sha256),
+    }
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = DIGITS[rest] + digits
+        if number == 0:
+            return digits
+
+
+def _encode(parts: list[int]) -> str:
+    return "-".join(_base36(part) for part in parts)
+
+
+def _decode(payload: str) -> list[int]:
+    parts = payload.split("-")
+    if len(parts) not in (2, 3) or not all(BASE36_PART.match(p) for p in parts):
+        raise LinkError("invalid")
+    return [int(part, 36) for part in parts]
 
 
 def make_token(volunteer: Volunteer, mission_id: int | None = None) -> str:
     """A short signed token for this volunteer (and mission)."""
-    payload = [volunteer.id, volunteer.link_version]
+    parts = [volunteer.id, volunteer.link_version]
     if mission_id is not None:
-        payload.append(mission_id)
-    return _serializer().dumps(payload)
+        parts.append(mission_id)
+    return TimestampSigner(**_options(SALT)).sign(_encode(parts)).decode()
 
 
 def personal_url(volunteer: Volunteer, mission_id: int | None = None) -> str:
@@ -50,25 +93,44 @@ def personal_url(volunteer: Volunteer, mission_id: int | None = None) -> str:
     return url_for("personal.page", token=token, _external=True)
 
 
+def _volunteer_for(parts: list[int]) -> Volunteer:
+    volunteer = db.session.get(Volunteer, parts[0])
+    if volunteer is None:
+        raise LinkError("invalid")
+    if volunteer.link_version != parts[1]:
+        raise LinkError("revoked")
+    return volunteer
+
+
 def read_token(token: str) -> LinkTarget:
     """The volunteer (and mission) a token names; raises LinkError if it is not valid now."""
     max_age = current_app.config["VOLUNTEER_LINK_MAX_AGE"]
     try:
-        payload = _serializer().loads(token, max_age=max_age)
+        payload = TimestampSigner(**_options(SALT)).unsign(token, max_age=max_age).decode()
     except SignatureExpired:
         raise LinkError("expired") from None
-    except BadSignature:
+    except (BadSignature, UnicodeError):
         raise LinkError("invalid") from None
-    if not isinstance(payload, list) or len(payload) not in (2, 3):
+    parts = _decode(payload)
+    return LinkTarget(_volunteer_for(parts), parts[2] if len(parts) == 3 else None)
+
+
+def make_calendar_token(volunteer: Volunteer) -> str:
+    """A read-only token for the volunteer's calendar feed; revoked with their links."""
+    payload = _encode([volunteer.id, volunteer.link_version])
+    return Signer(**_options(CALENDAR_SALT)).sign(payload).decode()
+
+
+def read_calendar_token(token: str) -> Volunteer:
+    """The volunteer a calendar token names; raises LinkError if tampered or revoked."""
+    try:
+        payload = Signer(**_options(CALENDAR_SALT)).unsign(token).decode()
+    except (BadSignature, UnicodeError):
+        raise LinkError("invalid") from None
+    parts = _decode(payload)
+    if len(parts) != 2:
         raise LinkError("invalid")
-    if not all(isinstance(part, int) for part in payload):
-        raise LinkError("invalid")
-    volunteer = db.session.get(Volunteer, payload[0])
-    if volunteer is None:
-        raise LinkError("invalid")
-    if volunteer.link_version != payload[1]:
-        raise LinkError("revoked")
-    return LinkTarget(volunteer, payload[2] if len(payload) == 3 else None)
+    return _volunteer_for(parts)
 
 
 def revoke_links(volunteer: Volunteer) -> None:

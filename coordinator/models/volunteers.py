@@ -77,7 +77,8 @@ class Volunteer(db.Model):
         return sorted(s.skill for s in self.skills)
 
     def has_skill(self, skill: str | None) -> bool:
-        return skill is None or any(s.skill == skill for s in self.skills)
+        # A skill claimed on the personal page counts only once staff have reviewed it.
+        return skill is None or any(s.skill == skill and s.is_verified for s in self.skills)
 
     def set_skills(self, skills: list[str], *, is_verified: bool = True) -> None:
         """Replace the skill tags, keeping the rows (and their review state) that stay."""

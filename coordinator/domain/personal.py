@@ -1,0 +1,328 @@
+"""The volunteer's personal page: what it shows and the changes a volunteer makes there.
+
+Booking, cancelling and the waitlist go through coordinator.domain.signups, the same code
+the SMS replies use. Every function that takes a signup id checks it is the volunteer's
+own and answers NotFound otherwise, so nobody can see or touch someone else's place.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from coordinator.domain import signups, vehicles
+from coordinator.errors import Conflict, NotFound, ValidationError
+from coordinator.extensions import db
+from coordinator.models import (
+    CallOut,
+    Invitation,
+    InvitationResponse,
+    Mission,
+    MissionStatus,
+    Position,
+    Shift,
+    Signup,
+    SignupSource,
+    SignupStatus,
+    Skill,
+    Vehicle,
+    VehicleKind,
+    Volunteer,
+)
+from coordinator.models.volunteers import LANGUAGES
+from coordinator.timeutil import local_zone, now_utc
+
+ANSWERABLE = (MissionStatus.RECRUITING, MissionStatus.STAFFED)
+LONGEST_PAUSE = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class VehicleOffer:
+    kind: str | None
+    seats: int | None
+    crates: int | None
+
+
+@dataclass(frozen=True)
+class OpenPlace:
+    position: Position
+    my_signup: Signup | None
+
+
+@dataclass(frozen=True)
+class MissionView:
+    mission: Mission
+    places: list[OpenPlace]
+    holds_confirmed_place: bool
+    has_live_signup: bool
+    has_declined: bool
+
+    @property
+    def shows_address(self) -> bool:
+        return not self.mission.is_address_confidential or self.holds_confirmed_place
+
+
+def _missions_query():  # noqa: ANN202
+    return select(Mission).options(
+        selectinload(Mission.positions).selectinload(Position.role),
+        selectinload(Mission.positions).selectinload(Position.shift),
+        selectinload(Mission.team_leads),
+    )
+
+
+def missions_for(mission_id: int | None) -> list[Mission]:
+    """Missions a link answers: the one it names, or every one recruiting now."""
+    query = _missions_query()
+    if mission_id is not None:
+        query = query.where(Mission.id == mission_id)
+    else:
+        query = query.where(Mission.status.in_(ANSWERABLE), Mission.ends_at > now_utc())
+    return list(db.session.scalars(query.order_by(Mission.starts_at, Mission.id)))
+
+
+def mission_views(volunteer: Volunteer, missions: list[Mission]) -> list[MissionView]:
+    """Each mission with the places this volunteer qualifies for and their answer so far."""
+    ids = [m.id for m in missions]
+    mine = db.session.scalars(
+        select(Signup).where(
+            Signup.volunteer_id == volunteer.id,
+            Signup.mission_id.in_(ids),
+            Signup.status != SignupStatus.CANCELLED,
+        )
+    ).all()
+    by_position = {s.position_id: s for s in mine}
+    declined = set(
+        db.session.scalars(
+            select(Invitation.mission_id).where(
+                Invitation.volunteer_id == volunteer.id,
+                Invitation.mission_id.in_(ids),
+                Invitation.response == InvitationResponse.DECLINED,
+            )
+        )
+    )
+    views = []
+    for mission in missions:
+        positions = sorted(
+            (p for p in mission.positions if volunteer.has_skill(p.role.required_skill)),
+            key=lambda p: (p.shift.starts_at, p.role.sort_order, p.role.id),
+        )
+        places = [OpenPlace(p, by_position.get(p.id)) for p in positions if p.capacity > 0]
+        held = [s for s in mine if s.mission_id == mission.id]
+        views.append(MissionView(
+            mission=mission,
+            places=places,
+            holds_confirmed_place=any(s.status == SignupStatus.CONFIRMED for s in held),
+            has_live_signup=bool(held),
+            has_declined=mission.id in declined,
+        ))
+    return views
+
+
+def upcoming_signups(volunteer: Volunteer) -> list[Signup]:
+    """The volunteer's confirmed, offered and waitlisted places in shifts not yet over."""
+    return list(db.session.scalars(
+        select(Signup)
+        .join(Position, Signup.position_id == Position.id)
+        .join(Shift, Position.shift_id == Shift.id)
+        .where(
+            Signup.volunteer_id == volunteer.id,
+            Signup.status != SignupStatus.CANCELLED,
+            Shift.ends_at > now_utc(),
+        )
+        .options(
+            selectinload(Signup.position).selectinload(Position.role),
+            selectinload(Signup.position).selectinload(Position.shift),
+            selectinload(Signup.mission).selectinload(Mission.team_leads),
+            selectinload(Signup.vehicle),
+        )
+        .order_by(Shift.starts_at, Signup.id)
+    ))
+
+
+def own_signup(volunteer: Volunteer, signup_id: int) -> Signup:
+    """The volunteer's own signup with this id; NotFound for anyone else's."""
+    signup = db.session.get(Signup, signup_id)
+    if signup is None or signup.volunteer_id != volunteer.id:
+        raise NotFound("this place is not in your sign-ups", field="signup")
+    return signup
+
+
+def bookable_position(volunteer: Volunteer, position_id: int, mission_id: int | None) -> Position:
+    """A position the link may book: in the mission it names, one the volunteer qualifies for."""
+    position = db.session.get(Position, position_id)
+    if position is None or (mission_id is not None and position.mission_id != mission_id):
+        raise NotFound("this place is not offered on your link", field="position")
+    if not volunteer.has_skill(position.role.required_skill):
+        raise Conflict(f"{position.role.name} needs a skill you do not have", field="position")
+    return position
+
+
+def take_place(
+    volunteer: Volunteer,
+    position_id: int,
+    *,
+    mission_id: int | None,
+    offer: VehicleOffer | None = None,
+) -> Signup:
+    """Book a place (or a waitlist spot) from the page, with an optional vehicle offer."""
+    position = bookable_position(volunteer, position_id, mission_id)
+    signups.check_can_book(volunteer, position, SignupSource.WEB)
+    vehicle = _offer(volunteer, position.mission, offer) if offer else None
+    signup = signups.sign_up(volunteer, position, source=SignupSource.WEB, vehicle=vehicle)
+    if vehicle is not None and signup.vehicle_id != vehicle.id:
+        signup.vehicle = vehicle  # they already held this place: add the vehicle to it
+        db.session.flush()
+    return signup
+
+
+def _offer(volunteer: Volunteer, mission: Mission, offer: VehicleOffer) -> Vehicle:
+    return vehicles.offer_vehicle(
+        volunteer, mission, kind=offer.kind, seats=offer.seats, crates=offer.crates
+    )
+
+
+def offer_vehicle_for_signup(volunteer: Volunteer, signup_id: int, offer: VehicleOffer) -> Vehicle:
+    """Bring a vehicle to a mission the volunteer already has a place on."""
+    signup = own_signup(volunteer, signup_id)
+    if signup.status == SignupStatus.CANCELLED:
+        raise Conflict("this place was cancelled", field="signup")
+    vehicle = _offer(volunteer, signup.mission, offer)
+    signup.vehicle = vehicle
+    db.session.flush()
+    return vehicle
+
+
+def cancel_signup(volunteer: Volunteer, signup_id: int) -> Signup | None:
+    """Cancel one of the volunteer's places, with the same waitlist offer and alerts as SMS."""
+    return signups.cancel(own_signup(volunteer, signup_id), reason="cancelled on the personal page")
+
+
+def accept_held_place(volunteer: Volunteer, signup_id: int) -> Signup:
+    """Confirm a place the waitlist held for the volunteer."""
+    return signups.accept_offer(own_signup(volunteer, signup_id))
+
+
+def decline_mission(volunteer: Volunteer, mission: Mission) -> list[Invitation]:
+    """'Not this time': mark the volunteer's invitations declined so later waves skip them.
+
+    Without any invitation, one is recorded on the mission's latest call-out (wave 0: they
+    answered before a wave reached them); without a call-out there is nothing to record.
+    """
+    if _live_signups(volunteer, mission):
+        raise Conflict("you have a place on this mission: cancel it instead", field="mission")
+    invitations = _invitations(volunteer, mission)
+    if not invitations:
+        invitations = _invitation_on_latest_callout(volunteer, mission)
+    now = now_utc()
+    for invitation in invitations:
+        invitation.response = InvitationResponse.DECLINED
+        invitation.responded_at = now
+    db.session.flush()
+    return invitations
+
+
+def _live_signups(volunteer: Volunteer, mission: Mission) -> list[Signup]:
+    return list(db.session.scalars(select(Signup).where(
+        Signup.volunteer_id == volunteer.id,
+        Signup.mission_id == mission.id,
+        Signup.status != SignupStatus.CANCELLED,
+    )))
+
+
+def _invitations(volunteer: Volunteer, mission: Mission) -> list[Invitation]:
+    return list(db.session.scalars(select(Invitation).where(
+        Invitation.volunteer_id == volunteer.id, Invitation.mission_id == mission.id
+    )))
+
+
+def _invitation_on_latest_callout(volunteer: Volunteer, mission: Mission) -> list[Invitation]:
+    callout_id = db.session.scalar(
+        select(CallOut.id).where(CallOut.mission_id == mission.id)
+        .order_by(CallOut.created_at.desc(), CallOut.id.desc()).limit(1)
+    )
+    if callout_id is None:
+        return []
+    invitation = Invitation(
+        callout_id=callout_id, mission_id=mission.id, volunteer_id=volunteer.id, wave=0
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(invitation)
+    except IntegrityError:  # a wave reached them at this very moment
+        return _invitations(volunteer, mission)
+    return [invitation]
+
+
+def update_profile(
+    volunteer: Volunteer,
+    *,
+    language: str,
+    skills: list[str],
+    vehicle_kind: str | None,
+    vehicle_seats: int | None,
+    vehicle_crates: int | None,
+) -> Volunteer:
+    """Save what the volunteer says about themselves; new skills await staff review."""
+    if language not in LANGUAGES:
+        raise ValidationError(f"unknown language {language!r}", field="language")
+    unknown = set(skills) - {s.value for s in Skill}
+    if unknown:
+        raise ValidationError(f"unknown skill {sorted(unknown)[0]!r}", field="skills")
+    if vehicle_kind and vehicle_kind not in {k.value for k in VehicleKind}:
+        raise ValidationError(f"unknown vehicle kind {vehicle_kind!r}", field="vehicle_kind")
+    volunteer.language = language
+    volunteer.set_skills(skills, is_verified=False)
+    volunteer.vehicle_kind = vehicle_kind or None
+    volunteer.vehicle_seats = _count(vehicle_seats, "vehicle_seats", vehicles.MAX_SEATS)
+    volunteer.vehicle_crates = _count(vehicle_crates, "vehicle_crates", vehicles.MAX_CRATES)
+    if not vehicle_kind:
+        volunteer.vehicle_seats = volunteer.vehicle_crates = None
+    db.session.flush()
+    return volunteer
+
+
+def _count(value: int | None, field: str, upper: int) -> int | None:
+    if value is not None and not 0 <= value <= upper:
+        raise ValidationError(f"{field} must be a whole number from 0 to {upper}", field=field)
+    return value
+
+
+def pause_callouts(volunteer: Volunteer, resume_on: date) -> datetime:
+    """No call-outs until the morning of `resume_on` (a local date), e.g. for a holiday."""
+    until = datetime.combine(resume_on, time(0), tzinfo=local_zone())
+    now = now_utc()
+    if until <= now:
+        raise ValidationError("choose a day after today", field="resume_on")
+    if until - now > LONGEST_PAUSE:
+        raise ValidationError("a pause can last at most a year", field="resume_on")
+    volunteer.paused_until = until
+    db.session.flush()
+    return until
+
+
+def resume_callouts(volunteer: Volunteer) -> None:
+    """End a pause now."""
+    volunteer.paused_until = None
+    db.session.flush()
+
+
+def check_in_open(signup: Signup, at: datetime | None = None) -> bool:
+    """True while a confirmed signup's shift takes check-ins (False until attendance exists)."""
+    try:
+        from coordinator.domain import attendance  # the mission-day module
+    except ImportError:
+        return False
+    opens, closes = attendance.check_in_window(signup.position.shift)
+    return signup.status == SignupStatus.CONFIRMED and opens <= (at or now_utc()) <= closes
+
+
+def check_in(volunteer: Volunteer, signup_id: int) -> Signup:
+    """Check in from the page on mission day, through the attendance rules."""
+    from coordinator.domain import attendance
+
+    signup = own_signup(volunteer, signup_id)
+    if not check_in_open(signup):
+        raise Conflict("check-in is open only during your shift", field="signup")
+    return attendance.self_check_in(volunteer, via="web")

@@ -1,0 +1,92 @@
+"""Forms of the volunteer's personal page: they parse input; the domain decides what is allowed."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from coordinator.domain import vehicles
+from coordinator.domain.personal import VehicleOffer
+from coordinator.models import Skill, VehicleKind
+
+KIND_LABELS = {
+    VehicleKind.VAN: _l("Van"),
+    VehicleKind.CAR: _l("Car"),
+    VehicleKind.TRUCK: _l("Truck"),
+    VehicleKind.TRAILER: _l("Horse trailer"),
+}
+SKILL_LABELS = {
+    Skill.DRIVER: _l("Driver"),
+    Skill.HANDLER: _l("Animal handler"),
+    Skill.LARGE_ANIMAL: _l("Large animals (horses, cattle)"),
+    Skill.VET: _l("Vet"),
+    Skill.VET_TECH: _l("Vet technician"),
+    Skill.FIRST_AID: _l("First aid"),
+    Skill.PHOTO: _l("Photos and video"),
+    Skill.TEAM_LEAD: _l("Team lead"),
+}
+NO_VEHICLE = [SelectChoice("", _l("No vehicle"))]
+
+
+def _kind_choices() -> list[tuple[str, object]]:
+    return NO_VEHICLE + [SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
+
+
+def _seats_field(label: object, upper: int) -> IntegerField:
+    return IntegerField(label, validators=[Optional(), NumberRange(0, upper)])
+
+
+class VehicleForm(FlaskForm):
+    """The optional vehicle offer that goes with taking a place."""
+
+    kind = SelectField(_l("I can bring"), choices=_kind_choices(), default="")
+    seats = _seats_field(_l("Free seats"), vehicles.MAX_SEATS)
+    crates = _seats_field(_l("Crate slots"), vehicles.MAX_CRATES)
+
+    def offer(self) -> VehicleOffer | None:
+        if not self.kind.data:
+            return None
+        return VehicleOffer(self.kind.data, self.seats.data, self.crates.data)
+
+
+class VehicleOnlyForm(VehicleForm):
+    """Offering a vehicle for a place already held: the kind is then required."""
+
+    kind = SelectField(
+        _l("I can bring"), choices=_kind_choices()[1:], validators=[DataRequired()]
+    )
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ProfileForm(FlaskForm):
+    language = RadioField(
+        _l("Messages in"),
+        choices=[SelectChoice("ko", "한국어"), SelectChoice("en", "English")],
+        default="ko",
+    )
+    skills = CheckboxesField(
+        _l("What I can do"),
+        choices=[SelectChoice(s.value, label) for s, label in SKILL_LABELS.items()],
+    )
+    vehicle_kind = SelectField(_l("My vehicle"), choices=_kind_choices(), default="")
+    vehicle_seats = _seats_field(_l("Free seats"), vehicles.MAX_SEATS)
+    vehicle_crates = _seats_field(_l("Crate slots"), vehicles.MAX_CRATES)
+
+    def profile(self) -> dict:
+        return {
+            "language": self.language.data,
+            "skills": list(self.skills.data or []),
+            "vehicle_kind": self.vehicle_kind.data or None,
+            "vehicle_seats": self.vehicle_seats.data,
+            "vehicle_crates": self.vehicle_crates.data,
+        }
+
+
+class PauseForm(FlaskForm):
+    resume_on = DateField(_l("Send me call-outs again from"), validators=[DataRequired()])
