@@ -1,3 +1,6 @@
 """Celery beat's schedule: periodic sweeps that make the system survive restarts."""
 
-BEAT_SCHEDULE: dict[str, dict] = {}
+BEAT_SCHEDULE: dict[str, dict] = {
+    "expire-waitlist-offers": {"task": "tasks.conversation.expire_offers", "schedule": 60.0},
+    "forget-stale-menus": {"task": "tasks.conversation.forget_stale_menus", "schedule": 3600.0},
+}

@@ -6,13 +6,14 @@ PostgreSQL (row lock, re-check) and SQLite (one writer at a time) alike; the che
 constraint on positions.filled backs it up.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coordinator.domain import missions as mission_rules
+from coordinator.domain import signup_notices as notices
 from coordinator.errors import Conflict
 from coordinator.extensions import db
 from coordinator.models import (
@@ -152,23 +153,47 @@ def sign_up(
     return signup
 
 
+def _move(signup: Signup, from_statuses: tuple[str, ...], **values: object) -> bool:
+    """Change a signup's status only if it is still in `from_statuses`; False if it was not.
+
+    A conditional UPDATE, so two doors acting on the same signup at once (a cancel by SMS and
+    one on the roster, an acceptance racing the expiry sweep) cannot both move it.
+    """
+    result = db.session.execute(
+        update(Signup)
+        .where(Signup.id == signup.id, Signup.status.in_(from_statuses))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(signup)
+    return result.rowcount == 1
+
+
 def cancel(signup: Signup, *, reason: str = "") -> Signup | None:
     """Cancel a signup; a freed place is offered to the first on the waitlist.
 
-    Returns the promoted (offered) signup, if any, so the caller can tell the mission team.
+    A cancellation within 24 h of the shift alerts the mission's coordinator and team leads.
+    Returns the promoted (offered) signup, if any.
     """
+    db.session.flush()
     if signup.status == SignupStatus.CANCELLED:
         return None
     held = signup.holds_place
     now = now_utc()
-    signup.is_late_cancel = held and signup.position.shift.starts_at - now < LATE_CANCEL_WINDOW
-    signup.status = SignupStatus.CANCELLED
-    signup.cancelled_at = now
-    signup.cancel_reason = reason
-    signup.offer_expires_at = None
-    db.session.flush()
-    if not held:
+    late = held and signup.position.shift.starts_at - now < LATE_CANCEL_WINDOW
+    moved = _move(
+        signup,
+        (signup.status,),
+        status=SignupStatus.CANCELLED,
+        cancelled_at=now,
+        cancel_reason=reason,
+        offer_expires_at=None,
+        is_late_cancel=late,
+    )
+    if not moved or not held:
         return None
+    if late:
+        notices.alert_late_cancel(signup)
     release_place(signup.position_id)
     promoted = offer_to_waitlist(signup.position)
     db.session.refresh(signup.position, ["filled"])
@@ -190,39 +215,71 @@ def offer_to_waitlist(position: Position) -> Signup | None:
     first.status = SignupStatus.OFFERED
     first.offer_expires_at = now_utc() + timedelta(minutes=minutes)
     db.session.flush()
+    notices.tell_offered(first)
     return first
 
 
 def accept_offer(signup: Signup) -> Signup:
     """The waitlisted volunteer said yes to a held place in time: confirm it."""
-    if signup.status != SignupStatus.OFFERED:
-        raise Conflict("there is no place held for you any more", field="signup")
-    if signup.offer_expires_at is not None and signup.offer_expires_at < now_utc():
+    now = now_utc()
+    if signup.status == SignupStatus.OFFERED and (
+        signup.offer_expires_at is not None and signup.offer_expires_at < now
+    ):
         raise Conflict("the place held for you has expired", field="signup")
-    signup.status = SignupStatus.CONFIRMED
-    signup.confirmed_at = now_utc()
-    signup.offer_expires_at = None
-    db.session.flush()
+    confirmed = _move(
+        signup,
+        (SignupStatus.OFFERED,),
+        status=SignupStatus.CONFIRMED,
+        confirmed_at=now,
+        offer_expires_at=None,
+    )
+    if not confirmed:
+        raise Conflict("there is no place held for you any more", field="signup")
     return signup
 
 
 def expire_offer(signup: Signup) -> Signup | None:
     """An offer ran out: back to the end of the waitlist, and the place moves on."""
-    if signup.status != SignupStatus.OFFERED:
+    db.session.flush()
+    # To the back of the queue (created_at), so the next person gets a turn.
+    moved = _move(
+        signup,
+        (SignupStatus.OFFERED,),
+        status=SignupStatus.WAITLISTED,
+        offer_expires_at=None,
+        created_at=now_utc(),
+    )
+    if not moved:
         return None
-    signup.status = SignupStatus.WAITLISTED
-    signup.offer_expires_at = None
-    signup.created_at = now_utc()  # to the back of the queue, so the next person gets a turn
-    db.session.flush()
     release_place(signup.position_id)
-    promoted = offer_to_waitlist(signup.position)
-    if promoted is not None and promoted.id == signup.id:
-        # Nobody else is waiting: keep the place free rather than re-offer it to them.
-        promoted.status = SignupStatus.WAITLISTED
-        promoted.offer_expires_at = None
-        release_place(signup.position_id)
-        promoted = None
-    db.session.flush()
+    others_waiting = db.session.scalar(
+        select(Signup.id)
+        .where(
+            Signup.position_id == signup.position_id,
+            Signup.status == SignupStatus.WAITLISTED,
+            Signup.id != signup.id,
+        )
+        .limit(1)
+    )
+    # With nobody else waiting the place stays free rather than going back to them.
+    promoted = offer_to_waitlist(signup.position) if others_waiting else None
     db.session.refresh(signup.position, ["filled"])
     mission_rules.refresh_fill_status(signup.mission)
     return promoted
+
+
+def expire_due_offers(now: datetime | None = None) -> int:
+    """Expire every held place whose answer time has passed; returns how many expired."""
+    cutoff = now or now_utc()
+    due = db.session.scalars(
+        select(Signup)
+        .where(Signup.status == SignupStatus.OFFERED, Signup.offer_expires_at < cutoff)
+        .order_by(Signup.offer_expires_at, Signup.id)
+    ).all()
+    expired = 0
+    for signup in due:
+        expire_offer(signup)
+        if signup.status == SignupStatus.WAITLISTED:  # not accepted in the meantime
+            expired += 1
+            notices.tell_offer_expired(signup)
+    return expired

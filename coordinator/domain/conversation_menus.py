@@ -1,0 +1,132 @@
+"""What the SMS conversation offers a volunteer: open call-outs, numbered positions, signups.
+
+Read-only queries, kept apart from coordinator.domain.conversation so the dialogue reads on
+its own. Each loads what its menu shows in one or two queries.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from coordinator.extensions import db
+from coordinator.models import (
+    OPEN_STATUSES,
+    Invitation,
+    InvitationResponse,
+    Mission,
+    MissionStatus,
+    Position,
+    Role,
+    Shift,
+    Signup,
+    SignupStatus,
+    Volunteer,
+)
+from coordinator.models.signups import HOLDS_PLACE
+
+LIVE = (SignupStatus.CONFIRMED, SignupStatus.OFFERED, SignupStatus.WAITLISTED)
+
+
+def position_options(mission: Mission) -> list[Position]:
+    """The mission's positions in the order SMS options number them from 1 ("B7 2").
+
+    Role order then shift time, positions of capacity 0 left out; the call-out text,
+    menus and direct codes all use this one numbering.
+    """
+    return list(
+        db.session.scalars(
+            select(Position)
+            .join(Position.role)
+            .join(Position.shift)
+            .where(Position.mission_id == mission.id, Position.capacity > 0)
+            .options(contains_eager(Position.role), contains_eager(Position.shift))
+            .order_by(Role.sort_order, Role.id, Shift.starts_at, Shift.id)
+        )
+    )
+
+
+Numbered = list[tuple[int, Position]]
+
+
+def fitting(volunteer: Volunteer, numbered: Numbered) -> Numbered:
+    """The options the volunteer could take: right skill, not already in, no clashing shift."""
+    mine = db.session.execute(
+        select(Signup.position_id, Signup.status, Shift.starts_at, Shift.ends_at)
+        .join(Position, Signup.position_id == Position.id)
+        .join(Shift, Position.shift_id == Shift.id)
+        .where(Signup.volunteer_id == volunteer.id, Signup.status.in_(LIVE))
+    ).all()
+    taken = {row.position_id for row in mine}
+    held = [(row.starts_at, row.ends_at) for row in mine if row.status in HOLDS_PLACE]
+
+    def fits(position: Position) -> bool:
+        shift = position.shift
+        clash = any(start < shift.ends_at and end > shift.starts_at for start, end in held)
+        skill_ok = volunteer.has_skill(position.role.required_skill)
+        return skill_ok and position.id not in taken and not clash
+
+    return [(n, p) for n, p in numbered if fits(p)]
+
+
+def open_callouts(volunteer: Volunteer, now: datetime) -> list[Mission]:
+    """Missions whose call-out reached the volunteer, still recruiting, not declined, ahead."""
+    invited = select(Invitation.mission_id).where(Invitation.volunteer_id == volunteer.id)
+    declined = invited.where(Invitation.response == InvitationResponse.DECLINED)
+    return list(
+        db.session.scalars(
+            select(Mission)
+            .where(
+                Mission.id.in_(invited),
+                Mission.id.not_in(declined),
+                Mission.status.in_((MissionStatus.RECRUITING, MissionStatus.STAFFED)),
+                Mission.starts_at > now,
+            )
+            .order_by(Mission.starts_at, Mission.id)
+        )
+    )
+
+
+def booked_here(volunteer: Volunteer, mission: Mission) -> bool:
+    """True if the volunteer already has a live signup on this mission."""
+    found = db.session.scalar(
+        select(Signup.id)
+        .where(
+            Signup.volunteer_id == volunteer.id,
+            Signup.mission_id == mission.id,
+            Signup.status.in_(LIVE),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def live_signups(volunteer: Volunteer, now: datetime, code: str | None = None) -> list[Signup]:
+    """The volunteer's confirmed, held and waitlisted places in shifts ahead, soonest first."""
+    query = (
+        select(Signup)
+        .join(Signup.position)
+        .join(Position.shift)
+        .join(Signup.mission)
+        .where(
+            Signup.volunteer_id == volunteer.id,
+            Signup.status.in_(LIVE),
+            Shift.starts_at > now,
+        )
+        .options(
+            contains_eager(Signup.position).contains_eager(Position.shift),
+            contains_eager(Signup.mission),
+            joinedload(Signup.position, Position.role),
+        )
+        .order_by(Shift.starts_at, Signup.id)
+    )
+    if code:
+        query = query.where(Mission.code == code)
+    return list(db.session.scalars(query).unique())
+
+
+def mission_by_code(code: str) -> Mission | None:
+    """The open mission with this SMS code (codes are unique among open missions)."""
+    return db.session.scalar(
+        select(Mission).where(Mission.code == code.upper(), Mission.status.in_(OPEN_STATUSES))
+    )

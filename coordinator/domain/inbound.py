@@ -1,0 +1,183 @@
+"""Every SMS a volunteer sends: stored once per provider SID, answered, kept for the inbox.
+
+The webhook and the simulator both come in through receive_sms. The inbound row is written
+first, so a second delivery of the same MessageSid (Twilio retries, a replayed request) hits
+the unique provider_sid, does nothing more and gets the first answer back.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from coordinator.domain import conversation
+from coordinator.errors import Conflict, ValidationError
+from coordinator.extensions import db
+from coordinator.models import Direction, Message, MessageStatus, StaffUser, Volunteer
+from coordinator.phones import mask_phone, normalise_phone
+from coordinator.sms.outbox import queue_sms
+from coordinator.sms.parsing import parse_reply
+from coordinator.sms.segments import count_segments
+from coordinator.sms.texts import render_sms
+from coordinator.timeutil import now_utc
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 5000  # Twilio caps bodies at 1,600 characters; anything longer is not from it
+MAX_HAND_REPLY = 600
+INBOUND_KIND = "reply"
+ANSWER_KIND = "answer"
+
+
+@dataclass(frozen=True)
+class Received:
+    """The stored inbound SMS and our stored answer to it (None when we send nothing)."""
+
+    message: Message
+    answer: Message | None
+
+    @property
+    def answer_text(self) -> str:
+        return self.answer.body if self.answer else ""
+
+
+def receive_sms(
+    *, sender: str, body: str, provider_sid: str, now: datetime | None = None
+) -> Received:
+    """Store an inbound SMS once per provider SID and answer it; a repeat gets the first answer."""
+    if not provider_sid or len(provider_sid) > 64:
+        raise ValidationError("a MessageSid of up to 64 characters is required", field="MessageSid")
+    now = now or now_utc()
+    earlier = _already_received(provider_sid)
+    if earlier is not None:
+        return earlier
+    phone = _phone(sender)
+    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.phone == phone))
+    message = Message(
+        direction=Direction.INBOUND, volunteer=volunteer, phone=phone, body=body[:MAX_BODY],
+        kind=INBOUND_KIND, status=MessageStatus.RECEIVED, provider_sid=provider_sid,
+        segments=count_segments(body[:MAX_BODY]).segments, created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:  # the same SID is being handled by another request
+        earlier = _already_received(provider_sid)
+        if earlier is None:
+            raise
+        return earlier
+    answer = _answer(volunteer, phone, body, now)
+    message.needs_attention = answer.needs_attention
+    message.mission_id = answer.mission_id
+    return Received(message, _record_answer(message, answer.text, now))
+
+
+def _already_received(provider_sid: str) -> Received | None:
+    earlier = db.session.scalar(select(Message).where(Message.provider_sid == provider_sid))
+    if earlier is None:
+        return None
+    answer = db.session.scalar(
+        select(Message).where(
+            Message.in_reply_to_id == earlier.id, Message.kind == ANSWER_KIND
+        )
+    )
+    return Received(earlier, answer)
+
+
+def _phone(sender: str) -> str:
+    try:
+        return normalise_phone(sender)
+    except ValidationError:  # a short code or an alphanumeric sender: keep it as it came
+        return (sender or "unknown").strip()[:20]
+
+
+def _answer(volunteer: Volunteer | None, phone: str, body: str, now: datetime):  # noqa: ANN202
+    if volunteer is not None:
+        return conversation.respond(volunteer, parse_reply(body), now=now)
+    log.info("SMS from unregistered number %s; answered with how to register", mask_phone(phone))
+    config = current_app.config
+    text = render_sms(
+        "unknown_number",
+        "ko" if phone.startswith("+82") else "en",
+        org=config["ORGANISATION_NAME"],
+        contact=config.get("ORGANISATION_CONTACT") or "",
+    )
+    return conversation.Answer(text)
+
+
+def _record_answer(inbound: Message, text: str, now: datetime) -> Message | None:
+    if not text:
+        return None
+    # Sent in the webhook's TwiML answer, so it is `sent` as soon as we commit.
+    answer = Message(
+        direction=Direction.OUTBOUND, volunteer_id=inbound.volunteer_id, phone=inbound.phone,
+        body=text, kind=ANSWER_KIND, status=MessageStatus.SENT, sent_at=now,
+        segments=count_segments(text).segments, mission_id=inbound.mission_id,
+        in_reply_to_id=inbound.id, idempotency_key=f"answer:{inbound.id}", created_at=now,
+    )
+    db.session.add(answer)
+    db.session.flush()
+    return answer
+
+
+# --- the coordinators' inbox ----------------------------------------------------------------
+
+
+def needing_attention(limit: int = 200) -> list[Message]:
+    """Inbound SMS the conversation could not settle, newest first."""
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.direction == Direction.INBOUND, Message.needs_attention.is_(True))
+            .options(joinedload(Message.volunteer))
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def answers_to(messages: list[Message]) -> dict[int, list[Message]]:
+    """Everything we sent back to each of these messages, by inbound message id."""
+    found = db.session.scalars(
+        select(Message)
+        .where(Message.in_reply_to_id.in_([m.id for m in messages]))
+        .order_by(Message.created_at, Message.id)
+    )
+    grouped: dict[int, list[Message]] = {}
+    for answer in found:
+        grouped.setdefault(answer.in_reply_to_id, []).append(answer)
+    return grouped
+
+
+def reply_by_hand(message: Message, text: str, *, staff: StaffUser) -> Message:
+    """Queue a coordinator's own SMS answer to an inbound message and mark it handled."""
+    text = " ".join((text or "").split())
+    if not text:
+        raise ValidationError("write the answer to send", field="text")
+    if len(text) > MAX_HAND_REPLY:
+        raise ValidationError(f"keep the answer under {MAX_HAND_REPLY} characters", field="text")
+    volunteer = message.volunteer
+    if volunteer is None:
+        raise Conflict("this number is not a registered volunteer; call them instead")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    sent = queue_sms(
+        volunteer, "inbox_reply", kind="staff_reply", mission_id=message.mission_id,
+        idempotency_key=f"inbox:{message.id}:{digest}", text=text,
+    )
+    if sent is None:
+        raise Conflict(f"{volunteer.name} has opted out of SMS; call them instead")
+    sent.in_reply_to_id = message.id
+    log.info("staff user %s answered inbound message %s by hand", staff.id, message.id)
+    mark_handled(message)
+    return sent
+
+
+def mark_handled(message: Message) -> None:
+    """Take a message out of the inbox."""
+    message.needs_attention = False
+    db.session.flush()
