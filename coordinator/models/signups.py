@@ -121,3 +121,29 @@ class Attendance(db.Model):
 
     signup: Mapped[Signup] = relationship(back_populates="attendance")
     marked_by: Mapped[StaffUser | None] = relationship()
+
+
+class AttendanceEvent(db.Model):
+    """One mark on a signup's attendance, kept as history: the Attendance row is the last one."""
+
+    __tablename__ = "attendance_events"
+    __table_args__ = (
+        CheckConstraint(
+            "action IN ('check_in', 'check_out', 'late', 'no_show', 'excused')",
+            name="action_known",
+        ),
+        Index("ix_attendance_events_signup_created", "signup_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[int] = mapped_column(ForeignKey("signups.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # the attendance status this mark left
+    at: Mapped[datetime] = mapped_column(UTCDateTime)  # the moment the mark is about
+    marked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    marked_via: Mapped[str] = mapped_column(String(20), default="staff")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    marked_by: Mapped[StaffUser | None] = relationship()

@@ -1,0 +1,422 @@
+"""Attendance on the day: marks by team leads, self check-in, walk-ins, no-shows, headcount.
+
+The Attendance row holds the last mark (last write wins between two team leads' phones);
+every mark is also kept as an AttendanceEvent, so a correction never hides what happened.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from coordinator.domain import signups as booking
+from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
+from coordinator.extensions import db
+from coordinator.i18n import format_local
+from coordinator.models import (
+    OPEN_STATUSES,
+    Attendance,
+    AttendanceEvent,
+    AttendanceStatus,
+    Mission,
+    Position,
+    Shift,
+    Signup,
+    SignupSource,
+    SignupStatus,
+    StaffRole,
+    StaffUser,
+    Volunteer,
+    VolunteerSkill,
+)
+from coordinator.phones import normalise_phone
+from coordinator.timeutil import now_utc
+
+
+class Action(StrEnum):
+    CHECK_IN = "check_in"
+    CHECK_OUT = "check_out"
+    LATE = "late"
+    NO_SHOW = "no_show"
+    EXCUSED = "excused"
+
+
+ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
+class CheckInClosed(DomainError):
+    """Self check-in refused: no confirmed shift of this volunteer is open for check-in now."""
+
+    code = "check_in_closed"
+
+
+def can_manage(user: StaffUser, mission: Mission) -> bool:
+    """Coordinators and admins manage every mission's day; team leads only the ones they lead."""
+    if user.can(StaffRole.COORDINATOR):
+        return True
+    return user.can(StaffRole.TEAM_LEAD) and any(lead.id == user.id for lead in mission.team_leads)
+
+
+def mark(
+    signup: Signup,
+    action: str,
+    *,
+    by: StaffUser | None = None,
+    via: str = "staff",
+    at: datetime | None = None,
+) -> Attendance:
+    """Record one attendance mark on a confirmed signup; the latest mark wins, all are kept."""
+    try:
+        action = Action(action)
+    except ValueError:
+        raise ValidationError(f"unknown attendance action {action!r}", field="action") from None
+    if signup.status != SignupStatus.CONFIRMED:
+        raise Conflict(f"{signup.volunteer.name} is {signup.status}, not expected", field="signup")
+    at = at or now_utc()
+    attendance, previous = _attendance_row(signup)
+    _apply(attendance, action, at, previous)
+    attendance.marked_by = by
+    attendance.marked_via = via
+    attendance.updated_at = now_utc()
+    db.session.add(
+        AttendanceEvent(
+            signup_id=signup.id, action=action, status=attendance.status, at=at,
+            marked_by=by, marked_via=via,
+        )
+    )
+    db.session.flush()
+    db.session.expire(signup, ["attendance"])  # the row may be new, made by id
+    return attendance
+
+
+def _attendance_row(signup: Signup) -> tuple[Attendance, str | None]:
+    """The signup's attendance row and its status before this mark (None when new).
+
+    Created once even when two phones mark the same person at the same moment.
+    """
+    existing = db.session.scalar(select(Attendance).where(Attendance.signup_id == signup.id))
+    if existing is not None:
+        return existing, existing.status
+    row = Attendance(signup_id=signup.id, status=AttendanceStatus.PRESENT)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        # The other phone created it first: mark on top of theirs (last write wins).
+        row = db.session.scalars(select(Attendance).where(Attendance.signup_id == signup.id)).one()
+        return row, row.status
+    return row, None
+
+
+def _apply(attendance: Attendance, action: Action, at: datetime, previous: str | None) -> None:
+    if action == Action.CHECK_IN:
+        # Arriving after being marked late or missing is a late arrival, not a no-show.
+        late = previous in (AttendanceStatus.LATE, AttendanceStatus.NO_SHOW)
+        attendance.status = AttendanceStatus.LATE if late else AttendanceStatus.PRESENT
+        attendance.checked_in_at, attendance.checked_out_at = at, None
+    elif action == Action.CHECK_OUT:
+        if attendance.checked_in_at is None or attendance.status not in ARRIVED:
+            raise Conflict("check this person in before checking them out", field="action")
+        attendance.checked_out_at = max(at, attendance.checked_in_at)
+    elif action == Action.LATE:
+        attendance.status = AttendanceStatus.LATE
+        if attendance.checked_in_at is None:
+            attendance.checked_out_at = None
+    else:  # no-show and excused: not on site, so nothing to count as hours
+        attendance.status = AttendanceStatus(action.value)
+        attendance.checked_in_at = attendance.checked_out_at = None
+
+
+def check_in_window(shift: Shift) -> tuple[datetime, datetime]:
+    """When volunteers may check themselves in for a shift (configurable around its times)."""
+    config = current_app.config
+    opens = shift.starts_at - timedelta(minutes=config["CHECK_IN_OPENS_MINUTES"])
+    return opens, shift.ends_at + timedelta(minutes=config["CHECK_IN_CLOSES_MINUTES"])
+
+
+def self_check_in(volunteer: Volunteer, *, via: str, at: datetime | None = None) -> Signup:
+    """Check a volunteer in (SMS HERE/도착, personal page) to the shift open for check-in now.
+
+    Raises CheckInClosed, with a message in the volunteer's language, when none is open.
+    Checking in twice is harmless: the first check-in time is kept.
+    """
+    at = at or now_utc()
+    upcoming = _confirmed_signups(volunteer, ends_after=at)
+    open_now = [s for s in upcoming if _window_contains(s.position.shift, at)]
+    if not open_now:
+        raise CheckInClosed(_closed_message(volunteer, upcoming, at), field="check_in")
+    signup = min(open_now, key=lambda s: abs(s.position.shift.starts_at - at))
+    attendance = signup.attendance
+    if attendance is None or attendance.checked_in_at is None or attendance.checked_out_at:
+        mark(signup, Action.CHECK_IN, via=via, at=at)
+    return signup
+
+
+def _window_contains(shift: Shift, at: datetime) -> bool:
+    opens, closes = check_in_window(shift)
+    return opens <= at <= closes
+
+
+def _confirmed_signups(volunteer: Volunteer, *, ends_after: datetime) -> list[Signup]:
+    return list(
+        db.session.scalars(
+            select(Signup)
+            .join(Position, Signup.position_id == Position.id)
+            .join(Shift, Position.shift_id == Shift.id)
+            .join(Mission, Signup.mission_id == Mission.id)
+            .where(
+                Signup.volunteer_id == volunteer.id,
+                Signup.status == SignupStatus.CONFIRMED,
+                Mission.status.in_(OPEN_STATUSES),
+                Shift.ends_at >= ends_after - timedelta(days=1),
+            )
+            .options(joinedload(Signup.position).joinedload(Position.shift),
+                     joinedload(Signup.attendance))
+            .order_by(Shift.starts_at)
+        ).unique()
+    )
+
+
+def _closed_message(volunteer: Volunteer, upcoming: list[Signup], at: datetime) -> str:
+    later = [s for s in upcoming if check_in_window(s.position.shift)[0] > at]
+    with force_locale(volunteer.language):
+        if later:
+            opens = check_in_window(later[0].position.shift)[0]
+            when = format_local(opens, "datetime", volunteer.language)
+            return gettext("Check-in opens at %(when)s, an hour before your shift.", when=when)
+        return gettext("You have no shift to check in to right now.")
+
+
+def add_walk_in(
+    position: Position,
+    *,
+    name: str,
+    phone: str,
+    language: str = "ko",
+    by: StaffUser | None = None,
+    at: datetime | None = None,
+) -> Signup:
+    """Record someone who turned up without signing up, checked in on the spot.
+
+    A walk-in is a real person on site who must be accounted for, so a full position grows
+    by one place for them rather than leaving them off the roster; a skill the role needs is
+    added as verified: a team lead (staff) put them in that role on site and vouches for it.
+    """
+    volunteer = _walk_in_volunteer(name=name, phone=phone, language=language)
+    _vouch_for_skill(volunteer, position.role.required_skill)
+    signup = booking.live_signup(volunteer, position)
+    if signup is None or signup.status != SignupStatus.CONFIRMED:
+        if signup is not None:  # waitlisted for this very position: they came anyway
+            booking.cancel(signup, reason="arrived as a walk-in")
+        _make_room(position)
+        signup = booking.sign_up(volunteer, position, source=SignupSource.WALK_IN, waitlist=False)
+    mark(signup, Action.CHECK_IN, by=by, via="walk_in", at=at)
+    return signup
+
+
+def _walk_in_volunteer(*, name: str, phone: str, language: str) -> Volunteer:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError("a name of at most 100 characters is required", field="name")
+    if language not in current_app.config["LANGUAGES"]:
+        raise ValidationError(f"unknown language {language!r}", field="language")
+    e164 = normalise_phone(phone)
+    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.phone == e164))
+    if volunteer is None:
+        volunteer = Volunteer(phone=e164, name=name, language=language)
+        db.session.add(volunteer)
+    return volunteer
+
+
+def _vouch_for_skill(volunteer: Volunteer, skill: str | None) -> None:
+    if skill and not volunteer.has_skill(skill):
+        claimed = next((s for s in volunteer.skills if s.skill == skill), None)
+        if claimed is None:
+            volunteer.skills.append(VolunteerSkill(skill=skill, is_verified=True))
+        else:
+            claimed.is_verified = True
+    db.session.flush()
+
+
+def _make_room(position: Position) -> None:
+    # One conditional UPDATE, so two leads adding walk-ins at once each get their own place.
+    db.session.execute(
+        update(Position)
+        .where(Position.id == position.id, Position.filled >= Position.capacity)
+        .values(capacity=Position.filled + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(position, ["capacity", "filled"])
+
+
+def mark_no_shows(now: datetime | None = None) -> int:
+    """Mark unchecked confirmed volunteers no-show once their shift start plus grace has passed.
+
+    Only shifts that ended within the last day are swept, so old history is never rewritten.
+    """
+    now = now or now_utc()
+    grace = timedelta(minutes=current_app.config["NO_SHOW_GRACE_MINUTES"])
+    missing = db.session.scalars(
+        select(Signup)
+        .join(Position, Signup.position_id == Position.id)
+        .join(Shift, Position.shift_id == Shift.id)
+        .join(Mission, Signup.mission_id == Mission.id)
+        .outerjoin(Attendance, Attendance.signup_id == Signup.id)
+        .where(
+            Signup.status == SignupStatus.CONFIRMED,
+            Attendance.id.is_(None),
+            Shift.starts_at <= now - grace,
+            Shift.ends_at >= now - timedelta(days=1),
+            Mission.status.in_(OPEN_STATUSES),
+        )
+        .options(joinedload(Signup.volunteer))
+    ).all()
+    for signup in missing:
+        mark(signup, Action.NO_SHOW, via="auto", at=now)
+    return len(missing)
+
+
+def shift_roster(mission: Mission, shift: Shift) -> list[Signup]:
+    """Confirmed signups of a shift with everything the team lead's page shows, in one query."""
+    return list(
+        db.session.scalars(
+            select(Signup)
+            .join(Position, Signup.position_id == Position.id)
+            .where(
+                Signup.mission_id == mission.id,
+                Position.shift_id == shift.id,
+                Signup.status == SignupStatus.CONFIRMED,
+            )
+            .options(
+                joinedload(Signup.volunteer),
+                joinedload(Signup.position).joinedload(Position.role),
+                joinedload(Signup.vehicle),
+                joinedload(Signup.attendance),
+            )
+        ).unique()
+    )
+
+
+@dataclass(frozen=True)
+class Headcount:
+    role: str
+    present: int
+    expected: int
+
+
+def headcount(roster: list[Signup]) -> list[Headcount]:
+    """Present (on site now) against expected (confirmed, not excused) per role."""
+    counts: dict[tuple[int, str], list[int]] = {}
+    for signup in roster:
+        role = signup.position.role
+        entry = counts.setdefault((role.sort_order, role.name), [0, 0])
+        if on_site(signup):
+            entry[0] += 1
+        status = signup.attendance.status if signup.attendance else None
+        if status != AttendanceStatus.EXCUSED:
+            entry[1] += 1
+    return [Headcount(name, p, e) for (_order, name), (p, e) in sorted(counts.items())]
+
+
+def on_site(signup: Signup) -> bool:
+    """Checked in and not yet checked out."""
+    att = signup.attendance
+    return bool(att and att.status in ARRIVED and att.checked_in_at and not att.checked_out_at)
+
+
+def roll_call(mission: Mission) -> list[Signup]:
+    """Everyone on site now, across the mission's shifts: who to account for when clearing."""
+    rows = db.session.scalars(
+        select(Signup)
+        .join(Attendance, Attendance.signup_id == Signup.id)
+        .where(
+            Signup.mission_id == mission.id,
+            Signup.status == SignupStatus.CONFIRMED,
+            Attendance.status.in_(ARRIVED),
+            Attendance.checked_in_at.is_not(None),
+            Attendance.checked_out_at.is_(None),
+        )
+        .options(
+            joinedload(Signup.volunteer),
+            joinedload(Signup.position).joinedload(Position.role),
+            joinedload(Signup.vehicle),
+            selectinload(Signup.attendance),
+        )
+    ).unique()
+    return sorted(rows, key=lambda s: (s.volunteer.name, s.id))
+
+
+def history(signup: Signup) -> list[AttendanceEvent]:
+    """Every mark on a signup, oldest first."""
+    return list(
+        db.session.scalars(
+            select(AttendanceEvent)
+            .where(AttendanceEvent.signup_id == signup.id)
+            .order_by(AttendanceEvent.created_at, AttendanceEvent.id)
+        )
+    )
+
+
+MAX_TEAM_MESSAGE = 300
+
+
+def message_team(
+    mission: Mission,
+    *,
+    body: str,
+    nonce: str,
+    sender: StaffUser,
+    shift: Shift | None = None,
+    vehicle_id: int | None = None,
+) -> int:
+    """SMS everyone confirmed on a shift, or riding in a vehicle, through the outbox.
+
+    `nonce` names this one sending (a form rendered once), so a double tap sends once.
+    Returns how many messages were queued (opted-out volunteers get none).
+    """
+    from coordinator.sms.outbox import queue_sms  # the outbox imports models, not domain
+
+    body = " ".join((body or "").split())
+    if not body or len(body) > MAX_TEAM_MESSAGE:
+        raise ValidationError(
+            f"write a message of 1 to {MAX_TEAM_MESSAGE} characters", field="body"
+        )
+    if not nonce or len(nonce) > 40 or not nonce.replace("-", "").isalnum():
+        raise ValidationError("reload the page and send again", field="nonce")
+    recipients = _team(mission, shift=shift, vehicle_id=vehicle_id)
+    queued = 0
+    for volunteer in recipients:
+        message = queue_sms(
+            volunteer, "team_message", kind="team", mission_id=mission.id,
+            idempotency_key=f"team:{mission.id}:{nonce}:{volunteer.id}",
+            mission=mission, body=body, sender=sender.name,
+        )
+        queued += message is not None
+    return queued
+
+
+def _team(mission: Mission, *, shift: Shift | None, vehicle_id: int | None) -> list[Volunteer]:
+    if (shift is None) == (vehicle_id is None):
+        raise ValidationError("choose a shift or a vehicle to message", field="audience")
+    query = select(Signup).where(
+        Signup.mission_id == mission.id, Signup.status == SignupStatus.CONFIRMED
+    )
+    if shift is not None:
+        query = query.join(Position, Signup.position_id == Position.id).where(
+            Position.shift_id == shift.id
+        )
+    else:
+        query = query.where(Signup.vehicle_id == vehicle_id)
+    rows = db.session.scalars(query.options(joinedload(Signup.volunteer))).all()
+    people = {s.volunteer.id: s.volunteer for s in rows}
+    vehicle = next((v for v in mission.vehicles if v.id == vehicle_id), None)
+    if vehicle_id is not None and vehicle is None:
+        raise NotFound("no such vehicle on this mission", field="vehicle")
+    if vehicle is not None and vehicle.driver is not None:
+        people.setdefault(vehicle.driver.id, vehicle.driver)
+    return sorted(people.values(), key=lambda v: v.id)
