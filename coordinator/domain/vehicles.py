@@ -1,10 +1,21 @@
-"""Vehicles a mission can use: organisation vans and volunteers' own cars offered for it."""
+"""Vehicles a mission can use (organisation vans, volunteers' own cars) and the day's manifest."""
 
-from sqlalchemy import select
+from dataclasses import dataclass
 
-from coordinator.errors import ValidationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+
+from coordinator.errors import Conflict, NotFound, ValidationError
 from coordinator.extensions import db
-from coordinator.models import Mission, Vehicle, VehicleKind, Volunteer
+from coordinator.models import (
+    ExpectedAnimals,
+    Mission,
+    Signup,
+    SignupStatus,
+    Vehicle,
+    VehicleKind,
+    Volunteer,
+)
 
 MAX_SEATS = 60
 MAX_CRATES = 200
@@ -54,3 +65,136 @@ def offer_vehicle(
     vehicle.crate_slots = crates
     db.session.flush()
     return vehicle
+
+
+MAX_ANIMALS_MOVED = 1000
+
+
+def _locked(vehicle: Vehicle) -> None:
+    # A no-op write takes the row's write lock (PostgreSQL) or the database's (SQLite), so two
+    # team leads filling the last seat at once are counted one after the other.
+    db.session.execute(
+        update(Vehicle)
+        .where(Vehicle.id == vehicle.id)
+        .values(seats=Vehicle.seats)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def passengers(vehicle: Vehicle) -> list[Signup]:
+    """Confirmed signups riding in the vehicle, the driver's own signup included."""
+    return list(
+        db.session.scalars(
+            select(Signup)
+            .where(Signup.vehicle_id == vehicle.id, Signup.status == SignupStatus.CONFIRMED)
+            .options(joinedload(Signup.volunteer))
+            .order_by(Signup.id)
+        )
+    )
+
+
+def seats_taken(vehicle: Vehicle, riders: list[Signup]) -> int:
+    """People in the vehicle: its riders, plus a driver who has no signup of their own."""
+    rider_ids = {s.volunteer_id for s in riders}
+    has_extra_driver = vehicle.driver_id is not None and vehicle.driver_id not in rider_ids
+    return len(riders) + int(has_extra_driver)
+
+
+def assign_to_vehicle(signup: Signup, vehicle: Vehicle | None) -> Signup:
+    """Seat a confirmed volunteer in one of the mission's vehicles (None takes them out)."""
+    if vehicle is None:
+        signup.vehicle_id = None
+        db.session.flush()
+        return signup
+    if vehicle.mission_id != signup.mission_id:
+        raise NotFound("that vehicle is not on this mission", field="vehicle")
+    if signup.status != SignupStatus.CONFIRMED:
+        raise Conflict(f"{signup.volunteer.name} is {signup.status}, not coming", field="signup")
+    if signup.vehicle_id == vehicle.id:
+        return signup
+    _locked(vehicle)
+    db.session.refresh(vehicle)
+    if seats_taken(vehicle, passengers(vehicle)) >= vehicle.seats:
+        raise Conflict(f"{vehicle.label} is full ({vehicle.seats} seats)", field="vehicle")
+    signup.vehicle_id = vehicle.id
+    db.session.flush()
+    return signup
+
+
+def record_animals_moved(vehicle: Vehicle, count: int | None) -> Vehicle:
+    """How many animals actually left in this vehicle (None clears a mistaken entry)."""
+    if count is not None:
+        count = _check_count(count, "animals_moved", MAX_ANIMALS_MOVED)
+    vehicle.animals_moved = count
+    db.session.flush()
+    return vehicle
+
+
+@dataclass(frozen=True)
+class VehicleLoad:
+    vehicle: Vehicle
+    riders: list[Signup]
+    seats_taken: int
+    crates_planned: int  # expected animals this vehicle would carry, filling vehicles in order
+
+
+@dataclass(frozen=True)
+class Manifest:
+    loads: list[VehicleLoad]
+    crate_slots: int
+    animals_expected: int  # animals that need a crate
+    animals_moved: int
+
+    @property
+    def crates_short(self) -> int:
+        return max(self.animals_expected - self.crate_slots, 0)
+
+
+def manifest(mission: Mission) -> Manifest:
+    """Each vehicle's driver, riders and crates against the animals expected, in three queries."""
+    vehicles = db.session.scalars(
+        select(Vehicle)
+        .where(Vehicle.mission_id == mission.id)
+        .options(joinedload(Vehicle.driver))
+        .order_by(Vehicle.id)
+    ).all()
+    riders: dict[int, list[Signup]] = {v.id: [] for v in vehicles}
+    for signup in db.session.scalars(
+        select(Signup)
+        .where(Signup.mission_id == mission.id, Signup.status == SignupStatus.CONFIRMED,
+               Signup.vehicle_id.is_not(None))
+        .options(joinedload(Signup.volunteer), joinedload(Signup.position))
+        .order_by(Signup.id)
+    ):
+        riders.setdefault(signup.vehicle_id, []).append(signup)
+    slots, expected = transport_summary([mission]).get(mission.id, (0, 0))
+    loads, left = [], expected
+    for vehicle in vehicles:
+        planned = min(vehicle.crate_slots, left)
+        left -= planned
+        taken = seats_taken(vehicle, riders[vehicle.id])
+        loads.append(VehicleLoad(vehicle, riders[vehicle.id], taken, planned))
+    moved = sum(v.animals_moved or 0 for v in vehicles)
+    return Manifest(loads, slots, expected, moved)
+
+
+def transport_summary(missions: list[Mission]) -> dict[int, tuple[int, int]]:
+    """{mission_id: (crate slots, animals expected that need a crate)} in two queries."""
+    ids = [m.id for m in missions]
+    if not ids:
+        return {}
+    slots = dict(
+        db.session.execute(
+            select(Vehicle.mission_id, func.coalesce(func.sum(Vehicle.crate_slots), 0))
+            .where(Vehicle.mission_id.in_(ids))
+            .group_by(Vehicle.mission_id)
+        ).all()
+    )
+    expected = dict(
+        db.session.execute(
+            select(ExpectedAnimals.mission_id, func.coalesce(func.sum(ExpectedAnimals.count), 0))
+            .where(ExpectedAnimals.mission_id.in_(ids), ExpectedAnimals.needs_crate.is_(True))
+            .group_by(ExpectedAnimals.mission_id)
+        ).all()
+    )
+    return {i: (int(slots.get(i, 0)), int(expected.get(i, 0))) for i in ids}
