@@ -1,7 +1,16 @@
 """Fixtures for the SMS conversation: call-out invitations and signed inbound webhooks."""
 
+import contextlib
 import itertools
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -11,10 +20,13 @@ from coordinator.models import CallOut, CallOutStatus, Invitation, Mission, Volu
 from coordinator.sms import gateway
 
 _sids = itertools.count(1)
+ROOT = Path(__file__).resolve().parents[2]
+PUBLIC_BASE_URL = "https://rescue.example.org"
+TEST_AUTH_TOKEN = "test-auth-token"
 
 
-@pytest.fixture
-def invite():
+@pytest.fixture(name="invite")
+def invite_fixture():
     """Record that a call-out reached these volunteers: invite(mission, *volunteers)."""
 
     def do_invite(mission: Mission, *volunteers: Volunteer) -> CallOut:
@@ -54,8 +66,8 @@ def signed_headers(app: Flask, form: dict[str, str], path: str = "/sms/inbound")
     return {"X-Twilio-Signature": gateway.sign(app.config, url, form)}
 
 
-@pytest.fixture
-def text_in(app, client):
+@pytest.fixture(name="text_in")
+def text_in_fixture(app, client):
     """Send an SMS as a volunteer through the signed webhook: text_in(phone, body, sid=None)."""
 
     def send(phone: str, body: str, sid: str | None = None):
@@ -63,3 +75,76 @@ def text_in(app, client):
         return client.post("/sms/inbound", data=form, headers=signed_headers(app, form))
 
     return send
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn_app(database_url: str, *, workers: int = 4, threads: int = 8, app: str = "wsgi:app"):
+    """Serve the app under gunicorn on a free port for as long as the block runs; yields its URL.
+
+    Twilio signatures are checked against PUBLIC_BASE_URL, as behind a real proxy.
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "gunicorn-test-secret-0123456789abcdef0123456789",
+        "CELERY_BROKER_URL": "memory://",
+        "SMS_BACKEND": "console",
+        "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers),
+        "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        "--timeout", "120", app,
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(process, base)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_until_up(process: subprocess.Popen, base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {process.stderr.read()[-2000:]}")
+        try:
+            with urllib.request.urlopen(base + "/login", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start within 60 s")
+
+
+def post_signed(base: str, form: dict[str, str], *, timeout: float = 60) -> tuple[int, str]:
+    """POST an inbound SMS to a running server, signed as Twilio signs it for PUBLIC_BASE_URL."""
+    url = PUBLIC_BASE_URL + "/sms/inbound"
+    signature = gateway.sign({"TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN}, url, form)
+    request = urllib.request.Request(
+        base + "/sms/inbound",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"X-Twilio-Signature": signature},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
