@@ -1,1 +1,30 @@
-"""Celery tasks: callouts."""
+"""Celery tasks for call-outs: run a wave now, and beat's check for waves that are due."""
+
+from celery import shared_task
+
+from coordinator.domain import callouts
+from coordinator.extensions import db
+from coordinator.models import CallOut
+from coordinator.timeutil import now_utc
+
+RUN_WAVE_TASK = "tasks.callouts.run_wave"
+
+
+@shared_task(name=RUN_WAVE_TASK, acks_late=True, reject_on_worker_lost=True)
+def run_wave(callout_id: int) -> int:
+    """Send a call-out's wave if it is due (a second delivery finds nothing due)."""
+    callout = db.session.get(CallOut, callout_id)
+    if callout is None:
+        return 0
+    invited = callouts.run_wave(callout, now_utc())
+    db.session.commit()  # the outbox hands the new messages to the send task after this
+    return invited
+
+
+@shared_task(name="tasks.callouts.run_due_waves")
+def run_due_waves() -> int:
+    """Run every wave whose time has come, one transaction each; returns how many ran."""
+    ran = 0
+    for callout_id in callouts.due_callout_ids(now_utc()):
+        ran += run_wave(callout_id) > 0
+    return ran

@@ -1,6 +1,12 @@
 """Celery beat's schedule: periodic sweeps that make the system survive restarts."""
 
+from config import Config
+
 BEAT_SCHEDULE: dict[str, dict] = {
+    "sweep-outbox": {"task": "tasks.sms.sweep_outbox",
+                     "schedule": float(Config.OUTBOX_SWEEP_SECONDS)},
+    "run-due-callout-waves": {"task": "tasks.callouts.run_due_waves",
+                              "schedule": float(Config.CALLOUT_WAVE_POLL_SECONDS)},
     "send-due-reminders": {"task": "tasks.reminders.send_due_reminders", "schedule": 300.0},
     "mark-no-shows": {"task": "tasks.reminders.mark_no_shows", "schedule": 300.0},
     "expire-waitlist-offers": {"task": "tasks.conversation.expire_offers", "schedule": 60.0},

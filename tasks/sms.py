@@ -1,1 +1,149 @@
-"""Celery tasks: sms."""
+"""Celery tasks that hand outbox rows to the SMS provider, exactly once.
+
+How a message is sent exactly once
+----------------------------------
+1. A message is a database row first (`queued`, with a unique idempotency key such as
+   `callout:12:volunteer:345`), written in the same transaction as the business change that
+   caused it. Only after that transaction commits are row ids given to Celery; if the broker
+   is down, the rows wait and the sweeper hands them over later. A rolled-back request sends
+   nothing; a request retried by the user queues nothing new (the key is unique).
+2. Tasks carry ids, never bodies, and run with `acks_late` and `reject_on_worker_lost`: a
+   task whose worker is killed is delivered again rather than lost.
+3. Before each provider call the worker takes one slot from the global rate limit, then
+   claims the row with one conditional UPDATE (`queued` > `sending`) and commits the claim.
+   A task delivered twice, a sweeper's re-dispatch or a second worker finds the row no longer
+   `queued` and skips it. Rows are claimed one at a time, just before their own call, so a
+   cancelled call-out or a mission that just filled stops everything not yet in flight.
+4. The provider's answer is recorded at once (SID and `sent`, or `failed` with the code).
+   429, 5xx and connection failures put the row back to `queued` and retry the rest of the
+   batch with exponential backoff and jitter (honouring Retry-After); SMS_MAX_ATTEMPTS ends it.
+5. The sweeper (beat, every OUTBOX_SWEEP_SECONDS) re-dispatches `queued` rows nobody has
+   carried for OUTBOX_QUEUED_STALE_SECONDS (lost broker message, killed worker) and returns to
+   the queue claims older than OUTBOX_SENDING_STALE_SECONDS that never got an answer.
+
+The one unavoidable window, and how it is narrowed
+--------------------------------------------------
+Twilio has no idempotency key for creating a message. If the provider accepts a message and
+the worker dies (SIGKILL, power loss) before it records the answer, the row is left
+`sending` with no SID: we cannot know from our side whether it left. The window is one
+message per worker process at a time (rows are claimed singly) and lasts one HTTP answer
+plus one small commit. It is narrowed further:
+
+* every message is sent with its own status-callback URL (`/sms/status?m=<row id>`), so the
+  provider's first status report (`queued`/`sent`, normally within a second or two) names
+  the row, records its SID and settles it as sent; the sweeper never re-sends a row that has
+  a SID;
+* a failure where the request cannot have reached the provider (refused connection, 429,
+  5xx) is retried at once; one where it may have (read timeout, connection dropped after
+  sending: `TransientSendError.maybe_accepted`) leaves the row claimed, for the callback to
+  settle, instead of sending again blindly;
+* only a claim that got neither an answer nor a callback for OUTBOX_SENDING_STALE_SECONDS
+  (default 2 minutes, far beyond the 10 s HTTP timeout) is sent again. A duplicate then
+  needs the provider to accept a message *and* its status callback to be lost, and the
+  worker to die in the same instant; we prefer that rare duplicate to a volunteer never
+  hearing about a rescue. Without PUBLIC_BASE_URL there are no callbacks, and this last
+  safeguard is the only one.
+"""
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from celery import shared_task
+from flask import current_app
+
+from coordinator.extensions import db
+from coordinator.sms import delivery, outbox
+from coordinator.sms.gateway import (
+    Gateway,
+    PermanentSendError,
+    TransientSendError,
+    get_gateway,
+    status_callback_url,
+)
+from coordinator.sms.ratelimit import RateLimiter, get_limiter
+from coordinator.timeutil import now_utc
+
+BACKOFF_BASE = 1.0  # seconds before the first retry
+BACKOFF_CAP = 120.0
+
+
+def backoff(retries: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter (half fixed, half random), never under Retry-After."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2**retries)
+    delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+    return max(delay, retry_after or 0.0)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    accepted: bool = False
+    retry: TransientSendError | None = None  # stop the batch and try again later
+    requeued: bool = False  # this message goes back into the retried batch
+
+
+@shared_task(
+    bind=True, name=outbox.SEND_TASK, acks_late=True, reject_on_worker_lost=True,
+    max_retries=None,
+)
+def send_messages(self, message_ids: list[int]) -> int:
+    """Send a batch of outbox rows; returns how many the provider accepted."""
+    config = current_app.config
+    gateway, limiter = get_gateway(config), get_limiter(config)
+    pending = delivery.still_queued(list(message_ids))
+    db.session.rollback()  # no transaction held open while we wait for rate-limit slots
+    accepted = 0
+    for index, message_id in enumerate(pending):
+        outcome = _send_one(message_id, gateway, limiter, config)
+        accepted += outcome.accepted
+        if outcome.retry is not None:
+            rest = pending[index if outcome.requeued else index + 1:]
+            if rest:
+                delay = backoff(self.request.retries, outcome.retry.retry_after)
+                raise self.retry(args=[rest], countdown=delay)
+            break
+    return accepted
+
+
+def _send_one(
+    message_id: int, gateway: Gateway, limiter: RateLimiter, config: Mapping
+) -> Outcome:
+    limiter.wait()
+    claimed = delivery.claim(message_id, now_utc())
+    db.session.commit()  # the claim must be durable before the provider hears of it
+    if claimed is None:
+        return Outcome()
+    callback = status_callback_url(config)
+    try:
+        result = gateway.send(
+            claimed.phone, claimed.body,
+            status_callback=f"{callback}?m={claimed.id}" if callback else None,
+            validity_period=claimed.validity_seconds,
+        )
+    except TransientSendError as error:
+        requeued = delivery.record_transient(
+            claimed.id, error, now_utc(), max_attempts=config["SMS_MAX_ATTEMPTS"])
+        db.session.commit()
+        return Outcome(retry=error, requeued=requeued)
+    except PermanentSendError as error:
+        delivery.record_refused(claimed.id, error, now_utc())
+        db.session.commit()
+        return Outcome()
+    delivery.record_accepted(claimed.id, result, now_utc())
+    db.session.commit()
+    return Outcome(accepted=True)
+
+
+@shared_task(name="tasks.sms.sweep_outbox")
+def sweep_outbox() -> int:
+    """Re-dispatch rows nobody carries; return stale claims to the queue. Returns how many."""
+    config, now = current_app.config, now_utc()
+    delivery.release_stale_claims(
+        now, older_than=timedelta(seconds=config["OUTBOX_SENDING_STALE_SECONDS"]),
+        max_attempts=config["SMS_MAX_ATTEMPTS"])
+    ids = delivery.due_for_dispatch(
+        now, queued_after=timedelta(seconds=config["OUTBOX_QUEUED_STALE_SECONDS"]))
+    db.session.commit()
+    outbox.dispatch(ids)
+    return len(ids)

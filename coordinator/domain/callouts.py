@@ -1,10 +1,255 @@
-"""Call-outs: who to ask, in which waves, and stopping when the mission is full."""
+"""Call-outs: who to ask, in which waves, and stopping when the mission is full.
 
-from sqlalchemy import update
+A call-out sends in waves: each wave invites about `wave_size` more volunteers, split among
+the roles that still have places (a role that fills gets nobody more, whatever the others
+need), and the next wave is due `wave_interval_minutes` later. Non-urgent waves wait for
+the end of quiet hours. The moment the last place fills, queued messages are cancelled and
+no wave starts (stop_when_full, called from missions.refresh_fill_status).
+"""
 
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import joinedload
+
+from coordinator.domain import audience as audiences
+from coordinator.domain import missions as mission_rules
+from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
-from coordinator.models import CallOut, CallOutStatus, Message, MessageStatus, Mission
-from coordinator.timeutil import now_utc
+from coordinator.i18n import format_local
+from coordinator.links import personal_url
+from coordinator.models import (
+    CallOut,
+    CallOutStatus,
+    Invitation,
+    Message,
+    MessageStatus,
+    Mission,
+    MissionStatus,
+    Role,
+    StaffUser,
+    Volunteer,
+)
+from coordinator.models.volunteers import LANGUAGES
+from coordinator.sms import outbox
+from coordinator.sms.segments import count_segments, estimate_cost
+from coordinator.sms.texts import render_sms
+from coordinator.timeutil import in_quiet_hours, now_utc, quiet_hours_end
+
+TEMPLATE = "callout"
+MAX_WAVE_SIZE = 5000
+MAX_INTERVAL_MINUTES = 24 * 60
+MAX_NOTE_LENGTH = 80  # every character of the note is paid for in every SMS
+TWILIO_MAX_VALIDITY = 36000
+SAMPLE_VOLUNTEER_ID = 99999  # a stand-in id of realistic length for the preview's link
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The final text in one language, what it costs, and how many will get it."""
+
+    language: str
+    text: str
+    encoding: str
+    segments: int
+    recipients: int
+    cost: Decimal
+
+
+def create_callout(
+    mission: Mission,
+    *,
+    audience: audiences.Audience,
+    note: str = "",
+    wave_size: int = 50,
+    wave_interval_minutes: int = 15,
+    is_urgent: bool = False,
+    created_by: StaffUser | None = None,
+    now: datetime | None = None,
+) -> CallOut:
+    """Start a call-out: its first wave is due now, or when quiet hours end if not urgent."""
+    now = now or now_utc()
+    note = " ".join((note or "").split())
+    _check_settings(note, wave_size, wave_interval_minutes)
+    if mission.status == MissionStatus.DRAFT:
+        mission.status = MissionStatus.RECRUITING  # a call-out opens the mission to sign-ups
+    elif mission.status != MissionStatus.RECRUITING:
+        raise Conflict(f"mission {mission.code} is {mission.status}: no call-out can start")
+    if not audiences.open_roles(mission):
+        raise Conflict(f"mission {mission.code} has no open places to call out for")
+    callout = CallOut(
+        mission=mission, audience=audience.as_json(), note=note, wave_size=wave_size,
+        wave_interval_minutes=wave_interval_minutes, is_urgent=is_urgent,
+        created_by=created_by, status=CallOutStatus.SENDING, started_at=now,
+    )
+    callout.next_wave_at = _allowed_at(callout, now)
+    db.session.add(callout)
+    db.session.flush()
+    return callout
+
+
+def _check_settings(note: str, wave_size: int, interval: int) -> None:
+    if not isinstance(wave_size, int) or not 1 <= wave_size <= MAX_WAVE_SIZE:
+        raise ValidationError(f"wave size must be 1 to {MAX_WAVE_SIZE}", field="wave_size")
+    if not isinstance(interval, int) or not 0 <= interval <= MAX_INTERVAL_MINUTES:
+        raise ValidationError(
+            f"the interval must be 0 to {MAX_INTERVAL_MINUTES} minutes",
+            field="wave_interval_minutes",
+        )
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError(f"the note is at most {MAX_NOTE_LENGTH} characters", field="note")
+
+
+def _allowed_at(callout: CallOut, moment: datetime) -> datetime:
+    if callout.is_urgent or not in_quiet_hours(moment):
+        return moment
+    return quiet_hours_end(moment)
+
+
+def due_callout_ids(now: datetime) -> list[int]:
+    """Call-outs whose next wave is due."""
+    return list(db.session.scalars(
+        select(CallOut.id).where(CallOut.status == CallOutStatus.SENDING,
+                                 CallOut.next_wave_at <= now).order_by(CallOut.next_wave_at)
+    ))
+
+
+def run_wave(callout: CallOut, now: datetime) -> int:
+    """Send the call-out's next wave if it is due; returns how many volunteers it invited."""
+    claimed = db.session.execute(
+        update(CallOut)
+        .where(CallOut.id == callout.id, CallOut.status == CallOutStatus.SENDING,
+               CallOut.next_wave_at <= now)
+        .values(next_wave_at=None)  # ours: a second runner of this wave finds nothing due
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return 0
+    db.session.refresh(callout)
+    mission = callout.mission
+    if mission.status != MissionStatus.RECRUITING or mission_rules.is_full(mission):
+        full = mission.status == MissionStatus.STAFFED or mission_rules.is_full(mission)
+        _finish(callout, "full" if full else "mission closed", now)
+        return 0
+    if _allowed_at(callout, now) > now:
+        callout.next_wave_at = _allowed_at(callout, now)
+        return 0
+    roles = audiences.open_roles(mission)
+    picks = pick_wave(callout, roles, now)
+    if not picks:
+        _finish(callout, "audience exhausted", now)
+        return 0
+    callout.waves_sent += 1
+    _invite(callout, picks, roles, now)
+    callout.next_wave_at = _allowed_at(
+        callout, now + timedelta(minutes=callout.wave_interval_minutes)
+    )
+    db.session.flush()
+    return len(picks)
+
+
+def _finish(callout: CallOut, reason: str, now: datetime) -> None:
+    callout.status = CallOutStatus.DONE
+    callout.stopped_reason = reason
+    callout.finished_at = now
+    callout.next_wave_at = None
+    db.session.flush()
+
+
+def pick_wave(
+    callout: CallOut, roles: list[tuple[Role, int]], now: datetime
+) -> list[Volunteer]:
+    """The next wave's volunteers: about wave_size, shared by open roles by places needed.
+
+    Roles needing a skill choose first, so a vet is not spent on a handler's place; a share
+    that finds too few people passes the rest on to the next role.
+    """
+    audience = audiences.parse_audience(callout.audience or {})
+    invited = select(Invitation.volunteer_id).where(Invitation.callout_id == callout.id)
+    base = audiences.eligible(callout.mission, audience, now).where(Volunteer.id.not_in(invited))
+    open_skills = {role.required_skill for role, _ in roles if role.required_skill}
+    total = sum(places for _, places in roles) or 1
+    picked: dict[int, Volunteer] = {}
+    spare = 0
+    for role, places in sorted(roles, key=lambda rp: rp[0].required_skill is None):
+        want = max(1, round(callout.wave_size * places / total)) + spare
+        query = base.where(audiences.has_skill(role.required_skill)) if role.required_skill \
+            else base
+        query = audiences.ranked(query, open_skills).limit(want + len(picked))
+        fresh = [v for v in db.session.scalars(query) if v.id not in picked][:want]
+        picked.update((v.id, v) for v in fresh)
+        spare = want - len(fresh)
+    return list(picked.values())
+
+
+def _invite(
+    callout: CallOut, volunteers: list[Volunteer], roles: list[tuple[Role, int]], now: datetime
+) -> None:
+    mission = callout.mission
+    when = {lang: format_local(mission.starts_at, "datetime", lang) for lang in LANGUAGES}
+    recipients = [
+        (v, f"callout:{callout.id}:volunteer:{v.id}",
+         _context(mission, callout.note, when[v.language], _needs(v, roles), v))
+        for v in volunteers
+    ]
+    queued = outbox.queue_many(
+        TEMPLATE, recipients, kind="callout", mission_id=mission.id, callout_id=callout.id,
+        validity_seconds=_validity(mission, now),
+    )
+    if not queued:
+        return
+    db.session.execute(insert(Invitation), [
+        {"callout_id": callout.id, "mission_id": mission.id, "volunteer_id": vid,
+         "wave": callout.waves_sent, "created_at": now}
+        for vid in queued
+    ])
+    ids = list(queued)
+    for start in range(0, len(ids), 500):
+        db.session.execute(
+            update(Volunteer).where(Volunteer.id.in_(ids[start:start + 500]))
+            .values(last_called_at=now).execution_options(synchronize_session=False)
+        )
+
+
+def _needs(volunteer: Volunteer, roles: list[tuple[Role, int]]) -> str:
+    theirs = [(r, n) for r, n in roles if volunteer.has_skill(r.required_skill)]
+    return ", ".join(f"{role.name} {places}" for role, places in theirs or roles)
+
+
+def _context(mission: Mission, note: str, when: str, needs: str, volunteer: Volunteer) -> dict:
+    link = personal_url(volunteer, mission.id)
+    return {"mission": mission, "when": when, "needs": needs, "note": note, "link": link}
+
+
+def _validity(mission: Mission, now: datetime) -> int:
+    # A call-out stuck in the provider's queue past the mission start is worse than none.
+    until_start = int((mission.starts_at - now).total_seconds())
+    limit = int(current_app.config.get("SMS_VALIDITY_PERIOD") or TWILIO_MAX_VALIDITY)
+    return max(60, min(limit, until_start, TWILIO_MAX_VALIDITY))
+
+
+def cancel_callout(callout: CallOut, now: datetime | None = None) -> int:
+    """Stop a call-out: no more waves, queued messages cancelled. Returns how many."""
+    now = now or now_utc()
+    if callout.status == CallOutStatus.CANCELLED:
+        raise Conflict("this call-out is already cancelled")
+    if callout.status == CallOutStatus.SENDING or callout.status == CallOutStatus.DRAFT:
+        callout.status = CallOutStatus.CANCELLED
+        callout.stopped_reason = "cancelled"
+        callout.finished_at = now
+        callout.next_wave_at = None
+    cancelled = db.session.execute(
+        update(Message)
+        .where(Message.callout_id == callout.id, Message.status == MessageStatus.QUEUED)
+        .values(status=MessageStatus.CANCELLED, status_updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.flush()
+    return cancelled
 
 
 def stop_when_full(mission: Mission) -> int:
@@ -32,3 +277,54 @@ def stop_when_full(mission: Mission) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def preview(
+    mission: Mission, audience: audiences.Audience, note: str, now: datetime
+) -> list[Preview]:
+    """The text each language will read, its segments, recipients and estimated cost."""
+    counts = audiences.count(mission, audience, now)
+    roles = audiences.open_roles(mission)
+    needs = ", ".join(f"{role.name} {places}" for role, places in roles)
+    price = Decimal(str(current_app.config.get("SMS_PRICE_PER_SEGMENT") or "0"))
+    previews = []
+    for lang in LANGUAGES:
+        sample = Volunteer(id=SAMPLE_VOLUNTEER_ID, link_version=0, language=lang, name="")
+        context = _context(mission, " ".join(note.split()), format_local(
+            mission.starts_at, "datetime", lang), needs, sample)
+        text = render_sms(TEMPLATE, lang, volunteer=sample, **context)
+        info = count_segments(text)
+        previews.append(Preview(lang, text, info.encoding, info.segments, counts[lang],
+                                estimate_cost(info.segments, price) * counts[lang]))
+    return previews
+
+
+def progress(callout: CallOut) -> dict[str, int]:
+    """How far the call-out got: queued, sent, delivered, failed, cancelled, replied."""
+    by_status = Counter(dict(db.session.execute(
+        select(Message.status, func.count()).where(Message.callout_id == callout.id)
+        .group_by(Message.status)
+    ).all()))
+    replied = db.session.scalar(
+        select(func.count()).select_from(Invitation)
+        .where(Invitation.callout_id == callout.id, Invitation.response.is_not(None))
+    )
+    return {
+        "queued": by_status[MessageStatus.QUEUED] + by_status[MessageStatus.SENDING],
+        "sent": by_status[MessageStatus.SENT],
+        "delivered": by_status[MessageStatus.DELIVERED],
+        "failed": by_status[MessageStatus.FAILED] + by_status[MessageStatus.UNDELIVERED],
+        "cancelled": by_status[MessageStatus.CANCELLED],
+        "replied": replied or 0,
+        "total": sum(by_status.values()),
+    }
+
+
+def failures(callout: CallOut, limit: int = 200) -> list[Message]:
+    """The call-out's messages that failed, newest first, with their volunteer."""
+    return list(db.session.scalars(
+        select(Message).options(joinedload(Message.volunteer))
+        .where(Message.callout_id == callout.id,
+               Message.status.in_((MessageStatus.FAILED, MessageStatus.UNDELIVERED)))
+        .order_by(Message.status_updated_at.desc(), Message.id.desc()).limit(limit)
+    ))

@@ -3,7 +3,16 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordinator.extensions import db
@@ -149,6 +158,7 @@ class Message(db.Model):
     validity_seconds: Mapped[int | None]
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last handed to Celery
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     needs_attention: Mapped[bool] = mapped_column(default=False)  # the coordinator's inbox
@@ -156,6 +166,18 @@ class Message(db.Model):
 
     volunteer: Mapped[Volunteer | None] = relationship()
     callout: Mapped[CallOut | None] = relationship()
+
+
+class SmsRateBucket(db.Model):
+    """The global send rate limit for the embedded default (Redis holds it in production).
+
+    `next_at` is the epoch second of the next free sending slot (a GCRA token bucket).
+    """
+
+    __tablename__ = "sms_rate_buckets"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class ConversationState(db.Model):

@@ -6,10 +6,11 @@ up by the sweeper. Nothing is sent twice: see tasks/sms.py for the claim.
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from coordinator.models import Direction, Message, MessageStatus, StaffUser, Vol
 from coordinator.phones import normalise_phone
 from coordinator.sms.segments import count_segments
 from coordinator.sms.texts import render_sms
+from coordinator.timeutil import now_utc
 
 log = logging.getLogger(__name__)
 
@@ -114,20 +116,74 @@ def mark_for_dispatch(message: Message) -> None:
 
 
 def dispatch(message_ids: list[int]) -> None:
-    """Give message ids to the sending task; on failure the sweeper will find the rows."""
-    if not message_ids:
-        return
+    """Give message ids to the sending task in batches; if that fails the sweeper will."""
+    size = max(1, int(current_app.config.get("SMS_BATCH_SIZE") or 25))
+    for start in range(0, len(message_ids), size):
+        enqueue(SEND_TASK, message_ids[start:start + size])
+
+
+def enqueue(task_name: str, *args: object) -> None:
+    """Hand a task to Celery as OUTBOX_DISPATCH says (celery, eager, off); never raises.
+
+    Whatever is lost here is safe in the database and found again by the sweepers.
+    """
     mode = current_app.config.get("OUTBOX_DISPATCH", "celery")
     if mode == "off":
         return
     try:
         celery = current_app.extensions["celery"]
         if mode == "eager":
-            celery.tasks[SEND_TASK].apply(args=[message_ids])
+            celery.tasks[task_name].apply(args=list(args))
         else:
-            celery.send_task(SEND_TASK, args=[message_ids])
+            celery.send_task(task_name, args=list(args))
     except Exception:  # the broker is down: the rows are safe, the sweeper retries
-        log.warning("could not hand %d messages to Celery; the sweeper will", len(message_ids))
+        log.warning("could not hand %s to Celery; the sweeper will", task_name, exc_info=True)
+
+
+def queue_many(
+    template: str,
+    recipients: Iterable[tuple[Volunteer, str, dict]],
+    *,
+    kind: str,
+    mission_id: int | None = None,
+    callout_id: int | None = None,
+    validity_seconds: int | None = None,
+) -> dict[int, int]:
+    """queue_sms for many volunteers at once: (volunteer, idempotency key, context) each.
+
+    One INSERT for all rows (a call-out reaches thousands); opted-out volunteers and keys
+    already queued are skipped. Returns {volunteer id: message id} of the rows queued now.
+    """
+    wanted = [(v, key, ctx) for v, key, ctx in recipients if not v.is_opted_out]
+    taken: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        keys = [key for _v, key, _ctx in wanted[start:start + 500]]
+        taken.update(db.session.scalars(
+            select(Message.idempotency_key).where(Message.idempotency_key.in_(keys))
+        ))
+    now = now_utc()
+    rows = []
+    for volunteer, key, context in wanted:
+        if key in taken:
+            continue
+        body = render_sms(template, volunteer.language, volunteer=volunteer, **context)
+        rows.append({
+            "direction": Direction.OUTBOUND.value, "volunteer_id": volunteer.id,
+            "phone": volunteer.phone, "body": body, "kind": kind,
+            "status": MessageStatus.QUEUED.value, "idempotency_key": key,
+            "segments": count_segments(body).segments, "mission_id": mission_id,
+            "callout_id": callout_id, "validity_seconds": validity_seconds,
+            "dispatched_at": now, "created_at": now,
+        })
+    if not rows:
+        return {}
+    inserted = db.session.execute(
+        insert(Message).returning(Message.id, Message.volunteer_id, sort_by_parameter_order=True),
+        rows,
+    ).all()
+    ids = [row.id for row in inserted]
+    db.session.info.setdefault(PENDING_KEY, []).extend(ids)
+    return {row.volunteer_id: row.id for row in inserted}
 
 
 @event.listens_for(Session, "after_commit")
@@ -135,8 +191,13 @@ def _dispatch_after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     if pending:
         # After commit the rows are expired; their identity key needs no query.
-        keys = (inspect(m).identity for m in pending)
-        dispatch([key[0] for key in keys if key])
+        ids = [item if isinstance(item, int) else _identity(item) for item in pending]
+        dispatch([i for i in ids if i is not None])
+
+
+def _identity(message: Message) -> int | None:
+    key = inspect(message).identity
+    return key[0] if key else None
 
 
 @event.listens_for(Session, "after_rollback")

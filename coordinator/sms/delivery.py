@@ -1,0 +1,266 @@
+"""Delivery: claiming outbox rows, recording what the provider said, and status callbacks.
+
+An outbound message moves queued > sending > sent > delivered | undelivered | failed, or
+queued > cancelled (see models.messaging.MessageStatus). `sending` is a worker's claim,
+committed before the provider call, so no other worker can send the row. Every change is a
+conditional UPDATE that only moves a message forward (STATUS_ORDER): a status callback that
+overtakes the worker's own record, or one that arrives twice or out of order, is harmless.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, exists, func, or_, select, update
+
+from coordinator.extensions import db
+from coordinator.models import Direction, Message, MessageStatus, Volunteer
+from coordinator.models.messaging import STATUS_ORDER
+from coordinator.sms.gateway import (
+    OPT_OUT_CODE,
+    PERMANENT_CODES,
+    PermanentSendError,
+    SendResult,
+    TransientSendError,
+)
+
+# What Twilio reports, in our words: anything the provider holds counts as handed over.
+PROVIDER_STATUSES = {
+    "accepted": MessageStatus.SENT,
+    "scheduled": MessageStatus.SENT,
+    "queued": MessageStatus.SENT,
+    "sending": MessageStatus.SENT,
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.UNDELIVERED,
+    "failed": MessageStatus.FAILED,
+    "canceled": MessageStatus.CANCELLED,
+}
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What a worker needs to hand a claimed message to the provider."""
+
+    id: int
+    phone: str
+    body: str
+    validity_seconds: int | None
+
+
+def describe_error(code: int | None) -> str:
+    """A provider error code in words, for the coordinator's list of failures."""
+    if code is None:
+        return ""
+    return PERMANENT_CODES.get(code, f"provider error {code}")
+
+
+def _below(status: MessageStatus) -> list[str]:
+    return [s.value for s, order in STATUS_ORDER.items() if order < STATUS_ORDER[status]]
+
+
+def _advance(message_id: int, status: MessageStatus, now: datetime, **values: object) -> bool:
+    result = db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status.in_(_below(status)))
+        .values(status=status, status_updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def still_queued(message_ids: list[int]) -> list[int]:
+    """The ids, in order, whose rows are still waiting to be sent (a redelivered task skips)."""
+    waiting = set(
+        db.session.scalars(
+            select(Message.id).where(
+                Message.id.in_(message_ids), Message.status == MessageStatus.QUEUED
+            )
+        )
+    )
+    return [i for i in message_ids if i in waiting]
+
+
+def claim(message_id: int, now: datetime) -> Claimed | None:
+    """Take a queued message for sending; None if it is gone, not due, or not to be sent.
+
+    A call-out message to a volunteer who has opted out since it was queued is not sent.
+    """
+    opted_out = exists().where(
+        Volunteer.id == Message.volunteer_id, Volunteer.opted_out_at.is_not(None)
+    )
+    row = db.session.execute(
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.QUEUED,
+            Message.direction == Direction.OUTBOUND,
+            or_(Message.send_after.is_(None), Message.send_after <= now),
+            or_(Message.kind != "callout", ~opted_out),
+        )
+        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1,
+                status_updated_at=now)
+        .returning(Message.id, Message.phone, Message.body, Message.validity_seconds)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return Claimed(*row) if row else None
+
+
+def record_accepted(message_id: int, result: SendResult, now: datetime) -> None:
+    """The provider took the message: keep its SID; move it forward unless a callback won."""
+    target = PROVIDER_STATUSES.get(result.status, MessageStatus.SENT)  # console: delivered
+    values: dict[str, object] = {
+        "provider_sid": func.coalesce(Message.provider_sid, result.sid),
+        "sent_at": func.coalesce(Message.sent_at, now),
+        "status_updated_at": now,
+        "error_message": "",
+        "status": case(
+            (Message.status.in_(_below(target)), target.value), else_=Message.status
+        ),
+    }
+    if result.segments:
+        values["segments"] = result.segments
+    db.session.execute(
+        update(Message).where(Message.id == message_id).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_refused(message_id: int, error: PermanentSendError, now: datetime) -> None:
+    """The provider refused for good: failed with its code; 21610 also opts the volunteer out."""
+    _advance(message_id, MessageStatus.FAILED, now, error_code=error.code,
+             error_message=error.message[:500])
+    if error.is_opt_out:
+        volunteer_id = db.session.scalar(
+            select(Message.volunteer_id).where(Message.id == message_id)
+        )
+        if volunteer_id is not None:
+            opt_out(volunteer_id, now, note=f"Twilio {OPT_OUT_CODE}: unsubscribed at the provider")
+
+
+def record_transient(
+    message_id: int, error: TransientSendError, now: datetime, *, max_attempts: int
+) -> bool:
+    """A failure worth retrying. Returns True if the message goes back to the queue.
+
+    If the request may have reached the provider (read timeout, dropped connection) the
+    row stays claimed: the provider's status callback, which names the row, settles it,
+    and only if none comes does the sweeper send it again (see tasks/sms.py).
+    """
+    note = str(error)[:500]
+    if error.maybe_accepted:
+        db.session.execute(
+            update(Message).where(Message.id == message_id, Message.status == MessageStatus.SENDING)
+            .values(error_message=f"in doubt: {note}")
+            .execution_options(synchronize_session=False)
+        )
+        return False
+    attempts = db.session.scalar(select(Message.attempts).where(Message.id == message_id)) or 0
+    if attempts >= max_attempts:
+        _advance(message_id, MessageStatus.FAILED, now,
+                 error_message=f"gave up after {attempts} attempts: {note}")
+        return False
+    result = db.session.execute(
+        update(Message).where(Message.id == message_id, Message.status == MessageStatus.SENDING)
+        .values(status=MessageStatus.QUEUED, claimed_at=None, error_message=note,
+                status_updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def opt_out(volunteer_id: int, now: datetime, *, note: str) -> None:
+    """Mark a volunteer opted out and cancel what is still queued for them."""
+    db.session.execute(
+        update(Volunteer)
+        .where(Volunteer.id == volunteer_id, Volunteer.opted_out_at.is_(None))
+        .values(opted_out_at=now, opt_out_note=note)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Message)
+        .where(Message.volunteer_id == volunteer_id, Message.status == MessageStatus.QUEUED,
+               Message.direction == Direction.OUTBOUND)
+        .values(status=MessageStatus.CANCELLED, status_updated_at=now,
+                error_message="volunteer opted out")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def apply_status_callback(
+    *, sid: str, status: str, error_code: int | None, message_id: int | None, now: datetime
+) -> bool:
+    """Apply a provider status report; never moves a message backwards. True if it changed.
+
+    `message_id` comes from the callback URL we gave the provider: it settles a message
+    whose worker died after the provider accepted it but before the SID was recorded.
+    """
+    if message_id is not None:
+        db.session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.provider_sid.is_(None),
+                   Message.direction == Direction.OUTBOUND)
+            .values(provider_sid=sid, sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    target = PROVIDER_STATUSES.get((status or "").lower())
+    row = db.session.execute(
+        select(Message.id, Message.volunteer_id).where(Message.provider_sid == sid)
+    ).first()
+    if target is None or row is None:
+        return False
+    values: dict[str, object] = {}
+    if error_code is not None:
+        values = {"error_code": error_code, "error_message": describe_error(error_code)}
+    changed = _advance(row.id, target, now, **values)
+    if error_code == OPT_OUT_CODE and row.volunteer_id is not None:
+        opt_out(row.volunteer_id, now, note=f"Twilio {OPT_OUT_CODE}: unsubscribed at the provider")
+    return changed
+
+
+def due_for_dispatch(now: datetime, *, queued_after: timedelta, limit: int = 5000) -> list[int]:
+    """Queued rows nobody is carrying: never handed over, lost by the broker, or now due."""
+    cutoff = now - queued_after
+    lost = func.coalesce(Message.dispatched_at, Message.created_at) < cutoff
+    came_due = and_(Message.dispatched_at.is_(None), Message.send_after.is_not(None))
+    ids = list(db.session.scalars(
+        select(Message.id)
+        .where(Message.status == MessageStatus.QUEUED, Message.direction == Direction.OUTBOUND,
+               or_(Message.send_after.is_(None), Message.send_after <= now),
+               or_(lost, came_due))
+        .order_by(Message.id).limit(limit)
+    ))
+    mark_dispatched(ids, now)
+    return ids
+
+
+def mark_dispatched(message_ids: list[int], now: datetime) -> None:
+    """Remember when rows were last handed to Celery, so the sweeper leaves them be."""
+    for start in range(0, len(message_ids), 500):
+        db.session.execute(
+            update(Message).where(Message.id.in_(message_ids[start:start + 500]))
+            .values(dispatched_at=now).execution_options(synchronize_session=False)
+        )
+
+
+def release_stale_claims(now: datetime, *, older_than: timedelta, max_attempts: int) -> int:
+    """Claims whose worker died: back to the queue (or failed after too many attempts).
+
+    A claim is old only if no result and no status callback came for far longer than a
+    provider call can take, so the message almost surely never reached the provider.
+    """
+    stale = and_(Message.status == MessageStatus.SENDING, Message.claimed_at < now - older_than,
+                 Message.provider_sid.is_(None))
+    _give_up = db.session.execute(
+        update(Message).where(stale, Message.attempts >= max_attempts)
+        .values(status=MessageStatus.FAILED, status_updated_at=now,
+                error_message="gave up: no answer from the provider")
+        .execution_options(synchronize_session=False)
+    )
+    released = db.session.execute(
+        update(Message).where(stale)
+        .values(status=MessageStatus.QUEUED, claimed_at=None, dispatched_at=None,
+                status_updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return released.rowcount

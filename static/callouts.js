@@ -1,0 +1,68 @@
+// Call-out pages: live audience count and preview while filtering; progress that updates itself.
+"use strict";
+
+function debounce(fn, ms) {
+  let timer;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+function setField(root, name, value) {
+  root.querySelectorAll(`[data-field="${name}"]`).forEach((el) => { el.textContent = value; });
+}
+
+function watchAudience(form) {
+  const total = document.getElementById("audience-total");
+  const refresh = debounce(async () => {
+    const params = new URLSearchParams();
+    for (const [key, value] of new FormData(form)) {
+      if (["skills", "region", "has_vehicle", "language", "note"].includes(key)) params.append(key, value);
+    }
+    try {
+      const response = await fetch(`${form.dataset.previewUrl}?${params}`, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const data = await response.json();
+      total.textContent = data.total;
+      for (const preview of data.previews) {
+        const box = document.querySelector(`.sms-preview[data-language="${preview.language}"]`);
+        if (!box) continue;
+        for (const key of ["text", "segments", "encoding", "recipients", "cost"]) setField(box, key, preview[key]);
+      }
+    } catch (error) {
+      // Offline for a moment: the numbers stay as they were; sending still works.
+    }
+  }, 250);
+  form.addEventListener("input", refresh);
+  form.addEventListener("change", refresh);
+}
+
+function watchProgress(section) {
+  const bar = document.getElementById("callout-bar");
+  const poll = async () => {
+    try {
+      const response = await fetch(section.dataset.progressUrl, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const data = await response.json();
+        for (const key of ["status", "waves_sent", "stopped_reason", "queued", "sent", "delivered", "failed", "cancelled", "replied"]) {
+          setField(section, key, data[key]);
+        }
+        bar.max = Math.max(data.total, 1);
+        bar.value = data.total - data.queued;
+        bar.textContent = `${data.total - data.queued} / ${data.total}`;
+        const statusBadge = section.querySelector('[data-field="status"]');
+        if (statusBadge) statusBadge.className = `status status-${data.status}`;
+        if (data.status !== "sending" && data.status !== "draft" && data.queued === 0) return;
+      }
+    } catch (error) {
+      // Keep polling: the network on site comes and goes.
+    }
+    setTimeout(poll, 2000);
+  };
+  setTimeout(poll, 1000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.getElementById("callout-form");
+  if (form) watchAudience(form);
+  const progress = document.getElementById("callout-progress");
+  if (progress) watchProgress(progress);
+});
