@@ -282,8 +282,8 @@ def mark_no_shows(now: datetime | None = None) -> int:
 
 
 def shift_roster(mission: Mission, shift: Shift) -> list[Signup]:
-    """Confirmed signups of a shift with everything the team lead's page shows, in one query."""
-    return list(
+    """Confirmed signups of a shift, by role, vehicle and name, loaded in one query."""
+    rows = list(
         db.session.scalars(
             select(Signup)
             .join(Position, Signup.position_id == Position.id)
@@ -300,6 +300,13 @@ def shift_roster(mission: Mission, shift: Shift) -> list[Signup]:
             )
         ).unique()
     )
+    return sorted(rows, key=_by_role_vehicle_name)
+
+
+def _by_role_vehicle_name(signup: Signup) -> tuple:
+    role = signup.position.role
+    vehicle = signup.vehicle.label if signup.vehicle else ""
+    return (role.sort_order, role.id, vehicle, signup.volunteer.name, signup.id)
 
 
 @dataclass(frozen=True)

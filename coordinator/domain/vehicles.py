@@ -93,6 +93,19 @@ def passengers(vehicle: Vehicle) -> list[Signup]:
     )
 
 
+def unseated(mission: Mission) -> list[Signup]:
+    """Confirmed volunteers of the mission not yet in any vehicle."""
+    return list(
+        db.session.scalars(
+            select(Signup)
+            .where(Signup.mission_id == mission.id, Signup.status == SignupStatus.CONFIRMED,
+                   Signup.vehicle_id.is_(None))
+            .options(joinedload(Signup.volunteer))
+            .order_by(Signup.id)
+        )
+    )
+
+
 def seats_taken(vehicle: Vehicle, riders: list[Signup]) -> int:
     """People in the vehicle: its riders, plus a driver who has no signup of their own."""
     rider_ids = {s.volunteer_id for s in riders}

@@ -1,5 +1,248 @@
 """Mission day: the team lead's attendance page and the vehicle manifest."""
 
-from flask import Blueprint
+import uuid
 
-bp = Blueprint("attendance", __name__)
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coordinator.domain import attendance, vehicles
+from coordinator.errors import DomainError, NotFound, ValidationError
+from coordinator.extensions import db
+from coordinator.i18n import format_local
+from coordinator.models import (
+    OPEN_STATUSES,
+    AttendanceStatus,
+    Mission,
+    Position,
+    Shift,
+    Signup,
+    StaffRole,
+    Vehicle,
+)
+from coordinator.security import role_required
+from coordinator.timeutil import now_utc
+from coordinator.web import add_nav_link
+
+bp = Blueprint("attendance", __name__, url_prefix="/day")
+add_nav_link("attendance.index", _l("Mission day"), StaffRole.TEAM_LEAD)
+LEAD = StaffRole.TEAM_LEAD
+
+
+def managed_mission(mission_id: int) -> Mission:
+    """The mission, if this user may run its day (its team leads, coordinators); else 403/404."""
+    mission = db.session.get(
+        Mission, mission_id, options=[selectinload(Mission.team_leads),
+                                      selectinload(Mission.shifts)]
+    )
+    if mission is None:
+        abort(404)
+    if not attendance.can_manage(current_user, mission):
+        abort(403)
+    return mission
+
+
+def _child(model: type, mission: Mission, child_id: int):  # noqa: ANN202
+    row = db.session.get(model, child_id)
+    if row is None or row.mission_id != mission.id:
+        abort(404)
+    return row
+
+
+def _refused(error: DomainError, back: str):  # noqa: ANN202
+    db.session.rollback()
+    status = 409
+    if isinstance(error, NotFound | ValidationError):
+        status = 404 if isinstance(error, NotFound) else 400
+    if request.accept_mimetypes.best == "application/json":
+        body = {"code": error.code, "message": error.message, "field": error.field}
+        return jsonify(error=body), status
+    flash(error.message, "error")
+    return redirect(back)
+
+
+@bp.get("/")
+def index():
+    missions = db.session.scalars(
+        select(Mission).where(Mission.status.in_(OPEN_STATUSES))
+        .options(selectinload(Mission.team_leads), selectinload(Mission.shifts))
+        .order_by(Mission.starts_at)
+    ).all()
+    mine = [m for m in missions if attendance.can_manage(current_user, m)]
+    return render_template("attendance/index.html", missions=mine)
+
+
+@bp.get("/missions/<int:mission_id>")
+def mission(mission_id: int):
+    mission = managed_mission(mission_id)
+    if not mission.shifts:
+        abort(404)
+    now = now_utc()
+    shift = next((s for s in mission.shifts if s.ends_at > now), mission.shifts[-1])
+    return redirect(url_for(".shift", mission_id=mission.id, shift_id=shift.id))
+
+
+@bp.get("/missions/<int:mission_id>/shifts/<int:shift_id>")
+def shift(mission_id: int, shift_id: int):
+    mission = managed_mission(mission_id)
+    shift = _child(Shift, mission, shift_id)
+    roster = attendance.shift_roster(mission, shift)
+    return render_template(
+        "attendance/shift.html", mission=mission, shift=shift, roster=roster,
+        headcount=attendance.headcount(roster), on_site=attendance.roll_call(mission),
+        positions=[p for p in mission.positions if p.shift_id == shift.id],
+        nonce=uuid.uuid4().hex, row_state=row_state,
+    )
+
+
+@bp.get("/missions/<int:mission_id>/shifts/<int:shift_id>/state")
+def state(mission_id: int, shift_id: int):
+    mission = managed_mission(mission_id)
+    shift = _child(Shift, mission, shift_id)
+    roster = attendance.shift_roster(mission, shift)
+    payload = state_payload(roster, attendance.headcount(roster), attendance.roll_call(mission))
+    return jsonify(payload), {"Cache-Control": "no-store"}
+
+
+STATUS_LABELS = {
+    None: _l("Expected"),
+    AttendanceStatus.PRESENT: _l("Here"),
+    AttendanceStatus.LATE: _l("Late"),
+    AttendanceStatus.NO_SHOW: _l("No-show"),
+    AttendanceStatus.EXCUSED: _l("Excused"),
+}
+
+
+def row_state(signup: Signup) -> dict:
+    """What one person's row shows; the page and the polling script share it."""
+    att = signup.attendance
+    status = att.status if att else None
+    return {
+        "status": status or "expected",
+        "label": str(STATUS_LABELS[status]),
+        "in": format_local(att.checked_in_at, "time") if att else "",
+        "out": format_local(att.checked_out_at, "time") if att else "",
+        "on_site": attendance.on_site(signup),
+    }
+
+
+def state_payload(roster: list[Signup], headcount: list, on_site: list[Signup]) -> dict:
+    return {
+        "rows": {str(s.id): row_state(s) for s in roster},
+        "headcount": [{"role": h.role, "present": h.present, "expected": h.expected}
+                      for h in headcount],
+        "on_site": [{"name": s.volunteer.name, "role": s.position.role.name,
+                     "vehicle": s.vehicle.label if s.vehicle else ""} for s in on_site],
+    }
+
+
+@bp.post("/missions/<int:mission_id>/signups/<int:signup_id>")
+@role_required(LEAD)
+def mark(mission_id: int, signup_id: int):
+    mission = managed_mission(mission_id)
+    signup = _child(Signup, mission, signup_id)
+    back = url_for(".shift", mission_id=mission.id, shift_id=signup.position.shift_id)
+    try:
+        attendance.mark(signup, request.form.get("action", ""), by=current_user, via="staff")
+    except DomainError as error:
+        return _refused(error, back)
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return state(mission_id, signup.position.shift_id)
+    return redirect(back)
+
+
+@bp.post("/missions/<int:mission_id>/shifts/<int:shift_id>/walk-in")
+@role_required(LEAD)
+def walk_in(mission_id: int, shift_id: int):
+    mission = managed_mission(mission_id)
+    shift = _child(Shift, mission, shift_id)
+    back = url_for(".shift", mission_id=mission.id, shift_id=shift.id)
+    position = db.session.get(Position, request.form.get("position_id", type=int) or 0)
+    try:
+        if position is None or position.shift_id != shift.id:
+            raise ValidationError(_("Choose a role in this shift."), field="position_id")
+        signup = attendance.add_walk_in(
+            position, name=request.form.get("name", ""), phone=request.form.get("phone", ""),
+            language=request.form.get("language", "ko"), by=current_user,
+        )
+    except DomainError as error:
+        return _refused(error, back)
+    db.session.commit()
+    flash(_("%(name)s is checked in as a walk-in.", name=signup.volunteer.name), "info")
+    return redirect(back)
+
+
+@bp.post("/missions/<int:mission_id>/shifts/<int:shift_id>/message")
+@role_required(LEAD)
+def message(mission_id: int, shift_id: int):
+    mission = managed_mission(mission_id)
+    shift = _child(Shift, mission, shift_id)
+    back = url_for(".shift", mission_id=mission.id, shift_id=shift.id)
+    audience = request.form.get("audience", "shift")
+    vehicle_id = int(audience[8:]) if audience[8:].isdigit() else None
+    try:
+        sent = attendance.message_team(
+            mission, body=request.form.get("body", ""), nonce=request.form.get("nonce", ""),
+            sender=current_user, shift=None if vehicle_id else shift, vehicle_id=vehicle_id,
+        )
+    except DomainError as error:
+        return _refused(error, back)
+    db.session.commit()
+    flash(_("Message queued for %(count)d people.", count=sent), "info")
+    return redirect(back)
+
+
+@bp.get("/missions/<int:mission_id>/manifest")
+def manifest(mission_id: int):
+    mission = managed_mission(mission_id)
+    return render_template(
+        "attendance/manifest.html", mission=mission, manifest=vehicles.manifest(mission),
+        unseated=vehicles.unseated(mission),
+    )
+
+
+@bp.post("/missions/<int:mission_id>/vehicles/<int:vehicle_id>/animals")
+@role_required(LEAD)
+def animals_moved(mission_id: int, vehicle_id: int):
+    mission = managed_mission(mission_id)
+    vehicle = _child(Vehicle, mission, vehicle_id)
+    back = url_for(".manifest", mission_id=mission.id)
+    raw = request.form.get("animals_moved", "").strip()
+    try:
+        if raw and not raw.isdigit():
+            raise ValidationError(_("Animals moved must be a whole number."), field="animals_moved")
+        vehicles.record_animals_moved(vehicle, int(raw) if raw else None)
+    except DomainError as error:
+        return _refused(error, back)
+    db.session.commit()
+    return redirect(back)
+
+
+@bp.post("/missions/<int:mission_id>/vehicles/<int:vehicle_id>/passengers")
+@role_required(LEAD)
+def seat(mission_id: int, vehicle_id: int):
+    mission = managed_mission(mission_id)
+    vehicle = _child(Vehicle, mission, vehicle_id)
+    signup = _child(Signup, mission, request.form.get("signup_id", type=int) or 0)
+    return _seat(mission, signup, vehicle)
+
+
+@bp.post("/missions/<int:mission_id>/signups/<int:signup_id>/unseat")
+@role_required(LEAD)
+def unseat(mission_id: int, signup_id: int):
+    mission = managed_mission(mission_id)
+    return _seat(mission, _child(Signup, mission, signup_id), None)
+
+
+def _seat(mission: Mission, signup: Signup, vehicle: Vehicle | None):  # noqa: ANN202
+    back = url_for(".manifest", mission_id=mission.id)
+    try:
+        vehicles.assign_to_vehicle(signup, vehicle)
+    except DomainError as error:
+        return _refused(error, back)
+    db.session.commit()
+    return redirect(back)
