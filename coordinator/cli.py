@@ -84,6 +84,52 @@ def demo_command(force: bool) -> None:
     click.echo(summary)
 
 
+volunteers = AppGroup("volunteers", help="Volunteer lists: CSV import and export.")
+
+
+@volunteers.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows despite bad ones.")
+@click.option("--dry-run", is_flag=True, help="Check every row, import nothing.")
+def import_volunteers(file, skip_invalid: bool, dry_run: bool) -> None:  # noqa: ANN001
+    """Import volunteers from a CSV file (Korean or English headers, UTF-8).
+
+    Rows with errors are listed; then nothing is imported (exit code 1) unless --skip-invalid.
+    """
+    from coordinator.domain import volunteer_csv
+
+    try:
+        preview = volunteer_csv.preview_import(file.read())
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    for row in preview.invalid:
+        click.echo(f"row {row.line}: {'; '.join(row.errors)}", err=True)
+    click.echo(f"{len(preview.valid)} valid rows, {len(preview.invalid)} with errors")
+    if dry_run or (preview.invalid and not skip_invalid):
+        if preview.invalid and not dry_run:
+            raise click.ClickException("nothing imported: fix the rows or use --skip-invalid")
+        return
+    try:
+        added = volunteer_csv.commit_import(preview)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"Imported {added} volunteers")
+
+
+@volunteers.command("export")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default: standard output).")
+def export_volunteers(output) -> None:  # noqa: ANN001
+    """Export every volunteer as CSV (UTF-8 with BOM, the columns the import reads)."""
+    from coordinator.domain import volunteer_csv
+
+    for line in volunteer_csv.export_lines():
+        output.write(line)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
+    app.cli.add_command(volunteers)

@@ -1,17 +1,64 @@
-"""The home page: the mission board."""
+"""The home page: the mission board, with filters by status, dates and kind."""
 
-from flask import Blueprint, render_template
-from sqlalchemy import select
+from datetime import datetime, time
 
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from coordinator.domain.missions import fill_summaries
 from coordinator.extensions import db
-from coordinator.models import OPEN_STATUSES, Mission
+from coordinator.forms.missions import KIND_LABELS
+from coordinator.models import OPEN_STATUSES, Mission, MissionStatus, StaffRole, StaffUser
+from coordinator.timeutil import local_to_utc
 
 bp = Blueprint("home", __name__)
+PER_PAGE = 60
+
+
+def _date(name: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filters() -> tuple[list, dict]:
+    """The WHERE clauses and the chosen values; unknown values are ignored, never an error."""
+    status = request.args.get("status", "open")
+    kind = request.args.get("kind", "")
+    start, end = _date("from"), _date("to")
+    where = []
+    if not current_user.can(StaffRole.COORDINATOR):  # a team lead sees the missions they lead
+        where.append(Mission.team_leads.any(StaffUser.id == current_user.id))
+    if status == "open":
+        where.append(Mission.status.in_(OPEN_STATUSES))
+    elif status in set(MissionStatus):
+        where.append(Mission.status == status)
+    if kind in KIND_LABELS:
+        where.append(Mission.kind == kind)
+    if start:
+        where.append(Mission.ends_at >= local_to_utc(datetime.combine(start, time.min)))
+    if end:
+        where.append(Mission.starts_at <= local_to_utc(datetime.combine(end, time.max)))
+    chosen = {"status": status, "kind": kind, "from": start.date() if start else None,
+              "to": end.date() if end else None}
+    return where, chosen
 
 
 @bp.get("/")
 def board():
+    where, chosen = _filters()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    total = db.session.scalar(select(func.count()).select_from(Mission).where(*where))
     missions = db.session.scalars(
-        select(Mission).where(Mission.status.in_(OPEN_STATUSES)).order_by(Mission.starts_at)
+        select(Mission).where(*where).order_by(Mission.starts_at, Mission.id)
+        .offset((page - 1) * PER_PAGE).limit(PER_PAGE)
     ).all()
-    return render_template("home/board.html", missions=missions)
+    has_any = total > 0 or bool(db.session.scalar(select(Mission.id).limit(1)))
+    return render_template(
+        "home/board.html", missions=missions, fills=fill_summaries(missions),
+        chosen=chosen, statuses=list(MissionStatus), kinds=KIND_LABELS, total=total, page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), has_any=has_any,
+        filtered=bool(request.args),
+    )

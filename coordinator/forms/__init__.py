@@ -1,0 +1,23 @@
+"""Form classes for the staff web pages, and turning domain errors into form errors."""
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
+
+HTTP_STATUS = {ValidationError: 400, Conflict: 409, NotFound: 404}
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status that answers a refused request: 400, 409 or 404 (422 otherwise)."""
+    return next((code for kind, code in HTTP_STATUS.items() if isinstance(error, kind)), 422)
+
+
+def show_error(form: FlaskForm | None, error: DomainError) -> int:
+    """Put the domain's message next to the field it names (or flash it); the HTTP status."""
+    field = getattr(form, error.field, None) if form is not None and error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+    return status_of(error)
