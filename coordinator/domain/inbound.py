@@ -7,6 +7,7 @@ the unique provider_sid, does nothing more and gets the first answer back.
 
 import hashlib
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -181,3 +182,40 @@ def mark_handled(message: Message) -> None:
     """Take a message out of the inbox."""
     message.needs_attention = False
     db.session.flush()
+
+
+# --- the SMS simulator ----------------------------------------------------------------------
+
+
+def simulate_reply(volunteer: Volunteer, text: str, *, now: datetime | None = None) -> Received:
+    """Play the volunteer's phone: their typed reply goes through receive_sms like a real one."""
+    if not (text or "").strip():
+        raise ValidationError("type the reply the volunteer would send", field="body")
+    if len(text) > 1600:
+        raise ValidationError("an SMS holds at most 1,600 characters", field="body")
+    sid = "SIM" + uuid.uuid4().hex  # never collides with Twilio's SM… ids
+    return receive_sms(sender=volunteer.phone, body=text, provider_sid=sid, now=now)
+
+
+def thread(volunteer: Volunteer, *, limit: int = 60) -> list[Message]:
+    """The latest SMS to and from a volunteer, oldest first, as their phone would show them."""
+    latest = db.session.scalars(
+        select(Message)
+        .where(Message.volunteer_id == volunteer.id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(latest))
+
+
+def find_volunteers(query: str, *, limit: int = 30) -> list[Volunteer]:
+    """Volunteers whose name or phone contains `query`, for picking whose phone to play."""
+    statement = select(Volunteer).order_by(Volunteer.name, Volunteer.id).limit(limit)
+    query = query.strip()
+    if query:
+        digits = "".join(ch for ch in query if ch.isdigit()).lstrip("0")
+        match = Volunteer.name.ilike(f"%{query}%")
+        if digits:
+            match = match | Volunteer.phone.contains(digits)
+        statement = statement.where(match)
+    return list(db.session.scalars(statement))

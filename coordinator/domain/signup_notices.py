@@ -5,7 +5,13 @@ expiry sweep) sends the same messages. Each message has an idempotency key, so a
 request or task queues nothing twice.
 """
 
-from coordinator.models import Signup, StaffUser
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from coordinator.extensions import db
+from coordinator.models import Position, Shift, Signup, StaffUser
 from coordinator.sms.outbox import queue_sms, queue_staff_sms
 
 
@@ -62,3 +68,23 @@ def alert_late_cancel(signup: Signup) -> None:
             position=signup.position,
             mission=signup.mission,
         )
+
+
+def recent_late_cancels(now: datetime, *, limit: int = 50) -> list[Signup]:
+    """Late cancellations for shifts not yet over, newest first: gaps a coordinator must fill."""
+    return list(
+        db.session.scalars(
+            select(Signup)
+            .join(Signup.position)
+            .join(Position.shift)
+            .where(Signup.is_late_cancel.is_(True), Shift.ends_at > now)
+            .options(
+                joinedload(Signup.volunteer),
+                joinedload(Signup.mission),
+                contains_eager(Signup.position).contains_eager(Position.shift),
+                joinedload(Signup.position, Position.role),
+            )
+            .order_by(Signup.cancelled_at.desc())
+            .limit(limit)
+        ).unique()
+    )

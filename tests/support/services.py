@@ -52,12 +52,27 @@ def _redis_error() -> str | None:
     return None
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+@functools.cache
+def _chromium_error() -> str | None:
+    if not os.access(CHROMIUM, os.X_OK):
+        return "not installed (apt-get install chromium fonts-noto-cjk)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as error:
+        return f"playwright missing: {error}"
+    return None
+
+
 def need(service: str) -> None:
     """Skip (or fail, when required) the calling test if `service` is unreachable."""
-    error = {"postgresql": _postgres_error, "redis": _redis_error}[service]()
+    checks = {"postgresql": _postgres_error, "redis": _redis_error, "chromium": _chromium_error}
+    error = checks[service]()
     if error is None:
         return
-    where = postgres_url() if service == "postgresql" else redis_url()
+    where = {"postgresql": postgres_url(), "redis": redis_url()}.get(service, CHROMIUM)
     UNREACHABLE[service] = f"{where} ({error})"
     message = f"{service} unreachable at {where}: {error}"
     if required():
