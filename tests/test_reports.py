@@ -8,6 +8,7 @@ import pytest
 from coordinator.domain import attendance, reports, signups
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, MessageStatus, SignupSource, StaffRole
+from tests.support.mission_day import mission_day_fixture  # noqa: F401
 
 H = timedelta(hours=1)
 
@@ -23,7 +24,7 @@ def rescued(create_mission, create_volunteer, create_staff):
     lead = create_staff(StaffRole.TEAM_LEAD)
     mission = create_mission(
         roles={"Handler": "handler", "Driver": "driver"}, shifts=[(7, 12), (12, 17)],
-        capacity=3, day=0, team_leads=[lead], vehicles=[("Van", 8, 12), ("Car", 4, 3)],
+        capacity=3, day=-1, team_leads=[lead], vehicles=[("Van", 8, 12), ("Car", 4, 3)],
     )
     pos = {(p.role.name, p.shift.starts_at): p for p in mission.positions}
     am, pm = mission.shifts
@@ -45,7 +46,7 @@ def rescued(create_mission, create_volunteer, create_staff):
     mark(d, "check_in", am.starts_at + H)
     mark(d, "check_out", am.ends_at)
     mark(e, "excused", pm.starts_at)
-    signups.cancel(f)  # the shift is today: a late cancellation
+    signups.cancel(f)  # after the start, so well inside 24 h: a late cancellation
     mark(g, "check_in", pm.starts_at)
     mark(g, "check_out", pm.ends_at)
     van, car = mission.vehicles
@@ -118,3 +119,81 @@ def test_reliability_ranks_no_shows_below_newcomers_and_attenders(
     a, c = people["A"].volunteer_id, people["C"].volunteer_id
     score = reports.reliability([a, c, newcomer.id])
     assert score == {a: 1.0, c: 0.75, newcomer.id: 1.0}
+
+
+def test_the_report_page_shows_the_totals(client, login, create_staff, rescued):
+    mission, _ = rescued
+    login(create_staff(StaffRole.COORDINATOR))
+    html = client.get(f"/reports/missions/{mission.id}").get_data(as_text=True)
+    assert "18.5" in html and "$0.37" in html
+    assert 'media="print"' in html and "print.css" in html
+
+
+def test_the_printable_view_applies_the_print_stylesheet_on_screen(
+    client, login, create_staff, rescued
+):
+    mission, _ = rescued
+    login(create_staff(StaffRole.COORDINATOR))
+    html = client.get(f"/reports/missions/{mission.id}/print").get_data(as_text=True)
+    assert 'media="all"' in html and "printable" in html
+
+
+def test_the_csv_lists_every_confirmed_person_with_hours(client, login, create_staff, rescued):
+    import csv
+    import io
+
+    mission, _ = rescued
+    login(create_staff(StaffRole.COORDINATOR))
+    response = client.get(f"/reports/missions/{mission.id}.csv")
+    assert response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert {r["volunteer"]: float(r["hours"]) for r in rows} == {
+        "A": 4.5, "B": 5.0, "C": 0.0, "D": 4.0, "E": 0.0, "G": 5.0}
+
+
+def test_a_team_lead_of_another_mission_cannot_read_the_report(
+    client, login, create_staff, rescued
+):
+    mission, _ = rescued
+    login(create_staff(StaffRole.TEAM_LEAD))
+    assert client.get(f"/reports/missions/{mission.id}").status_code == 403
+    assert client.get(f"/reports/missions/{mission.id}.csv").status_code == 403
+
+
+def test_the_thank_you_sms_goes_once_to_everyone_who_came(
+    client, login, csrf_token, create_staff, rescued
+):
+    from sqlalchemy import select
+
+    mission, people = rescued
+    login(create_staff(StaffRole.COORDINATOR))
+    token = csrf_token(client.get(f"/reports/missions/{mission.id}"))
+    for _ in range(2):
+        client.post(f"/reports/missions/{mission.id}/thank-you", data={"csrf_token": token})
+    sent = db.session.scalars(select(Message).where(Message.kind == "thank_you")).all()
+    assert sorted(m.volunteer.name for m in sent) == ["A", "B", "D", "G"]
+    assert all("15" in m.body for m in sent)  # animals moved
+
+
+def test_a_team_lead_cannot_send_the_thank_you(client, login, csrf_token, rescued):
+    from sqlalchemy import func, select
+
+    mission, _ = rescued
+    login(mission.team_leads[0])
+    token = csrf_token(client.get(f"/reports/missions/{mission.id}"))
+    response = client.post(f"/reports/missions/{mission.id}/thank-you",
+                           data={"csrf_token": token})
+    assert response.status_code == 403
+    count = db.session.scalar(
+        select(func.count()).select_from(Message).where(Message.kind == "thank_you"))
+    assert count == 0
+
+
+def test_no_thank_you_before_the_mission_has_happened(app, mission_day):
+    from coordinator.errors import Conflict
+
+    day = mission_day(day=3)
+    with pytest.raises(Conflict, match="not started"):
+        reports.send_thank_yous(day.mission)

@@ -6,13 +6,14 @@ leave early unannounced).
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from coordinator.errors import Conflict
 from coordinator.extensions import db
 from coordinator.models import (
     Attendance,
@@ -28,6 +29,7 @@ from coordinator.models import (
     SignupStatus,
     Vehicle,
 )
+from coordinator.timeutil import now_utc
 
 ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 # Statuses a provider bills: the message left for the carrier.
@@ -213,3 +215,22 @@ def reliability(volunteer_ids: list[int]) -> dict[int, float]:
         )
         for vid, r in records.items()
     }
+
+
+def send_thank_yous(mission: Mission, *, now: datetime | None = None) -> int:
+    """Queue the optional thank-you SMS to everyone who came; once per volunteer and mission."""
+    from coordinator.sms.outbox import queue_sms
+
+    if mission.starts_at > (now or now_utc()):
+        raise Conflict("the mission has not started yet: thank people after it", field="mission")
+    report = mission_report(mission)
+    people = {r.signup.volunteer_id: r.signup.volunteer for r in report.attended}
+    queued = 0
+    for volunteer in people.values():
+        message = queue_sms(
+            volunteer, "thank_you", kind="thank_you", mission_id=mission.id,
+            idempotency_key=f"thank_you:{mission.id}:{volunteer.id}",
+            mission=mission, animals=report.animals_moved,
+        )
+        queued += message is not None
+    return queued
