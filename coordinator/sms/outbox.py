@@ -133,7 +133,10 @@ def enqueue(task_name: str, *args: object) -> None:
     try:
         celery = current_app.extensions["celery"]
         if mode == "eager":
-            celery.tasks[task_name].apply(args=list(args))
+            # A context of its own: this may run inside after_commit, where the caller's
+            # session can emit no more SQL.
+            with current_app.app_context():
+                celery.tasks[task_name].apply(args=list(args))
         else:
             celery.send_task(task_name, args=list(args))
     except Exception:  # the broker is down: the rows are safe, the sweeper retries

@@ -85,6 +85,10 @@ class RedisRateLimiter(RateLimiter):
 class DatabaseRateLimiter(RateLimiter):
     """The bucket as one row; each reservation is one short transaction of its own."""
 
+    def __init__(self, rate_per_second: float, name: str) -> None:
+        super().__init__(rate_per_second, name)
+        self.engine = db.engine  # bound now, so threads without an app context can use it
+
     def reserve(self) -> float:
         now = time.time()
         bucket = SmsRateBucket.__table__
@@ -97,7 +101,7 @@ class DatabaseRateLimiter(RateLimiter):
         )
         # Its own connection: the caller's session may be mid-transaction, and the row
         # lock must be held for milliseconds, not for a whole batch.
-        with db.engine.begin() as connection:
+        with self.engine.begin() as connection:
             next_at = connection.execute(take).scalar()
         if next_at is None:
             self._create()
@@ -106,7 +110,7 @@ class DatabaseRateLimiter(RateLimiter):
 
     def _create(self) -> None:
         try:
-            with db.engine.begin() as connection:
+            with self.engine.begin() as connection:
                 connection.execute(insert(SmsRateBucket.__table__).values(name=self.name))
         except IntegrityError:
             pass  # another worker created it first

@@ -42,9 +42,10 @@ class CallOutForm(FlaskForm):
         description=_l("Anyone with one of these; none ticked means anyone."),
     )
     region = StringField(_l("Region"), validators=[Optional()])
-    has_vehicle = SelectField(_l("Own vehicle"), choices=[
+    # Unknown values are refused by audience.parse_audience, naming the field.
+    has_vehicle = SelectField(_l("Own vehicle"), validate_choice=False, choices=[
         ("", _l("Any")), ("yes", _l("Has a vehicle")), ("no", _l("No vehicle"))])
-    language = SelectField(_l("Language"), choices=[
+    language = SelectField(_l("Language"), validate_choice=False, choices=[
         ("", _l("Any")), ("ko", "한국어"), ("en", "English")])
     note = TextAreaField(_l("Extra line (optional)"), validators=[Optional()],
                          description=_l("Every character is paid for in every message."))

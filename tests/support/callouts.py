@@ -24,22 +24,22 @@ def twilio_settings(stub_url: str) -> dict:
     }
 
 
-@pytest.fixture
-def stub() -> Iterator[TwilioStub]:
+@pytest.fixture(name="stub")
+def stub_fixture() -> Iterator[TwilioStub]:
     """A Twilio-compatible server in this process."""
     with TwilioStub() as server:
         yield server
 
 
-@pytest.fixture
-def twilio_app(app, stub):
+@pytest.fixture(name="twilio_app")
+def twilio_app_fixture(app, stub):
     """The app sending through the real twilio client to the stub, with no rate limit."""
     app.config.update(twilio_settings(stub.url), SMS_RATE_PER_SECOND=0)
     return app
 
 
-@pytest.fixture
-def queue_message():
+@pytest.fixture(name="queue_message")
+def queue_message_fixture():
     """Queue and commit one outbox row: queue_message(volunteer, key=None, kind="reply")."""
     counter = iter(range(1_000_000))
 
