@@ -57,7 +57,8 @@
     body.set("action", action);
     form.classList.add("saving");
     try {
-      const response = await fetch(form.action, {
+      // form.action would be the buttons named "action", not the URL.
+      const response = await fetch(form.getAttribute("action"), {
         method: "POST",
         body,
         headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
