@@ -175,9 +175,9 @@ def _phones_on_file(phones: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for start in range(0, len(phones), 500):
         chunk = phones[start:start + 500]
-        found.update(db.session.execute(
+        found.update((phone, name) for phone, name in db.session.execute(
             select(Volunteer.phone, Volunteer.name).where(Volunteer.phone.in_(chunk))
-        ).tuples())
+        ))
     return found
 
 
