@@ -10,11 +10,16 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from coordinator import ratelimit
 from coordinator.domain import staff
 from coordinator.extensions import db
 from coordinator.security import public
 
 bp = Blueprint("auth", __name__)
+
+# Per address, on top of the per-account lockout: slows guessing across many accounts.
+LOGIN_ATTEMPTS_PER_IP = 30
+LOGIN_WINDOW_SECONDS = 600
 
 
 class LoginForm(FlaskForm):
@@ -36,6 +41,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.board"))
     form = LoginForm()
+    if request.method == "POST" and not ratelimit.allow(
+        f"login:{request.remote_addr}", LOGIN_ATTEMPTS_PER_IP, LOGIN_WINDOW_SECONDS
+    ):
+        flash(_("Too many login attempts from here. Wait a few minutes."), "error")
+        return render_template("auth/login.html", form=form), 429
     if form.validate_on_submit():
         try:
             user = staff.authenticate(form.email.data, form.password.data)
