@@ -6,10 +6,14 @@ which also generates GET /api/v1/openapi.json from those same models, so the des
 cannot drift from what the endpoints accept and return.
 """
 
+from collections.abc import Callable
+from functools import wraps
+
 from flask import Blueprint, Flask, abort, g, make_response, request
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 
 from coordinator import audit
+from coordinator.api.schemas.common import ErrorBody
 from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
 from coordinator.extensions import csrf, db
 from coordinator.models import ApiToken, StaffRole, StaffUser
@@ -50,6 +54,8 @@ spec = SpecTree(
     annotations=True,
     page_templates={},
     before=_on_invalid_request,
+    validation_error_model=ErrorBody,
+    naming_strategy=lambda model: model.__name__,
     security_schemes=[
         SecurityScheme(
             name="bearer",
@@ -86,9 +92,38 @@ def require_role(role: StaffRole) -> StaffUser:
     return user
 
 
+def requires(role: StaffRole) -> Callable:
+    """Refuse (403) callers below `role`, before their input is even looked at."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: object, **kwargs: object) -> object:
+            require_role(role)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _check_json_body() -> None:
+    """Writes take a JSON object (or nothing); say clearly when the body is something else."""
+    if request.mimetype and not request.is_json:
+        abort(error_response(415, "unsupported_media_type", "send the body as application/json"))
+    if not request.get_data(cache=True):
+        return
+    body = request.get_json(silent=True)
+    if body is None:
+        abort(error_response(400, "bad_request", "the body is not valid JSON"))
+    if not isinstance(body, dict):
+        abort(error_response(422, "invalid", "the body must be a JSON object"))
+
+
 @bp.before_request
 def _authenticate() -> None:
     g.api_user = authenticate()
+    if request.method in ("POST", "PUT", "PATCH"):
+        _check_json_body()
 
 
 @bp.errorhandler(DomainError)
@@ -101,7 +136,15 @@ def _domain_error(error: DomainError):  # noqa: ANN202
 
 
 def init_app(app: Flask) -> None:
-    from coordinator.api import endpoints  # noqa: F401  registers the routes on bp
+    # Importing the modules registers their routes on bp.
+    from coordinator.api import (  # noqa: F401
+        callouts,
+        endpoints,
+        mission_plan,
+        missions,
+        roster,
+        volunteers,
+    )
 
     csrf.exempt(bp)  # bearer tokens are not sent by browsers on their own: no CSRF risk
     app.register_blueprint(bp)

@@ -156,7 +156,13 @@ def _read(content: bytes) -> tuple[list[dict[str, str]], list[str]]:
 def preview_import(content: bytes) -> ImportPreview:
     """Every row of the file checked, with its errors; nothing is written."""
     values, ignored = _read(content)
-    rows = [_row(i, v) for i, v in enumerate(values, start=2) if any(v.values())]
+    return preview_rows(values, ignored=ignored)
+
+
+def preview_rows(values: list[dict[str, str]], *, ignored: list[str] | None = None,
+                 start: int = 2) -> ImportPreview:
+    """Rows as {column: text}, numbered from `start`, checked as a file's (the JSON API's too)."""
+    rows = [_row(i, v) for i, v in enumerate(values, start=start) if any(v.values())]
     first_line: dict[str, int] = {}
     for row in rows:
         if row.details is not None:
@@ -168,7 +174,7 @@ def preview_import(content: bytes) -> ImportPreview:
         phone = row.details.phone if row.details else None
         if phone in known and first_line[phone] == row.line:
             row.errors.append(f"{phone} is already on file ({known[phone]})")
-    return ImportPreview(rows, ignored)
+    return ImportPreview(rows, ignored or [])
 
 
 def _phones_on_file(phones: list[str]) -> dict[str, str]:

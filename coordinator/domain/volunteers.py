@@ -152,10 +152,15 @@ def _search_filter(query: str) -> object | None:
     return or_(*conditions)
 
 
-def search(query: str = "", *, skill: str = "", region: str = "", page: int = 1,
-           per_page: int = 50) -> Page:
-    """One page of the directory, by name or phone, skill and region; two queries plus skills."""
+def search(query: str = "", *, skill: str = "", region: str = "", language: str = "",
+           opted_out: bool | None = None, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the directory, by name or phone, skill, region, language and opt-out."""
     where = [c for c in (_search_filter(query),) if c is not None]
+    if language:
+        where.append(Volunteer.language == language)
+    if opted_out is not None:
+        where.append(Volunteer.opted_out_at.is_not(None) if opted_out
+                     else Volunteer.opted_out_at.is_(None))
     if skill:
         where.append(Volunteer.id.in_(
             select(VolunteerSkill.volunteer_id).where(VolunteerSkill.skill == skill)))

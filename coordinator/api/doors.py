@@ -1,0 +1,63 @@
+"""What the API's doors share: path ids, documented answers, lookups and pages."""
+
+from flask import abort, g
+from spectree import Response
+from sqlalchemy import Select, func, select
+
+from coordinator.api import error_response
+from coordinator.api.schemas.common import MAX_ID, ErrorBody
+from coordinator.domain import attendance, roster
+from coordinator.domain.volunteers import Page
+from coordinator.errors import DomainError, NotFound
+from coordinator.extensions import db
+from coordinator.models import Mission
+
+# Path ids past a database integer are a 404 from the router, never an overflow.
+ID = f"int(min=1, max={MAX_ID})"
+READ = (404,)
+CREATE = (400, 409, 415, 422)
+WRITE = (*CREATE, 404)
+
+
+def answers(status: int, model: type | None, *errors: int, **special: type) -> Response:
+    """The documented answers of an operation: its success, 401, 403 and `errors`.
+
+    Errors have the ErrorBody shape unless `special` names another (HTTP_422=…).
+    """
+    documented = {f"HTTP_{code}": ErrorBody for code in (401, 403, *errors)} | special
+    if model is None:
+        return Response(f"HTTP_{status}", **documented)
+    return Response(**{f"HTTP_{status}": model}, **documented)
+
+
+def found(model: type, row_id: int, what: str, *, error: type[DomainError] = NotFound):  # noqa: ANN201
+    """The row with this id; otherwise `error`: 404 for a path, ValidationError for a body."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise error(f"no {what} {row_id}", field=f"{what}_id")
+    return row
+
+
+def part_of(mission: Mission, model: type, row_id: int, what: str, *,  # noqa: ANN201
+            error: type[DomainError] = NotFound):
+    """A role, shift, vehicle, position or signup of this mission; otherwise `error`."""
+    row = db.session.get(model, row_id)
+    if row is None or row.mission_id != mission.id:
+        raise error(f"mission {mission.id} has no {what} {row_id}", field=f"{what}_id")
+    return row
+
+
+def mission_for_reading(mission_id: int) -> Mission:
+    """The mission with its plan, if the caller may see it (team leads: missions they lead)."""
+    mission = roster.load_mission(mission_id)
+    if not attendance.can_manage(g.api_user, mission):
+        abort(error_response(403, "forbidden", "team leads see only the missions they lead"))
+    return mission
+
+
+def paginate(query: Select, page: int, per_page: int) -> Page:
+    """One page of `query` (ordered by the caller); a page past the end gives the last one."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = max(1, min(page, max((total + per_page - 1) // per_page, 1)))
+    items = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
+    return Page(list(items), total, page, per_page)
