@@ -4,14 +4,20 @@ from datetime import datetime
 
 from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, current_app, g, request, session
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
+from coordinator.errors import ValidationError
+from coordinator.extensions import db
+from coordinator.models import StaffUser
 from coordinator.timeutil import as_utc, local_zone
 
 # Pattern per locale: `11월 25일 (수) 07:00` / `Wed 25 Nov 07:00`.
 DATETIME_PATTERNS = {"ko": "M월 d일 (E) HH:mm", "en": "EEE d MMM HH:mm"}
 DATE_PATTERNS = {"ko": "yyyy년 M월 d일 (E)", "en": "EEE d MMM yyyy"}
 TIME_PATTERN = "HH:mm"
+# Each language named in itself: a reader lost in the other language still finds their own.
+LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 
 
 def select_locale() -> str:
@@ -24,6 +30,15 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def set_staff_language(user: StaffUser, language: str) -> str:
+    """Remember the language a staff user reads pages in; refuses a language we do not have."""
+    if language not in current_app.config["LANGUAGES"]:
+        raise ValidationError(lazy_gettext("Choose Korean or English."), field="language")
+    user.language = language
+    db.session.flush()
+    return language
 
 
 def select_timezone() -> str:
@@ -51,3 +66,4 @@ def init_app(app: Flask) -> None:
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES

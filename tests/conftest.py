@@ -28,7 +28,7 @@ from coordinator.models import (
     Vehicle,
     Volunteer,
 )
-from tests.support import services
+from tests.support import i18n, services
 
 PASSWORD = "correct-horse-7"
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
@@ -45,12 +45,23 @@ def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """Pages in Korean need the compiled catalogue, which a clean clone does not have."""
+    i18n.compile_catalogues()
+
+
 class IsolatedClient(FlaskClient):
     """Each request runs in its own app context, as in production.
 
     The test's own session commits before the request (so the request does not wait on
     its transaction) and forgets what it loaded after it (so the test sees the result).
+    Staff pages come in English, as from an English browser, unless a test asks otherwise.
     """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
     def open(self, *args: object, **kwargs: object):  # noqa: ANN201
         if _cv_app.get(None) is not None:

@@ -58,7 +58,7 @@ def test_the_page_offers_only_places_the_volunteer_is_qualified_for(
     app, client, create_mission, create_volunteer
 ):
     mission = create_mission(roles={"Handler": "handler", "Vet": "vet"}, capacity=3)
-    volunteer = create_volunteer(skills=["handler"])
+    volunteer = create_volunteer(skills=["handler"], language="en")
     volunteer.set_skills(["handler", "vet"], is_verified=False)  # vet claimed, not reviewed
     db.session.commit()
     html = client.get(path(volunteer, mission.id)).get_data(as_text=True)
@@ -70,7 +70,7 @@ def test_a_tap_shows_a_confirm_step_and_only_the_second_tap_books(
     app, client, csrf_token, create_mission, create_volunteer
 ):
     mission = create_mission()
-    volunteer = create_volunteer()
+    volunteer = create_volunteer(language="en")
     url = path(volunteer, mission.id, f"/take/{mission.positions[0].id}")
     confirm = client.get(url)
     assert "Yes, I take this place" in confirm.get_data(as_text=True)
@@ -86,7 +86,7 @@ def test_a_full_place_puts_the_volunteer_on_the_waitlist(
 ):
     mission = create_mission(capacity=1)
     position = mission.positions[0]
-    first, second = create_volunteer("첫째"), create_volunteer("둘째")
+    first, second = create_volunteer("첫째"), create_volunteer("둘째", language="en")
     _confirm_and_post(client, csrf_token, path(first, mission.id, f"/take/{position.id}"))
     url = path(second, mission.id, f"/take/{position.id}")
     assert "Join the waitlist" in client.get(path(second, mission.id)).get_data(as_text=True)
@@ -142,6 +142,7 @@ def test_cancelling_needs_a_confirm_step_and_offers_the_place_to_the_first_waitl
     mission = create_mission(capacity=1, day=5)
     position = mission.positions[0]
     holder, first, later = (create_volunteer(n) for n in ("자리", "첫 대기", "둘째 대기"))
+    holder.language = "en"  # the page read below is the holder's
     for person in (holder, first, later):
         _confirm_and_post(client, csrf_token, path(person, mission.id, f"/take/{position.id}"))
     [held] = _signups(holder)
@@ -161,7 +162,7 @@ def test_a_held_place_is_confirmed_with_one_tap(
 ):
     mission = create_mission(capacity=1, day=5)
     position = mission.positions[0]
-    holder, waiting = create_volunteer("자리"), create_volunteer("대기")
+    holder, waiting = create_volunteer("자리"), create_volunteer("대기", language="en")
     for person in (holder, waiting):
         _confirm_and_post(client, csrf_token, path(person, mission.id, f"/take/{position.id}"))
     _confirm_and_post(
@@ -194,7 +195,7 @@ def test_not_this_time_marks_the_invitation_declined_so_later_waves_skip_them(
     app, client, csrf_token, create_mission, create_volunteer
 ):
     mission = create_mission()
-    volunteer = create_volunteer()
+    volunteer = create_volunteer(language="en")
     callout = _callout(mission)
     db.session.add(
         Invitation(callout_id=callout.id, mission_id=mission.id, volunteer_id=volunteer.id)
@@ -289,7 +290,7 @@ def test_a_profile_with_an_unknown_skill_is_refused_and_nothing_changes(
 
 
 def test_call_outs_pause_until_a_chosen_day_and_resume(app, client, csrf_token, create_volunteer):
-    volunteer = create_volunteer()
+    volunteer = create_volunteer(language="en")
     day = (now_utc() + timedelta(days=10)).date()
     _post(
         client, csrf_token, volunteer, path(volunteer, suffix="/pause"), resume_on=day.isoformat()
@@ -455,7 +456,7 @@ def test_a_closed_mission_takes_no_answers_but_says_so(
     app, client, csrf_token, create_mission, create_volunteer
 ):
     mission = create_mission(status="done")
-    volunteer = create_volunteer()
+    volunteer = create_volunteer(language="en")
     assert "not taking answers" in client.get(path(volunteer, mission.id)).get_data(as_text=True)
     response = _post(
         client,

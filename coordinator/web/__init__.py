@@ -13,6 +13,7 @@ from coordinator.web import errors
 # Each module defines `bp`; the order is the order of the top navigation.
 BLUEPRINT_MODULES = [
     "auth",
+    "language",
     "health",
     "home",
     "missions",
