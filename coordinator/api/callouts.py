@@ -40,6 +40,7 @@ def create_callout(mission_id: int, json: CallOutIn):
     )
     db.session.commit()
     outbox.enqueue(RUN_WAVE_TASK, callout.id)  # after the commit, as the web page does
+    db.session.expire(callout)  # an eager worker may have sent the first wave already
     return callout_out(callout), 201
 
 
