@@ -12,7 +12,7 @@ the call-out, in a menu and typed cold.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
@@ -259,15 +259,15 @@ def _refusal(volunteer: Volunteer, position: Position) -> str:
 
 
 def _waitlist_place(signup: Signup) -> int:
-    ahead = db.session.scalars(
-        select(Signup.id).where(
+    ahead = db.session.scalar(
+        select(func.count()).select_from(Signup).where(
             Signup.position_id == signup.position_id,
             Signup.status == SignupStatus.WAITLISTED,
             (Signup.created_at < signup.created_at)
             | ((Signup.created_at == signup.created_at) & (Signup.id < signup.id)),
         )
-    ).all()
-    return len(ahead) + 1
+    )
+    return ahead + 1
 
 
 def _confirmation(turn: Turn, signup: Signup) -> Answer:

@@ -5,6 +5,7 @@ import itertools
 import os
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -106,11 +107,12 @@ def gunicorn_app(database_url: str, *, workers: int = 4, threads: int = 8, app: 
         "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
         "--timeout", "120", app,
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    # A file, not a pipe: nobody reads a pipe while the test runs, and a full one blocks.
+    log = tempfile.TemporaryFile("w+")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(process, base)
+        _wait_until_up(process, base, log)
         yield base
     finally:
         process.terminate()
@@ -118,19 +120,24 @@ def gunicorn_app(database_url: str, *, workers: int = 4, threads: int = 8, app: 
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
-def _wait_until_up(process: subprocess.Popen, base: str) -> None:
+def _wait_until_up(process: subprocess.Popen, base: str, log) -> None:  # noqa: ANN001
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"gunicorn exited: {log.read()[-2000:]}")
         try:
             with urllib.request.urlopen(base + "/login", timeout=2):
                 return
+        except urllib.error.HTTPError:
+            return  # it answers: up (the bench's baseline app has no login page)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start within 60 s")
+    log.seek(0)
+    raise RuntimeError(f"gunicorn did not start within 60 s: {log.read()[-2000:]}")
 
 
 def post_signed(base: str, form: dict[str, str], *, timeout: float = 60) -> tuple[int, str]:
