@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from babel.dates import format_datetime as babel_format_datetime
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
@@ -16,15 +16,25 @@ from coordinator.timeutil import as_utc, local_zone
 DATETIME_PATTERNS = {"ko": "M월 d일 (E) HH:mm", "en": "EEE d MMM HH:mm"}
 DATE_PATTERNS = {"ko": "yyyy년 M월 d일 (E)", "en": "EEE d MMM yyyy"}
 TIME_PATTERN = "HH:mm"
+SOURCE_LANGUAGE = "en"  # the language of the strings in the code
 # Each language named in itself: a reader lost in the other language still finds their own.
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 
 
 def select_locale() -> str:
-    """A page's language: set for this request (volunteer page) > staff choice > browser."""
+    """A page's language: set for this request (volunteer page) > staff choice > browser.
+
+    Outside a request (CLI, Celery) messages are for operators and stay in the source
+    language; whatever a volunteer reads sets its language itself (force_locale). API
+    clients get English unless they ask otherwise, so scripts see stable messages.
+    """
     languages = current_app.config["LANGUAGES"]
     if g.get("locale") in languages:
         return g.locale
+    if not has_request_context():
+        return SOURCE_LANGUAGE
+    if request.blueprint == "api":
+        return request.accept_languages.best_match(languages) or SOURCE_LANGUAGE
     if session.get("lang") in languages:
         return session["lang"]
     if current_user and current_user.is_authenticated and current_user.language in languages:

@@ -1,6 +1,7 @@
 """Phone numbers become E.164 here, once, at the edge."""
 
 import phonenumbers
+from flask_babel import gettext
 
 from coordinator.errors import ValidationError
 
@@ -14,17 +15,20 @@ def normalise_phone(raw: str, *, region: str = DEFAULT_REGION, field: str = "pho
     """
     text = (raw or "").strip()
     if not text:
-        raise ValidationError("a phone number is required", field=field)
+        raise ValidationError(gettext("a phone number is required"), field=field)
     if len(text) > 40:
-        raise ValidationError(f"{text[:40]!r}… is too long for a phone number", field=field)
+        raise ValidationError(gettext("%(text)r… is too long for a phone number",
+                                      text=text[:40]), field=field)
     if text.startswith("00"):  # international prefix typed the European way
         text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise ValidationError(f"{text!r} is not a phone number", field=field) from None
+        raise ValidationError(gettext("%(text)r is not a phone number", text=text),
+                              field=field) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(f"{text!r} is not a valid phone number", field=field)
+        raise ValidationError(gettext("%(text)r is not a valid phone number", text=text),
+                              field=field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

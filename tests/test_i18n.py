@@ -3,15 +3,19 @@ language, and times shown on the right local day."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from flask import render_template
 from flask_login import login_user
 
+from coordinator.domain.signups import sign_up
+from coordinator.errors import ValidationError
 from coordinator.extensions import db
 from coordinator.i18n import format_local
 from coordinator.links import make_token
-from coordinator.models import StaffRole, StaffUser
+from coordinator.models import SignupSource, StaffRole, StaffUser
+from coordinator.phones import normalise_phone
 from tests.conftest import CSRF_INPUT, CSRF_META, PASSWORD
 from tests.support.i18n import ROOT, TRANSLATIONS, read_catalogue
 
@@ -194,6 +198,43 @@ def test_a_volunteer_reads_their_page_in_their_own_language_whatever_the_browser
     assert "김민준 님, 안녕하세요" in ko_page.get_data(as_text=True)
     assert "Hello, Emma Clarke" in en_page.get_data(as_text=True)
     assert "안녕하세요" not in en_page.get_data(as_text=True)
+
+
+def test_a_refusal_on_the_volunteer_page_is_explained_in_the_volunteers_language(
+    client, create_volunteer, create_mission
+):
+    mission = create_mission("개농장 구조", capacity=2)
+    other = create_volunteer("다른 봉사자")
+    signup = sign_up(other, mission.positions[0], source=SignupSource.SMS)
+    db.session.commit()
+    for language, reason in (("ko", "내가 신청한 자리가 아니에요."),
+                             ("en", "this place is not in your sign-ups")):
+        me = create_volunteer(language=language)
+        page = client.get(f"/v/{make_token(me, mission.id)}")
+        response = client.post(f"/v/{make_token(me, mission.id)}/cancel/{signup.id}",
+                               data={"csrf_token": _csrf(page.get_data(as_text=True))})
+        assert response.status_code == 404
+        assert reason in response.get_data(as_text=True)
+
+
+def test_a_staff_reader_gets_domain_refusals_in_their_language(
+    client, login, create_staff, create_mission
+):
+    mission = create_mission("개농장 구조")
+    login(create_staff(StaffRole.COORDINATOR, language="ko"))
+    page = client.get(f"/missions/{mission.id}/roster")
+    response = client.post(
+        f"/missions/{mission.id}/roster/add",
+        data={"volunteer": "010-0000-00", "position_id": mission.positions[0].id,
+              "csrf_token": _csrf(page.get_data(as_text=True))},
+    )
+    assert response.status_code == 400
+    assert "010-0000-00&#39;은(는) 올바른 전화번호가 아니에요." in response.get_data(as_text=True)
+
+
+def test_outside_a_request_domain_messages_stay_in_english_for_operators(app):
+    with pytest.raises(ValidationError, match="is not a valid phone number"):
+        normalise_phone("010-0000-00")
 
 
 def _csrf(html: str) -> str:

@@ -239,7 +239,7 @@ def test_not_this_time_is_refused_while_the_volunteer_holds_a_place(
     app, client, csrf_token, create_mission, create_volunteer
 ):
     mission = create_mission()
-    volunteer = create_volunteer()
+    volunteer = create_volunteer(language="en")
     _confirm_and_post(
         client, csrf_token, path(volunteer, mission.id, f"/take/{mission.positions[0].id}")
     )

@@ -109,7 +109,7 @@ def test_another_volunteers_signup_id_is_refused_and_nothing_changes(
     app, client, csrf_token, create_mission, create_volunteer, action
 ):
     mission, theirs = _held_by_other(create_mission, create_volunteer)
-    me = create_volunteer("나")
+    me = create_volunteer("나", language="en")
     before = snapshot()
     token = csrf_token(client.get(path(me, mission.id)))
     response = client.post(

@@ -8,6 +8,7 @@ own and answers NotFound otherwise, so nobody can see or touch someone else's pl
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -145,7 +146,7 @@ def own_signup(volunteer: Volunteer, signup_id: int) -> Signup:
     """The volunteer's own signup with this id; NotFound for anyone else's."""
     signup = db.session.get(Signup, signup_id)
     if signup is None or signup.volunteer_id != volunteer.id:
-        raise NotFound("this place is not in your sign-ups", field="signup")
+        raise NotFound(gettext("this place is not in your sign-ups"), field="signup")
     return signup
 
 
@@ -153,9 +154,10 @@ def bookable_position(volunteer: Volunteer, position_id: int, mission_id: int | 
     """A position the link may book: in the mission it names, one the volunteer qualifies for."""
     position = db.session.get(Position, position_id)
     if position is None or (mission_id is not None and position.mission_id != mission_id):
-        raise NotFound("this place is not offered on your link", field="position")
+        raise NotFound(gettext("this place is not offered on your link"), field="position")
     if not volunteer.has_skill(position.role.required_skill):
-        raise Conflict(f"{position.role.name} needs a skill you do not have", field="position")
+        raise Conflict(gettext("%(role)s needs a skill you do not have",
+                               role=position.role.name), field="position")
     return position
 
 
@@ -187,7 +189,7 @@ def offer_vehicle_for_signup(volunteer: Volunteer, signup_id: int, offer: Vehicl
     """Bring a vehicle to a mission the volunteer already has a place on."""
     signup = own_signup(volunteer, signup_id)
     if signup.status == SignupStatus.CANCELLED:
-        raise Conflict("this place was cancelled", field="signup")
+        raise Conflict(gettext("this place was cancelled"), field="signup")
     vehicle = _offer(volunteer, signup.mission, offer)
     signup.vehicle = vehicle
     db.session.flush()
@@ -211,7 +213,8 @@ def decline_mission(volunteer: Volunteer, mission: Mission) -> list[Invitation]:
     answered before a wave reached them); without a call-out there is nothing to record.
     """
     if _live_signups(volunteer, mission):
-        raise Conflict("you have a place on this mission: cancel it instead", field="mission")
+        raise Conflict(gettext("you have a place on this mission: cancel it instead"),
+                       field="mission")
     invitations = _invitations(volunteer, mission)
     if not invitations:
         invitations = _invitation_on_latest_callout(volunteer, mission)
@@ -266,12 +269,15 @@ def update_profile(
 ) -> Volunteer:
     """Save what the volunteer says about themselves; new skills await staff review."""
     if language not in LANGUAGES:
-        raise ValidationError(f"unknown language {language!r}", field="language")
+        raise ValidationError(gettext("unknown language %(value)r", value=language),
+                              field="language")
     unknown = set(skills) - {s.value for s in Skill}
     if unknown:
-        raise ValidationError(f"unknown skill {sorted(unknown)[0]!r}", field="skills")
+        raise ValidationError(gettext("unknown skill %(value)r", value=sorted(unknown)[0]),
+                              field="skills")
     if vehicle_kind and vehicle_kind not in {k.value for k in VehicleKind}:
-        raise ValidationError(f"unknown vehicle kind {vehicle_kind!r}", field="vehicle_kind")
+        raise ValidationError(gettext("unknown vehicle kind %(value)r", value=vehicle_kind),
+                              field="vehicle_kind")
     volunteer.language = language
     volunteer.set_skills(skills, is_verified=False)
     volunteer.vehicle_kind = vehicle_kind or None
@@ -285,7 +291,8 @@ def update_profile(
 
 def _count(value: int | None, field: str, upper: int) -> int | None:
     if value is not None and not 0 <= value <= upper:
-        raise ValidationError(f"{field} must be a whole number from 0 to {upper}", field=field)
+        raise ValidationError(gettext("%(field)s must be a whole number from 0 to %(upper)d",
+                                      field=field, upper=upper), field=field)
     return value
 
 
@@ -294,9 +301,9 @@ def pause_callouts(volunteer: Volunteer, resume_on: date) -> datetime:
     until = datetime.combine(resume_on, time(0), tzinfo=local_zone())
     now = now_utc()
     if until <= now:
-        raise ValidationError("choose a day after today", field="resume_on")
+        raise ValidationError(gettext("choose a day after today"), field="resume_on")
     if until - now > LONGEST_PAUSE:
-        raise ValidationError("a pause can last at most a year", field="resume_on")
+        raise ValidationError(gettext("a pause can last at most a year"), field="resume_on")
     volunteer.paused_until = until
     db.session.flush()
     return until
@@ -324,5 +331,5 @@ def check_in(volunteer: Volunteer, signup_id: int) -> Signup:
 
     signup = own_signup(volunteer, signup_id)
     if not check_in_open(signup):
-        raise Conflict("check-in is open only during your shift", field="signup")
+        raise Conflict(gettext("check-in is open only during your shift"), field="signup")
     return attendance.self_check_in(volunteer, via="web")

@@ -9,6 +9,7 @@ constraint on positions.filled backs it up.
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -95,10 +96,12 @@ def check_can_book(volunteer: Volunteer, position: Position, source: str) -> Non
     mission = position.mission
     allowed = BOOKABLE.get(SignupSource(source), STAFF_BOOKABLE)
     if mission.status not in allowed:
-        raise Conflict(f"mission {mission.code} is {mission.status}, not taking sign-ups")
+        raise Conflict(gettext("mission %(code)s is %(status)s, not taking sign-ups",
+                               code=mission.code, status=mission.status))
     skill = position.role.required_skill
     if skill and not volunteer.has_skill(skill):
-        raise Conflict(f"{position.role.name} needs the skill {skill!r}", field="position")
+        raise Conflict(gettext("%(role)s needs the skill %(skill)r", role=position.role.name,
+                               skill=skill), field="position")
 
 
 def sign_up(
@@ -121,8 +124,9 @@ def sign_up(
     clash = overlapping_signup(volunteer, position.shift)
     if clash is not None:
         raise Conflict(
-            f"{volunteer.name} already has a place in an overlapping shift "
-            f"({clash.position.role.name}, mission {clash.mission.code})",
+            gettext("%(name)s already has a place in an overlapping shift "
+                    "(%(role)s, mission %(code)s)", name=volunteer.name,
+                    role=clash.position.role.name, code=clash.mission.code),
             field="position",
         )
     signup = Signup(
@@ -140,7 +144,8 @@ def sign_up(
             elif waitlist:
                 signup.status = SignupStatus.WAITLISTED
             else:
-                raise Conflict(f"{position.role.name} in this shift is full", field="position")
+                raise Conflict(gettext("%(role)s in this shift is full",
+                                       role=position.role.name), field="position")
             db.session.add(signup)
     except IntegrityError:
         # The same volunteer's other request won the race for this position.
@@ -225,7 +230,7 @@ def accept_offer(signup: Signup) -> Signup:
     if signup.status == SignupStatus.OFFERED and (
         signup.offer_expires_at is not None and signup.offer_expires_at < now
     ):
-        raise Conflict("the place held for you has expired", field="signup")
+        raise Conflict(gettext("the place held for you has expired"), field="signup")
     confirmed = _move(
         signup,
         (SignupStatus.OFFERED,),
@@ -234,7 +239,7 @@ def accept_offer(signup: Signup) -> Signup:
         offer_expires_at=None,
     )
     if not confirmed:
-        raise Conflict("there is no place held for you any more", field="signup")
+        raise Conflict(gettext("there is no place held for you any more"), field="signup")
     return signup
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -25,7 +26,8 @@ def _check_count(value: int | None, name: str, upper: int) -> int:
     if value is None:
         return 0
     if not isinstance(value, int) or value < 0 or value > upper:
-        raise ValidationError(f"{name} must be a whole number from 0 to {upper}", field=name)
+        raise ValidationError(gettext("%(field)s must be a whole number from 0 to %(upper)d",
+                                      field=name, upper=upper), field=name)
     return value
 
 
@@ -43,7 +45,7 @@ def offer_vehicle(
     """
     kind = kind or volunteer.vehicle_kind or VehicleKind.CAR
     if kind not in {k.value for k in VehicleKind}:
-        raise ValidationError(f"unknown vehicle kind {kind!r}", field="kind")
+        raise ValidationError(gettext("unknown vehicle kind %(value)r", value=kind), field="kind")
     seats = _check_count(
         seats if seats is not None else volunteer.vehicle_seats, "seats", MAX_SEATS
     )
@@ -120,15 +122,17 @@ def assign_to_vehicle(signup: Signup, vehicle: Vehicle | None) -> Signup:
         db.session.flush()
         return signup
     if vehicle.mission_id != signup.mission_id:
-        raise NotFound("that vehicle is not on this mission", field="vehicle")
+        raise NotFound(gettext("that vehicle is not on this mission"), field="vehicle")
     if signup.status != SignupStatus.CONFIRMED:
-        raise Conflict(f"{signup.volunteer.name} is {signup.status}, not coming", field="signup")
+        raise Conflict(gettext("%(name)s is %(status)s, not coming",
+                               name=signup.volunteer.name, status=signup.status), field="signup")
     if signup.vehicle_id == vehicle.id:
         return signup
     _locked(vehicle)
     db.session.refresh(vehicle)
     if seats_taken(vehicle, passengers(vehicle)) >= vehicle.seats:
-        raise Conflict(f"{vehicle.label} is full ({vehicle.seats} seats)", field="vehicle")
+        raise Conflict(gettext("%(vehicle)s is full (%(seats)d seats)", vehicle=vehicle.label,
+                               seats=vehicle.seats), field="vehicle")
     signup.vehicle_id = vehicle.id
     db.session.flush()
     return signup
