@@ -35,7 +35,13 @@ from coordinator.models.volunteers import LANGUAGES
 from coordinator.phones import display_phone
 from coordinator.security import public, role_required
 from coordinator.timeutil import now_utc
-from coordinator.web.personal_forms import PauseForm, ProfileForm, VehicleForm, VehicleOnlyForm
+from coordinator.web.personal_forms import (
+    KIND_LABELS,
+    PauseForm,
+    ProfileForm,
+    VehicleForm,
+    VehicleOnlyForm,
+)
 
 bp = Blueprint("personal", __name__)
 
@@ -110,6 +116,7 @@ def page(link: links.LinkTarget):
         bound_mission_id=link.mission_id,
         check_in_open=personal.check_in_open,
         calendar_token=links.make_calendar_token(link.volunteer),
+        vehicle_kinds=KIND_LABELS,
         now=now_utc(),
     )
 
