@@ -466,3 +466,45 @@ def test_a_closed_mission_takes_no_answers_but_says_so(
     )
     assert response.status_code == 409
     assert db.session.scalar(select(func.count()).select_from(Signup)) == 0
+
+
+def test_on_mission_day_the_volunteer_checks_in_from_the_page(
+    app, client, csrf_token, create_mission, create_volunteer
+):
+    mission = create_mission()
+    shift = mission.shifts[0]
+    shift.starts_at, shift.ends_at = (
+        now_utc() - timedelta(minutes=10),
+        now_utc() + timedelta(hours=3),
+    )
+    mission.starts_at, mission.ends_at = shift.starts_at, shift.ends_at
+    volunteer = create_volunteer(language="en")
+    db.session.commit()
+    _confirm_and_post(
+        client, csrf_token, path(volunteer, mission.id, f"/take/{mission.positions[0].id}")
+    )
+    [signup] = _signups(volunteer)
+    assert "check in" in client.get(path(volunteer, mission.id)).get_data(as_text=True)
+    response = _post(
+        client, csrf_token, volunteer, path(volunteer, mission.id, f"/check-in/{signup.id}")
+    )
+    assert response.status_code == 303
+    [signup] = _signups(volunteer)
+    assert signup.attendance is not None and signup.attendance.checked_in_at is not None
+
+
+def test_check_in_is_not_offered_days_before_the_shift(
+    app, client, csrf_token, create_mission, create_volunteer
+):
+    mission = create_mission(day=3)
+    volunteer = create_volunteer(language="en")
+    _confirm_and_post(
+        client, csrf_token, path(volunteer, mission.id, f"/take/{mission.positions[0].id}")
+    )
+    [signup] = _signups(volunteer)
+    assert "check in" not in client.get(path(volunteer, mission.id)).get_data(as_text=True)
+    response = _post(
+        client, csrf_token, volunteer, path(volunteer, mission.id, f"/check-in/{signup.id}")
+    )
+    assert response.status_code == 409
+    assert _signups(volunteer)[0].attendance is None
