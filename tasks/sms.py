@@ -9,12 +9,14 @@ How a message is sent exactly once
    nothing; a request retried by the user queues nothing new (the key is unique).
 2. Tasks carry ids, never bodies, and run with `acks_late` and `reject_on_worker_lost`: a
    task whose worker is killed is delivered again rather than lost.
-3. Before each provider call the worker takes one slot from the global rate limit, then
-   claims the row with one conditional UPDATE (`queued` > `sending`) and commits the claim.
-   A task delivered twice, a sweeper's re-dispatch or a second worker finds the row no longer
-   `queued` and skips it. Rows are claimed one at a time, just before their own call, so a
-   cancelled call-out or a mission that just filled stops everything not yet in flight.
-4. The provider's answer is recorded at once (SID and `sent`, or `failed` with the code).
+3. Before the provider calls the worker takes slots from the global rate limit, then
+   claims the rows with one conditional UPDATE (`queued` > `sending`) and commits the claim.
+   A task delivered twice, a sweeper's re-dispatch or a second worker finds the rows no longer
+   `queued` and skips them. Rows are claimed in small chunks (at most CLAIM_CHUNK, and only as
+   many as the rate limit lets out within 50 ms: one at a time at 20/s), just before their
+   calls, so a cancelled call-out or a mission that just filled stops everything not in flight.
+4. The provider's answers are recorded when the chunk ends (SID and `sent`, or `failed` with
+   the code; claimed rows never handed over go back to `queued`).
    429, 5xx and connection failures put the row back to `queued` and retry the rest of the
    batch with exponential backoff and jitter (honouring Retry-After); SMS_MAX_ATTEMPTS ends it.
 5. The sweeper (beat, every OUTBOX_SWEEP_SECONDS) re-dispatches `queued` rows nobody has
@@ -26,8 +28,8 @@ The one unavoidable window, and how it is narrowed
 Twilio has no idempotency key for creating a message. If the provider accepts a message and
 the worker dies (SIGKILL, power loss) before it records the answer, the row is left
 `sending` with no SID: we cannot know from our side whether it left. The window is one
-message per worker process at a time (rows are claimed singly) and lasts one HTTP answer
-plus one small commit. It is narrowed further:
+chunk per worker process (at most CLAIM_CHUNK messages, sent within about 50 ms of
+rate-limit slots) and lasts until the chunk's results are committed. It is narrowed further:
 
 * every message is sent with its own status-callback URL (`/sms/status?m=<row id>`), so the
   provider's first status report (`queued`/`sent`, normally within a second or two) names
@@ -46,8 +48,9 @@ plus one small commit. It is narrowed further:
 """
 
 import random
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from celery import shared_task
@@ -67,6 +70,7 @@ from coordinator.timeutil import now_utc
 
 BACKOFF_BASE = 1.0  # seconds before the first retry
 BACKOFF_CAP = 120.0
+CLAIM_CHUNK = 10  # most rows claimed in one commit (fewer when the rate limit is low)
 
 
 def backoff(retries: int, retry_after: float | None = None) -> float:
@@ -78,9 +82,9 @@ def backoff(retries: int, retry_after: float | None = None) -> float:
 
 @dataclass(frozen=True)
 class Outcome:
-    accepted: bool = False
+    accepted: int = 0
     retry: TransientSendError | None = None  # stop the batch and try again later
-    requeued: bool = False  # this message goes back into the retried batch
+    unsent: list[int] = field(default_factory=list)  # back in the queue, to retry
 
 
 @shared_task(
@@ -94,11 +98,13 @@ def send_messages(self, message_ids: list[int]) -> int:
     pending = delivery.still_queued(list(message_ids))
     db.session.rollback()  # no transaction held open while we wait for rate-limit slots
     accepted = 0
-    for index, message_id in enumerate(pending):
-        outcome = _send_one(message_id, gateway, limiter, config)
+    while pending:
+        size = limiter.chunk(CLAIM_CHUNK)
+        chunk, pending = pending[:size], pending[size:]
+        outcome = _send_chunk(chunk, gateway, limiter, config)
         accepted += outcome.accepted
         if outcome.retry is not None:
-            rest = pending[index if outcome.requeued else index + 1:]
+            rest = outcome.unsent + pending
             if rest:
                 delay = backoff(self.request.retries, outcome.retry.retry_after)
                 raise self.retry(args=[rest], countdown=delay)
@@ -106,33 +112,43 @@ def send_messages(self, message_ids: list[int]) -> int:
     return accepted
 
 
-def _send_one(
-    message_id: int, gateway: Gateway, limiter: RateLimiter, config: Mapping
+def _send_chunk(
+    message_ids: list[int], gateway: Gateway, limiter: RateLimiter, config: Mapping
 ) -> Outcome:
-    limiter.wait()
-    claimed = delivery.claim(message_id, now_utc())
-    db.session.commit()  # the claim must be durable before the provider hears of it
-    if claimed is None:
-        return Outcome()
+    first_slot = time.monotonic() + limiter.reserve(len(message_ids))
+    _sleep_until(first_slot)
+    claimed = delivery.claim(message_ids, now_utc())
+    db.session.commit()  # the claims must be durable before the provider hears of them
     callback = status_callback_url(config)
-    try:
-        result = gateway.send(
-            claimed.phone, claimed.body,
-            status_callback=f"{callback}?m={claimed.id}" if callback else None,
-            validity_period=claimed.validity_seconds,
-        )
-    except TransientSendError as error:
-        requeued = delivery.record_transient(
-            claimed.id, error, now_utc(), max_attempts=config["SMS_MAX_ATTEMPTS"])
-        db.session.commit()
-        return Outcome(retry=error, requeued=requeued)
-    except PermanentSendError as error:
-        delivery.record_refused(claimed.id, error, now_utc())
-        db.session.commit()
-        return Outcome()
-    delivery.record_accepted(claimed.id, result, now_utc())
+    accepted = 0
+    for position, message in enumerate(claimed):
+        _sleep_until(first_slot + position * limiter.interval)
+        try:
+            result = gateway.send(
+                message.phone, message.body,
+                status_callback=f"{callback}?m={message.id}" if callback else None,
+                validity_period=message.validity_seconds,
+            )
+        except TransientSendError as error:
+            requeued = delivery.record_transient(
+                message.id, error, now_utc(), max_attempts=config["SMS_MAX_ATTEMPTS"])
+            unsent = [m.id for m in claimed[position + 1:]]
+            delivery.release(unsent, now_utc())
+            db.session.commit()
+            return Outcome(accepted, error, ([message.id] if requeued else []) + unsent)
+        except PermanentSendError as error:
+            delivery.record_refused(message.id, error, now_utc())
+        else:
+            delivery.record_accepted(message.id, result, now_utc())
+            accepted += 1
     db.session.commit()
-    return Outcome(accepted=True)
+    return Outcome(accepted)
+
+
+def _sleep_until(moment: float) -> None:
+    delay = moment - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
 
 
 @shared_task(name="tasks.sms.sweep_outbox")

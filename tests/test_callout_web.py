@@ -1,11 +1,21 @@
 """The coordinator's call-out pages: filters with a live count, preview, send, progress, cancel."""
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import func, select
 
 from coordinator.domain import callouts
 from coordinator.extensions import db
 from coordinator.models import CallOut, CallOutStatus, Message, MessageStatus, StaffRole
 from coordinator.timeutil import now_utc
+from tests.conftest import PASSWORD
+from tests.support import services
+from tests.support.personal import live_server
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"]
 
 
 def coordinator_on_page(client, login, create_staff, create_mission, **mission):
@@ -131,3 +141,44 @@ def test_cancel_stops_the_rest_and_failures_are_listed_with_their_reason(
     assert "2 messages will not be sent" in html
     assert "21614" in html and "not a mobile number" in html and volunteers[0].name in html
     assert db.session.get(CallOut, callout.id).status == CallOutStatus.CANCELLED
+
+
+@pytest.mark.browser
+def test_in_chromium_the_count_follows_the_filters_and_progress_moves_without_reload(
+    app, create_staff, create_mission, create_volunteer
+):
+    services.need("chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    coordinator = create_staff(StaffRole.COORDINATOR)
+    mission = create_mission("개농장 구조", roles={"핸들러": "handler", "수의사": "vet"},
+                             capacity=4, area="경기 남부")
+    for i in range(6):
+        create_volunteer(f"봉사자{i}", skills=["handler"], language="ko" if i % 2 else "en")
+    create_volunteer("수의사", skills=["vet"])
+    ARTIFACTS.mkdir(exist_ok=True)
+    with live_server(app) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=services.CHROMIUM, args=CHROMIUM)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ko-KR")
+        page.goto(f"{base}/login")
+        page.fill("input[name=email]", coordinator.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{base}/missions/{mission.id}/callouts/new")
+        assert page.inner_text("#audience-total") == "7"
+
+        page.check("input[name=skills][value=vet]")
+        expect(page.locator("#audience-total")).to_have_text("1")
+        page.screenshot(path=ARTIFACTS / "callout-new-phone.png", full_page=True)
+        page.uncheck("input[name=skills][value=vet]")
+        page.check("input[name=is_urgent]")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("button.primary")
+        page.wait_for_url("**/callouts/*")
+        callout = db.session.scalar(select(CallOut))
+        callouts.run_wave(callout, now_utc())
+        db.session.commit()
+        expect(page.locator("[data-field=queued]")).to_have_text("7")
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.screenshot(path=ARTIFACTS / "callout-progress-desktop.png", full_page=True)
+        browser.close()

@@ -170,7 +170,7 @@ def test_a_call_out_message_to_someone_who_opted_out_since_is_not_sent(
 
 def test_callbacks_move_a_message_forward_only(app, create_volunteer, queue_message):
     message = queue_message(create_volunteer())
-    assert delivery.claim(message.id, now_utc())
+    assert delivery.claim([message.id], now_utc())
     now = now_utc()
 
     delivery.apply_status_callback(sid="SM1", status="sent", error_code=None,

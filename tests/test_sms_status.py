@@ -16,7 +16,7 @@ def post_status(app, client, params, *, query="", signature=None):
 
 def sent_message(create_volunteer, queue_message, sid="SM" + "a" * 32):
     message = queue_message(create_volunteer())
-    delivery.claim(message.id, now_utc())
+    delivery.claim([message.id], now_utc())
     db.session.execute(Message.__table__.update().where(Message.__table__.c.id == message.id)
                        .values(provider_sid=sid, status="sent"))
     db.session.commit()
@@ -84,7 +84,7 @@ def test_a_report_naming_the_row_settles_a_message_whose_worker_died_before_reco
     app, client, create_volunteer, queue_message
 ):
     message = queue_message(create_volunteer())
-    delivery.claim(message.id, now_utc())
+    delivery.claim([message.id], now_utc())
     db.session.commit()
 
     post_status(app, client, {"MessageSid": "SM" + "b" * 32, "MessageStatus": "queued"},

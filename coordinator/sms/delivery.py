@@ -81,18 +81,18 @@ def still_queued(message_ids: list[int]) -> list[int]:
     return [i for i in message_ids if i in waiting]
 
 
-def claim(message_id: int, now: datetime) -> Claimed | None:
-    """Take a queued message for sending; None if it is gone, not due, or not to be sent.
+def claim(message_ids: list[int], now: datetime) -> list[Claimed]:
+    """Take queued messages for sending, in the given order; skip any gone, not due or unwanted.
 
     A call-out message to a volunteer who has opted out since it was queued is not sent.
     """
     opted_out = exists().where(
         Volunteer.id == Message.volunteer_id, Volunteer.opted_out_at.is_not(None)
     )
-    row = db.session.execute(
+    rows = db.session.execute(
         update(Message)
         .where(
-            Message.id == message_id,
+            Message.id.in_(message_ids),
             Message.status == MessageStatus.QUEUED,
             Message.direction == Direction.OUTBOUND,
             or_(Message.send_after.is_(None), Message.send_after <= now),
@@ -102,8 +102,19 @@ def claim(message_id: int, now: datetime) -> Claimed | None:
                 status_updated_at=now)
         .returning(Message.id, Message.phone, Message.body, Message.validity_seconds)
         .execution_options(synchronize_session=False)
-    ).first()
-    return Claimed(*row) if row else None
+    ).all()
+    by_id = {row.id: Claimed(*row) for row in rows}
+    return [by_id[i] for i in message_ids if i in by_id]
+
+
+def release(message_ids: list[int], now: datetime) -> None:
+    """Claimed messages that were never handed to the provider go back to the queue."""
+    db.session.execute(
+        update(Message).where(Message.id.in_(message_ids), Message.status == MessageStatus.SENDING)
+        .values(status=MessageStatus.QUEUED, claimed_at=None, attempts=Message.attempts - 1,
+                status_updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_accepted(message_id: int, result: SendResult, now: datetime) -> None:

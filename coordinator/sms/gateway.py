@@ -28,6 +28,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 console_logger = logging.getLogger("coordinator.sms.console")
+# The twilio client logs every request's headers at INFO: noise, and slow at fan-out volume.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 DEFAULT_HTTP_TIMEOUT = 10.0
 

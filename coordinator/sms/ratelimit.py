@@ -31,7 +31,7 @@ SPACING_MARGIN = 1.1
 RESERVE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local interval = tonumber(ARGV[1])
+local interval = tonumber(ARGV[1]) * tonumber(ARGV[2])
 local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
 if slot < now then slot = now end
 local ttl = math.ceil((slot + interval - now) * 1000) + 1000
@@ -48,8 +48,8 @@ class RateLimiter(ABC):
         self.name = name
 
     @abstractmethod
-    def reserve(self) -> float:
-        """Take the next free slot; return how many seconds from now it starts."""
+    def reserve(self, count: int = 1) -> float:
+        """Take the next `count` slots, `interval` apart; return seconds until the first."""
 
     def wait(self) -> float:
         """Sleep until a slot is ours; return how long we slept."""
@@ -57,6 +57,12 @@ class RateLimiter(ABC):
         if delay > 0:
             time.sleep(delay)
         return delay
+
+    def chunk(self, most: int, window: float = 0.05) -> int:
+        """How many slots to take at once so they all fall within `window` seconds."""
+        if self.interval <= 0:
+            return most
+        return max(1, min(most, int(window / self.interval)))
 
 
 class Unlimited(RateLimiter):
@@ -66,7 +72,7 @@ class Unlimited(RateLimiter):
         self.interval = 0.0
         self.name = "unlimited"
 
-    def reserve(self) -> float:
+    def reserve(self, count: int = 1) -> float:
         return 0.0
 
 
@@ -78,8 +84,8 @@ class RedisRateLimiter(RateLimiter):
         self.client = redis.Redis.from_url(redis_url)
         self.script = self.client.register_script(RESERVE_SCRIPT)
 
-    def reserve(self) -> float:
-        return float(self.script(keys=[self.name], args=[f"{self.interval:.6f}"]))
+    def reserve(self, count: int = 1) -> float:
+        return float(self.script(keys=[self.name], args=[f"{self.interval:.6f}", count]))
 
 
 class DatabaseRateLimiter(RateLimiter):
@@ -89,14 +95,15 @@ class DatabaseRateLimiter(RateLimiter):
         super().__init__(rate_per_second, name)
         self.engine = db.engine  # bound now, so threads without an app context can use it
 
-    def reserve(self) -> float:
+    def reserve(self, count: int = 1) -> float:
         now = time.time()
+        span = self.interval * count
         bucket = SmsRateBucket.__table__
         take = (
             update(bucket)
             .where(bucket.c.name == self.name)
             .values(next_at=case((bucket.c.next_at > now, bucket.c.next_at), else_=now)
-                    + self.interval)
+                    + span)
             .returning(bucket.c.next_at)
         )
         # Its own connection: the caller's session may be mid-transaction, and the row
@@ -105,8 +112,8 @@ class DatabaseRateLimiter(RateLimiter):
             next_at = connection.execute(take).scalar()
         if next_at is None:
             self._create()
-            return self.reserve()
-        return max(0.0, next_at - self.interval - now)
+            return self.reserve(count)
+        return max(0.0, next_at - span - now)
 
     def _create(self) -> None:
         try:

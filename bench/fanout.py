@@ -1,0 +1,160 @@
+"""Fan-out throughput against a plain twilio loop, measured in the same run.
+
+    .venv/bin/python -m bench.fanout [--volunteers 10000] [--baseline 2000] [--sqlite]
+
+Both sides talk to the same Twilio-compatible stub in a separate process. The baseline is a
+plain loop of `client.messages.create`. The pipeline is the product: one call-out to every
+volunteer (database rows, invitations, Celery over Redis, two worker processes, the gateway,
+the global rate limit set high enough not to bind, each result recorded), timed from the
+coordinator's Send until every row is recorded as sent. Prints messages/second and the ratio.
+"""
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import sqlalchemy
+from sqlalchemy import func, insert, select
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from coordinator.domain import callouts  # noqa: E402
+from coordinator.domain.audience import Audience  # noqa: E402
+from coordinator.extensions import db  # noqa: E402
+from coordinator.models import Message, MessageStatus, Volunteer, VolunteerSkill  # noqa: E402
+from coordinator.sms import outbox  # noqa: E402
+from tests.conftest import local_time, make_app  # noqa: E402
+from tests.support import services  # noqa: E402
+from tests.support.callouts import FROM_NUMBER, twilio_settings  # noqa: E402
+from tests.support.celery_worker import CeleryWorker  # noqa: E402
+from tests.support.twilio_stub import (  # noqa: E402
+    DEFAULT_ACCOUNT_SID,
+    DEFAULT_AUTH_TOKEN,
+    StubProcess,
+)
+
+TIMEOUT = 900
+BODY = "[구조 F1] 11월 25일 (수) 07:00 경기 남부\n필요: Handler 6\n응답: https://r.example/v/abc"
+
+
+def baseline(stub_url: str, count: int) -> float:
+    """Messages per second of a plain client.messages.create loop."""
+    client = Client(DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN,
+                    http_client=TwilioHttpClient(timeout=10))
+    client.api.base_url = stub_url
+    started = time.perf_counter()
+    for i in range(count):
+        client.messages.create(to=f"+8210{30000000 + i:08d}", from_=FROM_NUMBER, body=BODY)
+    return count / (time.perf_counter() - started)
+
+
+def database_url(tmp: str, use_sqlite: bool) -> tuple[str, callable]:
+    if use_sqlite or services._postgres_error():
+        return f"sqlite:///{tmp}/bench.db", lambda: None
+    admin = sqlalchemy.make_url(services.postgres_url())
+    name = f"bench_fanout_{uuid.uuid4().hex[:8]}"
+    engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return admin.set(database=name).render_as_string(hide_password=False), drop
+
+
+def seed(count: int) -> None:
+    db.session.execute(insert(Volunteer), [
+        {"phone": f"+8210{40000000 + i:08d}", "name": f"v{i}", "language": "ko" if i % 5 else "en"}
+        for i in range(count)])
+    ids = db.session.scalars(select(Volunteer.id)).all()
+    db.session.execute(insert(VolunteerSkill), [{"volunteer_id": i, "skill": "handler"}
+                                                for i in ids])
+    db.session.commit()
+
+
+def pipeline(app, env: dict, tmp: str, count: int, stub: StubProcess) -> float:
+    """Messages per second from Send to every row recorded as sent, with two workers."""
+    from coordinator.models import Mission, MissionStatus, Position, Role, Shift
+
+    shift = Shift(name="day", starts_at=local_time(3, 7), ends_at=local_time(3, 17))
+    role = Role(name="Handler", required_skill="handler")
+    mission = Mission(title="bench", code="B1", status=MissionStatus.RECRUITING, area="경기 남부",
+                      starts_at=shift.starts_at, ends_at=shift.ends_at, shifts=[shift],
+                      roles=[role], positions=[Position(role=role, shift=shift,
+                                                        capacity=count * 2)])
+    db.session.add(mission)
+    db.session.commit()
+    workers = [CeleryWorker(env, Path(tmp) / f"worker{i}.log", concurrency=1) for i in range(2)]
+    try:
+        started, wall_start = time.perf_counter(), time.time()
+        callout = callouts.create_callout(mission, audience=Audience(), wave_size=count,
+                                          is_urgent=True)
+        db.session.commit()
+        outbox.enqueue("tasks.callouts.run_wave", callout.id)
+        while True:
+            db.session.expire_all()
+            done = db.session.scalar(select(func.count()).select_from(Message)
+                                     .where(Message.status == MessageStatus.SENT))
+            db.session.rollback()  # no snapshot held between polls
+            if done >= count:
+                break
+            if time.perf_counter() - started > TIMEOUT:
+                sys.exit(f"only {done} of {count} sent after {TIMEOUT}s; see {tmp}/worker*.log")
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+        arrivals = sorted(m["received_at"] for m in stub.messages())
+        print(f"pipeline  first message after {arrivals[0] - wall_start:.2f}s, "
+              f"last after {arrivals[-1] - wall_start:.2f}s, all recorded after {elapsed:.2f}s")
+        return count / elapsed
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--volunteers", type=int, default=10_000)
+    parser.add_argument("--baseline", type=int, default=2_000, help="messages in the plain loop")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite even if PostgreSQL is up")
+    args = parser.parse_args()
+    if services._redis_error():
+        sys.exit(f"Redis is needed at {services.redis_url()}")
+    with StubProcess() as stub, TemporaryDirectory() as tmp:
+        url, drop = database_url(tmp, args.sqlite)
+        queue = f"bench-{uuid.uuid4().hex[:8]}"
+        settings = {**twilio_settings(stub.url), "CELERY_BROKER_URL": services.redis_url(),
+                    "SMS_RATE_PER_SECOND": 100_000, "SMS_BATCH_SIZE": 50,
+                    "PUBLIC_BASE_URL": "https://rescue.example.org"}  # the stub posts no callbacks
+        app = make_app(url, OUTBOX_DISPATCH="celery", CELERY_DEFAULT_QUEUE=queue,
+                       CELERY_OVERRIDES={"task_default_queue": queue}, **settings)
+        env = {**os.environ, **{k: str(v) for k, v in settings.items()}, "DATABASE_URL": url,
+               "CELERY_DEFAULT_QUEUE": queue, "APP_ENV": "development",
+               "SECRET_KEY": app.config["SECRET_KEY"]}
+        try:
+            with app.app_context():
+                db.create_all()
+                seed(args.volunteers)
+                plain = baseline(stub.url, args.baseline)
+                stub.reset()
+                ours = pipeline(app, env, tmp, args.volunteers, stub)
+                db.session.remove()
+                db.engine.dispose()
+        finally:
+            drop()
+    print(f"database: {url.split(':')[0]}; volunteers: {args.volunteers}")
+    print(f"baseline  plain client.messages.create loop: {plain:8.1f} messages/s")
+    print(f"pipeline  call-out, Celery x2 workers, gateway: {ours:8.1f} messages/s")
+    print(f"ratio     pipeline / baseline: {ours / plain:.2f}")
+
+
+if __name__ == "__main__":
+    main()
