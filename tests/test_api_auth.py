@@ -60,3 +60,11 @@ def test_an_unknown_api_path_answers_json(client, create_staff):
     )
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_an_id_past_a_database_integer_is_a_404_after_the_token_check(client, create_staff):
+    headers = {"Authorization": f"Bearer {_token_for(create_staff())}"}
+    assert client.get("/api/v1/missions/99999999999999999999").status_code == 401
+    response = client.get("/api/v1/missions/99999999999999999999", headers=headers)
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"

@@ -1,10 +1,10 @@
 """What the API's doors share: path ids, documented answers, lookups and pages."""
 
-from flask import abort, g
+from flask import abort, g, request
 from spectree import Response
 from sqlalchemy import Select, func, select
 
-from coordinator.api import error_response
+from coordinator.api import bp, error_response
 from coordinator.api.schemas.common import MAX_ID, ErrorBody
 from coordinator.domain import attendance, roster
 from coordinator.domain.volunteers import Page
@@ -12,11 +12,19 @@ from coordinator.errors import DomainError, NotFound
 from coordinator.extensions import db
 from coordinator.models import Mission
 
-# Path ids past a database integer are a 404 from the router, never an overflow.
-ID = f"int(min=1, max={MAX_ID})"
+# Path ids: whole numbers; one past a database integer is a 404 (see _ids_in_range), never
+# an overflow. (A converter maximum would make Werkzeug answer such paths with a 405.)
+ID = "int"
 READ = (404,)
 CREATE = (400, 409, 415, 422)
 WRITE = (*CREATE, 404)
+
+
+@bp.before_request  # after the token check, which bp registered first
+def _ids_in_range() -> None:
+    values = request.view_args or {}
+    if any(isinstance(v, int) and not 0 < v <= MAX_ID for v in values.values()):
+        abort(error_response(404, "not_found", "no such id"))
 
 
 def answers(status: int, model: type | None, *errors: int, **special: type) -> Response:

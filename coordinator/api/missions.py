@@ -128,7 +128,7 @@ def _details(values: dict) -> mission_rules.MissionDetails:
 @spec.validate(resp=answers(200, MissionOut, *WRITE), tags=TAGS)
 def change_status(mission_id: int, json: StatusIn):
     """Open a draft for sign-ups (recruiting), start the day (underway), finish it (done)."""
-    mission_rules.change_status(roster.load_mission(mission_id), json.status)
+    mission_rules.change_status(roster.load_mission(mission_id), json.status.value)
     db.session.commit()
     return mission_out(mission_id)
 

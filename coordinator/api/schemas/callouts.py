@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from coordinator.api.schemas.common import ApiModel, LocalDateTime, count, text
+from coordinator.api.schemas.common import ApiModel, LocalDateTime, count, example, text
 from coordinator.domain.callouts import MAX_INTERVAL_MINUTES, MAX_NOTE_LENGTH, MAX_WAVE_SIZE
 from coordinator.models import CallOutStatus, Skill
 
@@ -19,6 +19,11 @@ class AudienceIn(ApiModel):
 
 
 class CallOutIn(ApiModel):
+    model_config = example(
+        audience={"skills": ["handler"], "region": "수원"}, note="장화 필수", wave_size=50,
+        wave_interval_minutes=15
+    )
+
     audience: AudienceIn = Field(default_factory=AudienceIn)
     note: text(MAX_NOTE_LENGTH * 2) = Field(
         "", description=f"an extra line in the SMS, at most {MAX_NOTE_LENGTH} characters once "

@@ -24,6 +24,11 @@ TIME_HELP = (
 )
 
 
+def example(**fields: object) -> ConfigDict:
+    """A model's example in the OpenAPI description (schemathesis sends it too)."""
+    return ConfigDict(json_schema_extra={"examples": [fields]})
+
+
 class ApiModel(BaseModel):
     model_config = ConfigDict(from_attributes=True, extra="forbid")
 

@@ -11,6 +11,7 @@ from coordinator.api.schemas.common import (
     PageOut,
     PageQuery,
     count,
+    example,
     text,
 )
 from coordinator.domain.mission_plan import MAX_CAPACITY
@@ -37,6 +38,12 @@ class AnimalsIn(ApiModel):
 
 
 class MissionIn(ApiModel):
+    model_config = example(
+        title="화성 개농장 폐쇄", kind="farm_closure", starts_at="2030-06-01T07:00:00+09:00",
+        ends_at="2030-06-01T18:00:00+09:00", area="경기 남부", meeting_point="수원역 4번 출구",
+        animals=[{"species": "dog", "count": 60}]
+    )
+
     title: text(200)
     kind: MissionKind = MissionKind.OTHER
     code: text(8) = Field("", description=CODE_HELP)
@@ -55,6 +62,8 @@ class MissionIn(ApiModel):
 class MissionPatch(ApiModel):
     """Only the fields sent change; `animals` and `team_lead_ids`, when sent, replace."""
 
+    model_config = example(briefing="장화와 장갑 필수", what_to_bring="물, 간식")
+
     title: text(200) | MISSING = MISSING
     kind: MissionKind | MISSING = MISSING
     code: text(8) | MISSING = Field(MISSING, description=CODE_HELP)
@@ -72,11 +81,15 @@ class MissionPatch(ApiModel):
 
 
 class StatusIn(ApiModel):
+    model_config = example(status="recruiting")
+
     status: MissionStatus = Field(description="recruiting (open for sign-ups), underway or "
                                   "done; staffed follows on its own, cancel has its own path")
 
 
 class RoleIn(ApiModel):
+    model_config = example(name="Vet", required_skill="vet")
+
     name: text(100)
     sms_key: text(4) = Field("", description="what volunteers text (H); empty: "
                           "chosen for you")
@@ -84,6 +97,8 @@ class RoleIn(ApiModel):
 
 
 class ShiftIn(ApiModel):
+    model_config = example(name="오전", starts_at="2030-06-01T07:00", ends_at="2030-06-01T12:00")
+
     name: text(50) = ""
     sms_key: text(4) = Field("", description="like AM or PM; empty: chosen for you")
     starts_at: InputDateTime
@@ -91,6 +106,8 @@ class ShiftIn(ApiModel):
 
 
 class VehicleIn(ApiModel):
+    model_config = example(label="승합차 2", kind="van", seats=9, crate_slots=12)
+
     label: text(100)
     kind: VehicleKind = VehicleKind.VAN
     seats: count(MAX_SEATS) | None = None
@@ -103,6 +120,8 @@ class CapacityIn(ApiModel):
 
 
 class CapacitiesIn(ApiModel):
+    model_config = example(capacities=[{"position_id": 3, "capacity": 6}])
+
     capacities: list[CapacityIn] = Field(min_length=1, max_length=1000)
 
 

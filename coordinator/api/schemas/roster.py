@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from coordinator.api.schemas.common import ApiModel, Id, LocalDateTime, QueryModel, text
+from coordinator.api.schemas.common import ApiModel, Id, LocalDateTime, QueryModel, example, text
 from coordinator.models import AttendanceStatus, SignupSource, SignupStatus
 
 
@@ -70,6 +70,8 @@ class RosterOut(ApiModel):
 
 
 class AddToRosterIn(ApiModel):
+    model_config = example(volunteer_id=2, position_id=1)
+
     volunteer_id: Id
     position_id: Id
     waitlist: bool = Field(False, description="when the position is full: false answers 409, "
@@ -77,10 +79,14 @@ class AddToRosterIn(ApiModel):
 
 
 class SeatIn(ApiModel):
+    model_config = example(vehicle_id=1)
+
     vehicle_id: Id | None = Field(description="one of the mission's vehicles; null: none")
 
 
 class CancelSignupIn(ApiModel):
+    model_config = example(reason="아파서 못 옵니다")
+
     reason: text(500) = ""
 
 

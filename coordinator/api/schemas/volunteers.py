@@ -11,6 +11,7 @@ from coordinator.api.schemas.common import (
     PageOut,
     PageQuery,
     count,
+    example,
     text,
 )
 from coordinator.domain.volunteer_csv import MAX_ROWS
@@ -31,6 +32,11 @@ class VolunteerQuery(PageQuery):
 
 
 class VolunteerIn(ApiModel):
+    model_config = example(
+        name="김민준", phone="010-1234-5678", skills=["handler", "driver"], region="수원",
+        vehicle_kind="van", vehicle_seats=7, vehicle_crates=4
+    )
+
     name: text(MAX_NAME)
     phone: text(40) = Field(description=PHONE_HELP)
     language: Language = "ko"
@@ -44,6 +50,8 @@ class VolunteerIn(ApiModel):
 
 class VolunteerPatch(ApiModel):
     """Only the fields sent change; `skills`, when sent, replace the list; null clears."""
+
+    model_config = example(region="서울", skills=["handler", "vet"])
 
     name: text(MAX_NAME) | MISSING = MISSING
     phone: text(40) | MISSING = Field(MISSING, description=PHONE_HELP)
@@ -95,6 +103,11 @@ class ImportRowIn(ApiModel):
 
 
 class ImportIn(ApiModel):
+    model_config = example(
+        rows=[{"name": "이서연", "phone": "010-2222-3333", "skills": ["운전", "handler"]}, {"name":
+        "Jane Doe", "phone": "+44 7911 123456", "language": "en"}]
+    )
+
     rows: list[ImportRowIn] = Field(min_length=1, max_length=MAX_ROWS)
     dry_run: bool = Field(False, description="only check the rows; nothing is added")
 
