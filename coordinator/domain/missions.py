@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from coordinator.errors import Conflict, ValidationError
@@ -33,15 +34,12 @@ from coordinator.timeutil import now_utc
 
 def is_full(mission: Mission) -> bool:
     """True when every position with capacity has all its places held."""
-    open_places = db.session.scalar(
-        select(func.count())
+    positions, open_places = db.session.execute(
+        select(func.count(), func.count().filter(Position.filled < Position.capacity))
         .select_from(Position)
-        .where(Position.mission_id == mission.id, Position.filled < Position.capacity)
-    )
-    has_positions = db.session.scalar(
-        select(func.count()).select_from(Position).where(Position.mission_id == mission.id)
-    )
-    return bool(has_positions) and open_places == 0
+        .where(Position.mission_id == mission.id)
+    ).one()
+    return bool(positions) and open_places == 0
 
 
 def refresh_fill_status(mission: Mission) -> None:
@@ -116,7 +114,9 @@ def check_code(code: str, mission: Mission | None = None) -> str:
     code = (code or "").strip().upper()
     if not CODE_PATTERN.fullmatch(code):
         raise ValidationError(
-            f"{code!r} is not an SMS code: 1-2 letters then 1-3 digits, like B7", field="code"
+            gettext("%(code)r is not an SMS code: 1-2 letters then 1-3 digits, like B7",
+                    code=code),
+            field="code",
         )
     clash = db.session.scalar(
         select(Mission.id).where(
@@ -126,28 +126,36 @@ def check_code(code: str, mission: Mission | None = None) -> str:
         )
     )
     if clash is not None:
-        raise Conflict(f"the code {code} is already used by an open mission", field="code")
+        raise Conflict(
+            gettext("the code %(code)s is already used by an open mission", code=code), field="code"
+        )
     return code
 
 
 def _check_details(details: MissionDetails) -> None:
     if not details.title.strip():
-        raise ValidationError("a mission needs a title", field="title")
+        raise ValidationError(gettext("a mission needs a title"), field="title")
     if details.kind not in set(MissionKind):
-        raise ValidationError(f"unknown mission kind {details.kind!r}", field="kind")
+        raise ValidationError(
+            gettext("unknown mission kind %(kind)r", kind=details.kind), field="kind"
+        )
     if details.ends_at <= details.starts_at:
-        raise ValidationError("the mission must end after it starts", field="ends_at")
+        raise ValidationError(gettext("the mission must end after it starts"), field="ends_at")
     for species, number, _needs_crate in details.animals:
         if not species.strip():
-            raise ValidationError("each group of animals needs a species", field="animals")
+            raise ValidationError(gettext("each group of animals needs a species"), field="animals")
         if not 0 <= number <= MAX_ANIMALS:
-            raise ValidationError(f"{number} is not a plausible animal count", field="animals")
+            raise ValidationError(
+                gettext("%(number)s is not a plausible animal count",
+                        number=number),
+                field="animals",
+            )
 
 
 def _team_leads(ids: list[int]) -> list[StaffUser]:
     users = db.session.scalars(select(StaffUser).where(StaffUser.id.in_(ids))).all() if ids else []
     if len(users) != len(set(ids)):
-        raise ValidationError("a chosen team lead does not exist", field="team_lead_ids")
+        raise ValidationError(gettext("a chosen team lead does not exist"), field="team_lead_ids")
     return list(users)
 
 
@@ -177,7 +185,9 @@ def create_mission(details: MissionDetails, *, created_by: StaffUser | None) -> 
 def update_mission(mission: Mission, details: MissionDetails, *, move_shifts: bool) -> Mission:
     """Edit a mission; with `move_shifts`, shifts follow a changed start time."""
     if not mission.is_open:
-        raise Conflict(f"a {mission.status} mission can no longer be edited")
+        raise Conflict(
+            gettext("a %(status)s mission can no longer be edited", status=mission.status)
+        )
     _check_details(details)
     delta = details.starts_at - mission.starts_at
     if move_shifts and delta:
@@ -186,8 +196,8 @@ def update_mission(mission: Mission, details: MissionDetails, *, move_shifts: bo
     for shift in mission.shifts:
         if shift.starts_at < details.starts_at or shift.ends_at > details.ends_at:
             raise ValidationError(
-                f"the shift {shift.name or shift.sms_key} would fall outside the mission's "
-                "times: change or delete it first",
+                gettext("the shift %(shift)s would fall outside the mission's times: change "
+                        "or delete it first", shift=shift.name or shift.sms_key),
                 field="starts_at",
             )
     _apply(mission, details)
@@ -230,12 +240,17 @@ def change_status(mission: Mission, target: str) -> None:
         allowed_from = MANUAL_TRANSITIONS[MissionStatus(target)]
     except (ValueError, KeyError):
         raise ValidationError(
-            f"a mission cannot be set to {target!r} by hand", field="status"
+            gettext("a mission cannot be set to %(target)r by hand", target=target),
+            field="status",
         ) from None
     if mission.status not in allowed_from:
-        raise Conflict(f"a {mission.status} mission cannot become {target}", field="status")
+        raise Conflict(
+            gettext("a %(status)s mission cannot become %(target)s",
+                    status=mission.status, target=target),
+            field="status",
+        )
     if target == MissionStatus.RECRUITING and not _has_places(mission):
-        raise Conflict("add at least one role and shift with places first", field="status")
+        raise Conflict(gettext("add at least one role and shift with places first"), field="status")
     mission.status = target
     db.session.flush()
     if target == MissionStatus.RECRUITING:
@@ -252,7 +267,11 @@ def _has_places(mission: Mission) -> bool:
 def cancel_mission(mission: Mission) -> int:
     """Cancel a mission, stop its call-outs and text everyone holding a place; returns how many."""
     if not mission.is_open:
-        raise Conflict(f"a {mission.status} mission cannot be cancelled", field="status")
+        raise Conflict(
+            gettext("a %(status)s mission cannot be cancelled",
+                    status=mission.status),
+            field="status",
+        )
     mission.status = MissionStatus.CANCELLED
     _stop_callouts(mission)
     people = db.session.scalars(

@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coordinator.domain import missions as mission_rules
 from coordinator.domain import signup_notices as notices
@@ -46,13 +47,22 @@ LATE_CANCEL_WINDOW = timedelta(hours=24)
 
 def take_place(position_id: int) -> bool:
     """Atomically count one more person in a position; False if it was already full."""
-    result = db.session.execute(
+    return _take_place(position_id) is not None
+
+
+def _take_place(position_id: int) -> int | None:
+    """The position's new `filled` after counting one more person, or None if it was full.
+
+    RETURNING hands back the new count in the same round trip, so the caller needs no
+    second query while it holds the row lock (the lock is what queues racing bookings).
+    """
+    return db.session.execute(
         update(Position)
         .where(Position.id == position_id, Position.filled < Position.capacity)
         .values(filled=Position.filled + 1)
+        .returning(Position.filled)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    ).scalar()
 
 
 def release_place(position_id: int) -> None:
@@ -136,9 +146,11 @@ def sign_up(
         source=source,
         vehicle=vehicle,
     )
+    filled = None
     try:
         with db.session.begin_nested():
-            if take_place(position.id):
+            filled = _take_place(position.id)
+            if filled is not None:
                 signup.status = SignupStatus.CONFIRMED
                 signup.confirmed_at = now_utc()
             elif waitlist:
@@ -153,8 +165,10 @@ def sign_up(
         if existing is None:
             raise
         return existing
-    db.session.refresh(position, ["filled"])
-    mission_rules.refresh_fill_status(position.mission)
+    if filled is not None:
+        set_committed_value(position, "filled", filled)
+        if filled >= position.capacity:  # only the last place can make the mission full
+            mission_rules.refresh_fill_status(position.mission)
     return signup
 
 
