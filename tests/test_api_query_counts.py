@@ -1,0 +1,62 @@
+"""API lists cost the same number of SQL queries for a few rows as for many."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from coordinator.domain import signups
+from coordinator.extensions import db
+from coordinator.models import ExpectedAnimals, Message, SignupSource
+from tests.support.api import api_as_fixture, coordinator_api_fixture  # noqa: F401
+
+
+@contextmanager
+def counted():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _fill(create_mission, create_volunteer, missions: int, people: int) -> int:  # noqa: ANN001
+    first = None
+    for i in range(missions):
+        mission = create_mission(f"구조 {i}", roles={"Handler": None, "Driver": None},
+                                 shifts=[(7, 12), (13, 18)], capacity=people, day=3 + i,
+                                 vehicles=[("밴", 3, 10)])
+        mission.animals.append(ExpectedAnimals(species="dog", count=12))
+        first = first or mission
+    volunteer = None
+    for i in range(people):
+        volunteer = create_volunteer(f"봉사자{i}", skills=["handler", "driver"])
+        signup = signups.sign_up(volunteer, first.positions[i % 4], source=SignupSource.SMS)
+        signup.vehicle_id = first.vehicles[0].id if i % 2 else None
+        db.session.add(Message(direction="out", volunteer_id=volunteer.id, phone=volunteer.phone,
+                               body="hello", status="sent"))
+        if i % 3 == 0:
+            signups.cancel(signup)
+    db.session.commit()
+    return first.id
+
+
+@pytest.mark.parametrize("url", ["/missions?per_page=200", "/missions/{id}",
+                                 "/missions/{id}/roster", "/volunteers?per_page=200",
+                                 "/missions/{id}/callouts"])
+def test_a_list_costs_the_same_queries_for_few_and_many_rows(
+    app, coordinator_api, create_mission, create_volunteer, url
+):
+    counts = []
+    for missions, people in ((1, 2), (6, 30)):
+        mission_id = _fill(create_mission, create_volunteer, missions, people)
+        with counted() as statements:
+            response = coordinator_api.get(url.format(id=mission_id))
+        assert response.status_code == 200, response.json
+        counts.append(len(statements))
+    assert counts[0] == counts[1] > 0, counts
