@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import joinedload
 
@@ -41,7 +42,7 @@ from coordinator.sms.texts import render_sms
 from coordinator.timeutil import in_quiet_hours, now_utc, quiet_hours_end
 
 TEMPLATE = "callout"
-MAX_WAVE_SIZE = 5000
+MAX_WAVE_SIZE = 20_000
 MAX_INTERVAL_MINUTES = 24 * 60
 MAX_NOTE_LENGTH = 80  # every character of the note is paid for in every SMS
 TWILIO_MAX_VALIDITY = 36000
@@ -78,9 +79,14 @@ def create_callout(
     if mission.status == MissionStatus.DRAFT:
         mission.status = MissionStatus.RECRUITING  # a call-out opens the mission to sign-ups
     elif mission.status != MissionStatus.RECRUITING:
-        raise Conflict(f"mission {mission.code} is {mission.status}: no call-out can start")
+        raise Conflict(
+            gettext("mission %(code)s is %(status)s: no call-out can start",
+                    code=mission.code, status=mission.status)
+        )
     if not audiences.open_roles(mission):
-        raise Conflict(f"mission {mission.code} has no open places to call out for")
+        raise Conflict(
+            gettext("mission %(code)s has no open places to call out for", code=mission.code)
+        )
     callout = CallOut(
         mission=mission, audience=audience.as_json(), note=note, wave_size=wave_size,
         wave_interval_minutes=wave_interval_minutes, is_urgent=is_urgent,
@@ -94,14 +100,22 @@ def create_callout(
 
 def _check_settings(note: str, wave_size: int, interval: int) -> None:
     if not isinstance(wave_size, int) or not 1 <= wave_size <= MAX_WAVE_SIZE:
-        raise ValidationError(f"wave size must be 1 to {MAX_WAVE_SIZE}", field="wave_size")
+        raise ValidationError(
+            gettext("wave size must be 1 to %(max_wave_size)s",
+                    max_wave_size=MAX_WAVE_SIZE),
+            field="wave_size",
+        )
     if not isinstance(interval, int) or not 0 <= interval <= MAX_INTERVAL_MINUTES:
         raise ValidationError(
-            f"the interval must be 0 to {MAX_INTERVAL_MINUTES} minutes",
+            gettext("the interval must be 0 to %(n)d minutes", n=MAX_INTERVAL_MINUTES),
             field="wave_interval_minutes",
         )
     if len(note) > MAX_NOTE_LENGTH:
-        raise ValidationError(f"the note is at most {MAX_NOTE_LENGTH} characters", field="note")
+        raise ValidationError(
+            gettext("the note is at most %(max_note_length)s characters",
+                    max_note_length=MAX_NOTE_LENGTH),
+            field="note",
+        )
 
 
 def _allowed_at(callout: CallOut, moment: datetime) -> datetime:
@@ -236,7 +250,7 @@ def cancel_callout(callout: CallOut, now: datetime | None = None) -> int:
     """Stop a call-out: no more waves, queued messages cancelled. Returns how many."""
     now = now or now_utc()
     if callout.status == CallOutStatus.CANCELLED:
-        raise Conflict("this call-out is already cancelled")
+        raise Conflict(gettext("this call-out is already cancelled"))
     if callout.status == CallOutStatus.SENDING or callout.status == CallOutStatus.DRAFT:
         callout.status = CallOutStatus.CANCELLED
         callout.stopped_reason = "cancelled"
