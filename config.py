@@ -135,6 +135,11 @@ class ProductionConfig(Config):
                 "SECRET_KEY must be set to a random value of at least 32 characters in "
                 "production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
             )
+        if not config.get("PUBLIC_BASE_URL"):
+            raise ConfigError(
+                "PUBLIC_BASE_URL must be set in production: workers build volunteers' links "
+                "and Twilio's callback URLs from it (for example https://rescue.example.org)"
+            )
         if config.get("SMS_BACKEND") == "twilio" and not config.get("TWILIO_AUTH_TOKEN"):
             raise ConfigError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
 

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 VENV=.venv/bin
 PORT="${PORT:-5000}"
 mkdir -p instance
+# Workers build volunteers' personal links outside any request: tell them where we are.
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT}}"
 
 pids=()
 stop() {

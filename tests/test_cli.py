@@ -123,3 +123,15 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path):
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_to_start_without_its_public_url(tmp_path):
+    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "k" * 40, "PUBLIC_BASE_URL": "",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "PUBLIC_BASE_URL must be set" in result.stderr
+    assert "Traceback" not in result.stderr

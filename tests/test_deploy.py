@@ -31,7 +31,7 @@ def _compose_command() -> list[str]:
 
 
 def test_docker_compose_accepts_the_stack_description():
-    env = {**os.environ, "SECRET_KEY": "x" * 40}
+    env = {**os.environ, "SECRET_KEY": "x" * 40, "PUBLIC_BASE_URL": "https://rescue.example.org"}
     result = subprocess.run(
         [*_compose_command(), "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True
     )
