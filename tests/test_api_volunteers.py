@@ -138,3 +138,27 @@ def test_a_volunteers_messages_come_newest_first_in_pages(coordinator_api, creat
     assert [m["direction"] for m in page["items"]] == ["out", "in"]
     assert page["total"] == 3 and page["pages"] == 2
     assert page["items"][0]["created_at"].endswith("+09:00")
+
+
+def test_racing_to_add_the_same_phone_gives_one_volunteer_and_409s(
+    any_db_app, create_staff
+):
+    import threading
+
+    from tests.support.api import ApiCaller
+
+    callers = [ApiCaller(any_db_app.test_client(), create_staff()) for _ in range(5)]
+    start, statuses = threading.Barrier(len(callers)), []
+
+    def race(caller: ApiCaller, i: int) -> None:
+        start.wait()
+        statuses.append(caller.post("/volunteers", {"name": f"twin {i}",
+                                                    "phone": "010-5555-0000"}).status_code)
+
+    threads = [threading.Thread(target=race, args=(c, i)) for i, c in enumerate(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409, 409, 409, 409]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Volunteer)) == 1

@@ -11,6 +11,7 @@ from functools import wraps
 
 from flask import Blueprint, Flask, abort, g, make_response, request
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from sqlalchemy.exc import IntegrityError
 
 from coordinator import audit
 from coordinator.api.schemas.common import ErrorBody
@@ -133,6 +134,15 @@ def _domain_error(error: DomainError):  # noqa: ANN202
         if isinstance(error, cls):
             return error_response(status, code, error.message, error.field)
     return error_response(409, "refused", error.message, error.field)
+
+
+@bp.errorhandler(IntegrityError)
+def _integrity_error(error: IntegrityError):  # noqa: ANN202
+    # Two requests raced past a domain check (the same new phone at once): the database's
+    # constraint decided, and the loser hears so rather than getting a 500.
+    db.session.rollback()
+    return error_response(409, "conflict", "this clashes with a change made at the same "
+                          "moment: read again and retry")
 
 
 def init_app(app: Flask) -> None:
