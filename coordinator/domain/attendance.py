@@ -74,9 +74,15 @@ def mark(
     try:
         action = Action(action)
     except ValueError:
-        raise ValidationError(f"unknown attendance action {action!r}", field="action") from None
+        raise ValidationError(
+            gettext("unknown attendance action %(action)r", action=action), field="action"
+        ) from None
     if signup.status != SignupStatus.CONFIRMED:
-        raise Conflict(f"{signup.volunteer.name} is {signup.status}, not expected", field="signup")
+        raise Conflict(
+            gettext("%(name)s is %(status)s, not expected",
+                    name=signup.volunteer.name, status=signup.status),
+            field="signup",
+        )
     at = at or now_utc()
     attendance, previous = _attendance_row(signup)
     _apply(attendance, action, at, previous)
@@ -121,7 +127,7 @@ def _apply(attendance: Attendance, action: Action, at: datetime, previous: str |
         attendance.checked_in_at, attendance.checked_out_at = at, None
     elif action == Action.CHECK_OUT:
         if attendance.checked_in_at is None or attendance.status not in ARRIVED:
-            raise Conflict("check this person in before checking them out", field="action")
+            raise Conflict(gettext("check this person in before checking them out"), field="action")
         attendance.checked_out_at = max(at, attendance.checked_in_at)
     elif action == Action.LATE:
         attendance.status = AttendanceStatus.LATE
@@ -222,9 +228,11 @@ def add_walk_in(
 def _walk_in_volunteer(*, name: str, phone: str, language: str) -> Volunteer:
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ValidationError("a name of at most 100 characters is required", field="name")
+        raise ValidationError(gettext("a name of at most 100 characters is required"), field="name")
     if language not in current_app.config["LANGUAGES"]:
-        raise ValidationError(f"unknown language {language!r}", field="language")
+        raise ValidationError(
+            gettext("unknown language %(language)r", language=language), field="language"
+        )
     e164 = normalise_phone(phone)
     volunteer = db.session.scalar(select(Volunteer).where(Volunteer.phone == e164))
     if volunteer is None:
@@ -391,10 +399,10 @@ def message_team(
     body = " ".join((body or "").split())
     if not body or len(body) > MAX_TEAM_MESSAGE:
         raise ValidationError(
-            f"write a message of 1 to {MAX_TEAM_MESSAGE} characters", field="body"
+            gettext("write a message of 1 to %(n)d characters", n=MAX_TEAM_MESSAGE), field="body"
         )
     if not nonce or len(nonce) > 40 or not nonce.replace("-", "").isalnum():
-        raise ValidationError("reload the page and send again", field="nonce")
+        raise ValidationError(gettext("reload the page and send again"), field="nonce")
     recipients = _team(mission, shift=shift, vehicle_id=vehicle_id)
     queued = 0
     for volunteer in recipients:
@@ -409,7 +417,7 @@ def message_team(
 
 def _team(mission: Mission, *, shift: Shift | None, vehicle_id: int | None) -> list[Volunteer]:
     if (shift is None) == (vehicle_id is None):
-        raise ValidationError("choose a shift or a vehicle to message", field="audience")
+        raise ValidationError(gettext("choose a shift or a vehicle to message"), field="audience")
     query = select(Signup).where(
         Signup.mission_id == mission.id, Signup.status == SignupStatus.CONFIRMED
     )
@@ -423,7 +431,7 @@ def _team(mission: Mission, *, shift: Shift | None, vehicle_id: int | None) -> l
     people = {s.volunteer.id: s.volunteer for s in rows}
     vehicle = next((v for v in mission.vehicles if v.id == vehicle_id), None)
     if vehicle_id is not None and vehicle is None:
-        raise NotFound("no such vehicle on this mission", field="vehicle")
+        raise NotFound(gettext("no such vehicle on this mission"), field="vehicle")
     if vehicle is not None and vehicle.driver is not None:
         people.setdefault(vehicle.driver.id, vehicle.driver)
     return sorted(people.values(), key=lambda v: v.id)

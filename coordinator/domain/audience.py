@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 
 from coordinator.errors import ValidationError
@@ -54,13 +55,15 @@ def parse_audience(data: Mapping) -> Audience:
     known = {s.value for s in Skill}
     unknown = [s for s in skills if s not in known]
     if unknown:
-        raise ValidationError(f"unknown skill {unknown[0]!r}", field="skills")
+        raise ValidationError(gettext("unknown skill %(value)r", value=unknown[0]), field="skills")
     language = data.get("language") or None
     if language is not None and language not in LANGUAGES:
-        raise ValidationError(f"unknown language {language!r}", field="language")
+        raise ValidationError(
+            gettext("unknown language %(language)r", language=language), field="language"
+        )
     region = (data.get("region") or "").strip() or None
     if region is not None and len(region) > 100:
-        raise ValidationError("a region is at most 100 characters", field="region")
+        raise ValidationError(gettext("a region is at most 100 characters"), field="region")
     return Audience(tuple(sorted(set(skills))), region, _tristate(data.get("has_vehicle")),
                     language)
 
@@ -72,7 +75,11 @@ def _tristate(value: object) -> bool | None:
         return True
     if value in (False, "no", "false", "0", 0):
         return False
-    raise ValidationError(f"has_vehicle must be yes, no or any, not {value!r}", field="has_vehicle")
+    raise ValidationError(
+        gettext("has_vehicle must be yes, no or any, not %(value)r",
+                value=value),
+        field="has_vehicle",
+    )
 
 
 def open_roles(mission: Mission) -> list[tuple[Role, int]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -159,19 +160,25 @@ def reply_by_hand(message: Message, text: str, *, staff: StaffUser) -> Message:
     """Queue a coordinator's own SMS answer to an inbound message and mark it handled."""
     text = " ".join((text or "").split())
     if not text:
-        raise ValidationError("write the answer to send", field="text")
+        raise ValidationError(gettext("write the answer to send"), field="text")
     if len(text) > MAX_HAND_REPLY:
-        raise ValidationError(f"keep the answer under {MAX_HAND_REPLY} characters", field="text")
+        raise ValidationError(
+            gettext("keep the answer under %(max_hand_reply)s characters",
+                    max_hand_reply=MAX_HAND_REPLY),
+            field="text",
+        )
     volunteer = message.volunteer
     if volunteer is None:
-        raise Conflict("this number is not a registered volunteer; call them instead")
+        raise Conflict(gettext("this number is not a registered volunteer; call them instead"))
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     sent = queue_sms(
         volunteer, "inbox_reply", kind="staff_reply", mission_id=message.mission_id,
         idempotency_key=f"inbox:{message.id}:{digest}", text=text,
     )
     if sent is None:
-        raise Conflict(f"{volunteer.name} has opted out of SMS; call them instead")
+        raise Conflict(
+            gettext("%(name)s has opted out of SMS; call them instead", name=volunteer.name)
+        )
     sent.in_reply_to_id = message.id
     log.info("staff user %s answered inbound message %s by hand", staff.id, message.id)
     mark_handled(message)
@@ -190,9 +197,9 @@ def mark_handled(message: Message) -> None:
 def simulate_reply(volunteer: Volunteer, text: str, *, now: datetime | None = None) -> Received:
     """Play the volunteer's phone: their typed reply goes through receive_sms like a real one."""
     if not (text or "").strip():
-        raise ValidationError("type the reply the volunteer would send", field="body")
+        raise ValidationError(gettext("type the reply the volunteer would send"), field="body")
     if len(text) > 1600:
-        raise ValidationError("an SMS holds at most 1,600 characters", field="body")
+        raise ValidationError(gettext("an SMS holds at most 1,600 characters"), field="body")
     sid = "SIM" + uuid.uuid4().hex  # never collides with Twilio's SM… ids
     return receive_sms(sender=volunteer.phone, body=text, provider_sid=sid, now=now)
 

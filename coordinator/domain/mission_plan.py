@@ -3,6 +3,7 @@
 import re
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from coordinator.domain import missions as mission_rules
@@ -29,16 +30,22 @@ SMS_KEY = re.compile(r"[A-Z0-9]{1,4}")
 
 def _check_editable(mission: Mission) -> None:
     if not mission.is_open:
-        raise Conflict(f"a {mission.status} mission can no longer be changed")
+        raise Conflict(
+            gettext("a %(status)s mission can no longer be changed", status=mission.status)
+        )
 
 
 def _sms_key(wanted: str, taken: set[str], fallback: str, field: str) -> str:
     key = (wanted or "").strip().upper()
     if key:
         if not SMS_KEY.fullmatch(key):
-            raise ValidationError(f"{key!r}: use 1-4 letters or digits", field=field)
+            raise ValidationError(
+                gettext("%(key)r: use 1-4 letters or digits", key=key), field=field
+            )
         if key in taken:
-            raise Conflict(f"the SMS key {key} is already used in this mission", field=field)
+            raise Conflict(
+                gettext("the SMS key %(key)s is already used in this mission", key=key), field=field
+            )
         return key
     return next(k for k in (fallback, *(f"{fallback}{n}" for n in range(2, 99))) if k not in taken)
 
@@ -47,7 +54,11 @@ def _count(value: int | None, name: str, upper: int) -> int:
     if value is None:
         return 0
     if not 0 <= value <= upper:
-        raise ValidationError(f"{name} must be a whole number from 0 to {upper}", field=name)
+        raise ValidationError(
+            gettext("%(name)s must be a whole number from 0 to %(upper)s",
+                    name=name, upper=upper),
+            field=name,
+        )
     return value
 
 
@@ -63,11 +74,15 @@ def add_role(mission: Mission, *, name: str, sms_key: str = "", required_skill: 
     _check_editable(mission)
     name = name.strip()
     if not name:
-        raise ValidationError("a role needs a name", field="name")
+        raise ValidationError(gettext("a role needs a name"), field="name")
     if any(r.name == name for r in mission.roles):
-        raise Conflict(f"this mission already has a role {name!r}", field="name")
+        raise Conflict(gettext("this mission already has a role %(name)r", name=name), field="name")
     if required_skill and required_skill not in set(Skill):
-        raise ValidationError(f"unknown skill {required_skill!r}", field="required_skill")
+        raise ValidationError(
+            gettext("unknown skill %(required_skill)r",
+                    required_skill=required_skill),
+            field="required_skill",
+        )
     fallback = (required_skill or name)[0].upper() if (required_skill or name)[0].isascii() else "R"
     role = Role(
         name=name, required_skill=required_skill or None,
@@ -86,9 +101,11 @@ def add_shift(mission: Mission, *, name: str, starts_at: datetime, ends_at: date
     """Add a time slot inside the mission's times, with an empty position for every role."""
     _check_editable(mission)
     if ends_at <= starts_at:
-        raise ValidationError("a shift must end after it starts", field="ends_at")
+        raise ValidationError(gettext("a shift must end after it starts"), field="ends_at")
     if starts_at < mission.starts_at or ends_at > mission.ends_at:
-        raise ValidationError("the shift must lie within the mission's times", field="starts_at")
+        raise ValidationError(
+            gettext("the shift must lie within the mission's times"), field="starts_at"
+        )
     fallback = "AM" if to_local(starts_at).hour < 12 else "PM"
     shift = Shift(
         name=name.strip(), starts_at=starts_at, ends_at=ends_at,
@@ -105,7 +122,9 @@ def remove_role(role: Role) -> None:
     """Delete a role nobody is signed up for."""
     _check_editable(role.mission)
     if _has_live_signups(Position.role_id, role.id):
-        raise Conflict(f"people are signed up as {role.name}: move or remove them first")
+        raise Conflict(
+            gettext("people are signed up as %(name)s: move or remove them first", name=role.name)
+        )
     _delete(role, role.mission)
 
 
@@ -113,7 +132,7 @@ def remove_shift(shift: Shift) -> None:
     """Delete a shift nobody is signed up for."""
     _check_editable(shift.mission)
     if _has_live_signups(Position.shift_id, shift.id):
-        raise Conflict("people are signed up in this shift: move or remove them first")
+        raise Conflict(gettext("people are signed up in this shift: move or remove them first"))
     _delete(shift, shift.mission)
 
 
@@ -131,9 +150,15 @@ def set_capacities(mission: Mission, capacities: dict[int, int]) -> None:
     for position_id, capacity in capacities.items():
         position = positions.get(position_id)
         if position is None:
-            raise ValidationError("that cell is not part of this mission", field="capacity")
+            raise ValidationError(
+                gettext("that cell is not part of this mission"), field="capacity"
+            )
         if not 0 <= capacity <= MAX_CAPACITY:
-            raise ValidationError(f"capacity must be 0 to {MAX_CAPACITY}", field="capacity")
+            raise ValidationError(
+                gettext("capacity must be 0 to %(max_capacity)s",
+                        max_capacity=MAX_CAPACITY),
+                field="capacity",
+            )
         _set_capacity(position, capacity)
     mission_rules.refresh_fill_status(mission)
 
@@ -148,8 +173,9 @@ def _set_capacity(position: Position, capacity: int) -> None:
     db.session.refresh(position, ["capacity", "filled"])
     if result.rowcount != 1:
         raise Conflict(
-            f"{position.role.name} ({position.shift.name}) has {position.filled} people "
-            f"holding a place: remove some before lowering it to {capacity}",
+            gettext("%(role)s (%(shift)s) has %(filled)d people holding a place: remove some "
+                    "before lowering it to %(capacity)d", role=position.role.name,
+                    shift=position.shift.name, filled=position.filled, capacity=capacity),
             field="capacity",
         )
     for _ in range(max(capacity - old, 0)):
@@ -162,9 +188,9 @@ def add_vehicle(mission: Mission, *, label: str, kind: str, seats: int | None,
     """Add an organisation vehicle (volunteers offer theirs through vehicles.offer_vehicle)."""
     _check_editable(mission)
     if not label.strip():
-        raise ValidationError("a vehicle needs a label", field="label")
+        raise ValidationError(gettext("a vehicle needs a label"), field="label")
     if kind not in set(VehicleKind):
-        raise ValidationError(f"unknown vehicle kind {kind!r}", field="kind")
+        raise ValidationError(gettext("unknown vehicle kind %(kind)r", kind=kind), field="kind")
     vehicle = Vehicle(
         label=label.strip(), kind=kind, is_organisation=True,
         seats=_count(seats, "seats", MAX_SEATS),

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -222,7 +223,9 @@ def send_thank_yous(mission: Mission, *, now: datetime | None = None) -> int:
     from coordinator.sms.outbox import queue_sms
 
     if mission.starts_at > (now or now_utc()):
-        raise Conflict("the mission has not started yet: thank people after it", field="mission")
+        raise Conflict(
+            gettext("the mission has not started yet: thank people after it"), field="mission"
+        )
     report = mission_report(mission)
     people = {r.signup.volunteer_id: r.signup.volunteer for r in report.attended}
     queued = 0

@@ -7,6 +7,7 @@ and skill rules are the very ones SMS sign-ups obey.
 import hashlib
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -84,7 +85,7 @@ def load_mission(mission_id: int) -> Mission:
         )
     )
     if mission is None:
-        raise NotFound("no such mission")
+        raise NotFound(gettext("no such mission"))
     return mission
 
 
@@ -115,7 +116,7 @@ def roster_grid(mission: Mission) -> RosterGrid:
 def _position_of(mission: Mission, position_id: int) -> Position:
     position = db.session.get(Position, position_id)
     if position is None or position.mission_id != mission.id:
-        raise ValidationError("choose a role and shift of this mission", field="position")
+        raise ValidationError(gettext("choose a role and shift of this mission"), field="position")
     return position
 
 
@@ -132,7 +133,7 @@ def move_signup(signup: Signup, position_id: int) -> Signup:
     if position.id == signup.position_id:
         return signup
     if not signup.holds_place:
-        raise Conflict("only someone holding a place can be moved", field="signup")
+        raise Conflict(gettext("only someone holding a place can be moved"), field="signup")
     vehicle = signup.vehicle
     # Both steps or neither: the old place is only given up if the new one is free.
     with db.session.begin_nested():
@@ -146,7 +147,7 @@ def move_signup(signup: Signup, position_id: int) -> Signup:
 def remove_signup(signup: Signup, *, reason: str = "") -> Signup | None:
     """Take someone off the roster; returns the waitlisted signup offered the freed place."""
     if signup.status == SignupStatus.CANCELLED:
-        raise Conflict("this sign-up is already cancelled", field="signup")
+        raise Conflict(gettext("this sign-up is already cancelled"), field="signup")
     promoted = signups.cancel(signup, reason=reason.strip() or "removed by staff")
     signup.is_late_cancel = False  # staff decided this, not the volunteer
     db.session.flush()
@@ -157,7 +158,7 @@ def assign_vehicle(signup: Signup, vehicle_id: int | None) -> Signup:
     """Seat someone in one of the mission's vehicles (None: no vehicle); seats are checked."""
     vehicle = db.session.get(Vehicle, vehicle_id) if vehicle_id else None
     if vehicle_id and vehicle is None:
-        raise ValidationError("choose a vehicle of this mission", field="vehicle")
+        raise ValidationError(gettext("choose a vehicle of this mission"), field="vehicle")
     return vehicles.assign_to_vehicle(signup, vehicle)
 
 

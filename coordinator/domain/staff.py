@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from coordinator.errors import Conflict, DomainError, ValidationError
@@ -25,13 +26,16 @@ def check_password_rules(password: str) -> None:
     """Raise ValidationError naming what a password lacks."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
-            f"the password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+            gettext("the password must be at least %(n)d characters", n=MIN_PASSWORD_LENGTH),
+            field="password",
         )
     if len(password) > 200:
-        raise ValidationError("the password must be at most 200 characters", field="password")
+        raise ValidationError(
+            gettext("the password must be at most 200 characters"), field="password"
+        )
     if password.isdigit() or password.isalpha() or password.lower() in COMMON_PASSWORDS:
         raise ValidationError(
-            "the password must mix letters with digits or symbols", field="password"
+            gettext("the password must mix letters with digits or symbols"), field="password"
         )
 
 
@@ -47,7 +51,7 @@ def authenticate(email: str, password: str) -> StaffUser:
     user = find_by_email(email)
     now = now_utc()
     if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise LoginRefused("Too many failed attempts. Try again in 15 minutes.")
+        raise LoginRefused(gettext("Too many failed attempts. Try again in 15 minutes."))
     if user is None or not user.is_active or not user.check_password(password):
         if user is not None:
             user.failed_logins += 1
@@ -55,7 +59,7 @@ def authenticate(email: str, password: str) -> StaffUser:
                 user.locked_until = now + LOCKOUT
                 user.failed_logins = 0
             db.session.flush()
-        raise LoginRefused("Wrong email or password.")
+        raise LoginRefused(gettext("Wrong email or password."))
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -67,12 +71,16 @@ def create_user(email: str, *, role: str, password: str, name: str = "") -> Staf
     """A new staff account; the email must be new and the password follow the rules."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254 or " " in email:
-        raise ValidationError(f"{email!r} is not an email address", field="email")
+        raise ValidationError(
+            gettext("%(email)r is not an email address", email=email), field="email"
+        )
     if role not in {r.value for r in StaffRole}:
-        raise ValidationError(f"unknown role {role!r}", field="role")
+        raise ValidationError(gettext("unknown role %(role)r", role=role), field="role")
     check_password_rules(password)
     if find_by_email(email) is not None:
-        raise Conflict(f"a staff user with email {email!r} already exists", field="email")
+        raise Conflict(
+            gettext("a staff user with email %(email)r already exists", email=email), field="email"
+        )
     user = StaffUser(email=email, name=(name or email.split("@")[0])[:100], role=role)
     user.set_password(password)
     db.session.add(user)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -78,7 +79,7 @@ def _decode(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValidationError("the file is not UTF-8 text: save it as CSV UTF-8", field="file")
+    raise ValidationError(gettext("the file is not UTF-8 text: save it as CSV UTF-8"), field="file")
 
 
 def _header_key(text: str) -> str:
@@ -93,7 +94,9 @@ def _number(raw: str, label: str, errors: list[str]) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        errors.append(f"{label} must be a whole number, not {raw!r}")
+        errors.append(
+            gettext("%(label)s must be a whole number, not %(raw)r", label=label, raw=raw)
+        )
         return None
     return int(raw)
 
@@ -103,7 +106,8 @@ def _skills(raw: str, errors: list[str]) -> list[str]:
     skills = [SKILL_WORDS.get(w, w) for w in words]
     unknown = [w for w, s in zip(words, skills, strict=True) if s not in set(Skill)]
     if unknown:
-        errors.append(f"unknown skill {', '.join(unknown)} (known: {', '.join(Skill)})")
+        errors.append(gettext("unknown skill %(skills)s (known: %(known)s)",
+                              skills=", ".join(unknown), known=", ".join(Skill)))
     return [s for s in skills if s in set(Skill)]
 
 
@@ -112,7 +116,8 @@ def _row(line: int, values: dict[str, str]) -> ImportRow:
     row = ImportRow(line, values.get("name", ""), values.get("phone", ""), errors=errors)
     language = LANGUAGE_WORDS.get(values.get("language", "").lower())
     if language is None:
-        errors.append(f"language must be ko or en, not {values['language']!r}")
+        errors.append(gettext("language must be ko or en, not %(language)r",
+                              language=values["language"]))
     vehicle = values.get("vehicle_kind", "").lower()
     details = VolunteerDetails(
         name=row.name, phone=row.phone, language=language or "ko",
@@ -124,7 +129,7 @@ def _row(line: int, values: dict[str, str]) -> ImportRow:
     )
     row.opted_out = values.get("opted_out", "").lower() not in NO_WORDS
     if not row.name:
-        errors.append("the name is missing")
+        errors.append(gettext("the name is missing"))
     try:
         row.details = check_details(details)
     except DomainError as error:
@@ -136,15 +141,18 @@ def _row(line: int, values: dict[str, str]) -> ImportRow:
 def _read(content: bytes) -> tuple[list[dict[str, str]], list[str]]:
     lines = list(csv.reader(io.StringIO(_decode(content))))
     if not lines:
-        raise ValidationError("the file is empty", field="file")
+        raise ValidationError(gettext("the file is empty"), field="file")
     keys = [_header_key(h) for h in lines[0]]
     missing = [k for k in ("name", "phone") if k not in keys]
     if missing:
         raise ValidationError(
-            f"the first row must name the columns; missing: {', '.join(missing)} "
-            "(e.g. name,phone,skills or 이름,전화번호,기술)", field="file")
+            gettext("the first row must name the columns; missing: %(missing)s "
+                    "(e.g. name,phone,skills or 이름,전화번호,기술)", missing=", ".join(missing)),
+            field="file")
     if len(lines) - 1 > MAX_ROWS:
-        raise ValidationError(f"at most {MAX_ROWS} rows per file", field="file")
+        raise ValidationError(
+            gettext("at most %(max_rows)s rows per file", max_rows=MAX_ROWS), field="file"
+        )
     ignored = [h for h, k in zip(lines[0], keys, strict=True) if not k and h.strip()]
     rows = [
         {k: _cell(v) for k, v in zip(keys, values, strict=False) if k}
@@ -168,12 +176,13 @@ def preview_rows(values: list[dict[str, str]], *, ignored: list[str] | None = No
         if row.details is not None:
             seen = first_line.setdefault(row.details.phone, row.line)
             if seen != row.line:
-                row.errors.append(f"the same phone as row {seen}")
+                row.errors.append(gettext("the same phone as row %(row)s", row=seen))
     known = _phones_on_file(list(first_line))
     for row in rows:
         phone = row.details.phone if row.details else None
         if phone in known and first_line[phone] == row.line:
-            row.errors.append(f"{phone} is already on file ({known[phone]})")
+            row.errors.append(gettext("%(phone)s is already on file (%(name)s)", phone=phone,
+                                      name=known[phone]))
     return ImportPreview(rows, ignored or [])
 
 
@@ -191,7 +200,7 @@ def commit_import(preview: ImportPreview) -> int:
     """Add every valid row of a preview; raises (and adds nothing) if none is valid."""
     valid = preview.valid
     if not valid:
-        raise ValidationError("no row of the file can be imported", field="file")
+        raise ValidationError(gettext("no row of the file can be imported"), field="file")
     now = now_utc()
     people = []
     for row in valid:
@@ -204,7 +213,9 @@ def commit_import(preview: ImportPreview) -> int:
         with db.session.begin_nested():
             db.session.add_all(people)
     except IntegrityError:
-        raise Conflict("someone added one of these phones meanwhile: preview again") from None
+        raise Conflict(
+            gettext("someone added one of these phones meanwhile: preview again")
+        ) from None
     return len(people)
 
 

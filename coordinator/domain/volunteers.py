@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -43,23 +44,35 @@ def check_details(details: VolunteerDetails) -> VolunteerDetails:
     """The details tidied (E.164 phone, trimmed text); ValidationError names the first fault."""
     name = " ".join(details.name.split())
     if not name:
-        raise ValidationError("a name is required", field="name")
+        raise ValidationError(gettext("a name is required"), field="name")
     if len(name) > MAX_NAME:
-        raise ValidationError(f"the name is longer than {MAX_NAME} characters", field="name")
+        raise ValidationError(
+            gettext("the name is longer than %(max_name)s characters",
+                    max_name=MAX_NAME),
+            field="name",
+        )
     phone = normalise_phone(details.phone)
     if details.language not in LANGUAGES:
-        raise ValidationError(f"language must be ko or en, not {details.language!r}",
-                              field="language")
+        raise ValidationError(
+            gettext("language must be ko or en, not %(language)r", language=details.language),
+            field="language",
+        )
     unknown = sorted(set(details.skills) - set(Skill))
     if unknown:
-        raise ValidationError(f"unknown skill {', '.join(unknown)}", field="skills")
+        raise ValidationError(
+            gettext("unknown skill %(value)s", value=', '.join(unknown)), field="skills"
+        )
     if details.vehicle_kind and details.vehicle_kind not in set(VehicleKind):
-        raise ValidationError(f"unknown vehicle kind {details.vehicle_kind!r}",
-                              field="vehicle_kind")
+        raise ValidationError(
+            gettext("unknown vehicle kind %(kind)r", kind=details.vehicle_kind),
+            field="vehicle_kind",
+        )
     for name_, value in (("vehicle_seats", details.vehicle_seats),
                          ("vehicle_crates", details.vehicle_crates)):
         if value is not None and not 0 <= value <= MAX_COUNT:
-            raise ValidationError(f"must be 0 to {MAX_COUNT}", field=name_)
+            raise ValidationError(
+                gettext("must be 0 to %(max_count)s", max_count=MAX_COUNT), field=name_
+            )
     return VolunteerDetails(
         name=name, phone=phone, language=details.language,
         region=details.region.strip(), skills=sorted(set(details.skills)),
@@ -71,7 +84,11 @@ def check_details(details: VolunteerDetails) -> VolunteerDetails:
 def _check_phone_free(phone: str, volunteer: Volunteer | None = None) -> None:
     other = db.session.scalar(select(Volunteer).where(Volunteer.phone == phone))
     if other is not None and other is not volunteer:
-        raise Conflict(f"{other.name} already has the phone number {phone}", field="phone")
+        raise Conflict(
+            gettext("%(name)s already has the phone number %(phone)s",
+                    name=other.name, phone=phone),
+            field="phone",
+        )
 
 
 def apply_details(volunteer: Volunteer, details: VolunteerDetails) -> None:
@@ -117,7 +134,8 @@ def set_opt_out(volunteer: Volunteer, *, opted_out: bool, note: str) -> None:
             return
         if len(note) < 5:
             raise ValidationError(
-                "say who asked to receive messages again, and how, before clearing an opt-out",
+                gettext("say who asked to receive messages again, and how, before clearing "
+                        "an opt-out"),
                 field="note",
             )
         volunteer.opted_out_at = None
@@ -206,7 +224,7 @@ def find_one(text: str) -> Volunteer:
     """The one volunteer a phone number or an exact name points to, for picking by hand."""
     text = text.strip()
     if not text:
-        raise ValidationError("type a phone number or a name", field="volunteer")
+        raise ValidationError(gettext("type a phone number or a name"), field="volunteer")
     if sum(ch.isdigit() for ch in text) >= 7:
         phone = normalise_phone(text, field="volunteer")
         found = db.session.scalars(select(Volunteer).where(Volunteer.phone == phone)).all()
@@ -215,10 +233,14 @@ def find_one(text: str) -> Volunteer:
             select(Volunteer).where(func.lower(Volunteer.name) == text.lower()).limit(2)
         ).all()
     if not found:
-        raise ValidationError(f"no volunteer {text!r} on file", field="volunteer")
+        raise ValidationError(
+            gettext("no volunteer %(text)r on file", text=text), field="volunteer"
+        )
     if len(found) > 1:
-        raise ValidationError(f"several volunteers are called {text}: use the phone number",
-                              field="volunteer")
+        raise ValidationError(
+            gettext("several volunteers are called %(text)s: use the phone number", text=text),
+            field="volunteer",
+        )
     return found[0]
 
 
