@@ -21,6 +21,48 @@ SOURCE_LANGUAGE = "en"  # the language of the strings in the code
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 
 
+# Stored values (statuses, roles, kinds) as readers see them: {{ mission.status|label }}.
+VALUE_LABELS = {
+    "draft": lazy_gettext("Draft"),
+    "recruiting": lazy_gettext("Recruiting"),
+    "staffed": lazy_gettext("Staffed"),
+    "underway": lazy_gettext("Underway"),
+    "done": lazy_gettext("Done"),
+    "cancelled": lazy_gettext("Cancelled"),
+    "sending": lazy_gettext("Sending now"),
+    "confirmed": lazy_gettext("Confirmed"),
+    "waitlisted": lazy_gettext("Waitlisted"),
+    "offered": lazy_gettext("Place offered"),
+    "present": lazy_gettext("Present"),
+    "late": lazy_gettext("Late"),
+    "no_show": lazy_gettext("No-show"),
+    "excused": lazy_gettext("Excused"),
+    "unmarked": lazy_gettext("Not marked"),
+    "admin": lazy_gettext("Admin"),
+    "coordinator": lazy_gettext("Coordinator"),
+    "team_lead": lazy_gettext("Team lead"),
+    "queued": lazy_gettext("Queued"),
+    "sent": lazy_gettext("Sent"),
+    "delivered": lazy_gettext("Delivered"),
+    "undelivered": lazy_gettext("Undelivered"),
+    "failed": lazy_gettext("Failed"),
+    "received": lazy_gettext("Received"),
+    "full": lazy_gettext("Every place filled"),
+    "audience exhausted": lazy_gettext("Nobody left to ask"),
+    "mission closed": lazy_gettext("Mission closed"),
+    "mission cancelled": lazy_gettext("Mission cancelled"),
+    "van": lazy_gettext("Van"),
+    "car": lazy_gettext("Car"),
+    "truck": lazy_gettext("Truck"),
+    "trailer": lazy_gettext("Horse trailer"),
+}
+
+
+def label(value: object) -> object:
+    """The reader's word for a stored value; values we have no word for are shown as they are."""
+    return VALUE_LABELS.get(str(value), value) if value is not None else ""
+
+
 def select_locale() -> str:
     """A page's language: set for this request (volunteer page) > staff choice > browser.
 
@@ -73,6 +115,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = lambda v, loc=None: format_local(v, "datetime", loc)
     app.jinja_env.filters["local_date"] = lambda v, loc=None: format_local(v, "date", loc)
     app.jinja_env.filters["local_time"] = lambda v, loc=None: format_local(v, "time", loc)
+    app.jinja_env.filters["label"] = label
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale

@@ -102,7 +102,8 @@ def test_pages_are_in_korean_for_a_korean_browser(client, login, create_staff, c
     login(create_staff(StaffRole.COORDINATOR))
     board = client.get("/", headers={"Accept-Language": KOREAN_BROWSER}).get_data(as_text=True)
     assert "새 구조 활동" in board and "명단" in board and "빈자리 3개" in board
-    assert "New mission" not in board
+    assert ">모집 중</span>" in board and "Test coordinator · 코디네이터" in board
+    assert "New mission" not in board and ">recruiting<" not in board
 
 
 def test_a_browser_that_names_no_language_gets_the_organisations_korean(app):

@@ -105,7 +105,7 @@ def test_the_volunteer_page_shows_contact_history_and_opt_out_state(
     signups.sign_up(volunteer, mission.positions[0], source=SignupSource.SMS)
     db.session.commit()
     page = client.get(f"/volunteers/{volunteer.id}").get_data(as_text=True)
-    assert "010-1234-5678" in page and "개농장 구조" in page and "confirmed" in page
+    assert "010-1234-5678" in page and "개농장 구조" in page and "Confirmed" in page
     assert "Receives texts" in page
 
 
