@@ -4,8 +4,9 @@ from datetime import datetime
 
 from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
+from werkzeug.exceptions import default_exceptions
 
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
@@ -56,6 +57,34 @@ VALUE_LABELS = {
     "truck": lazy_gettext("Truck"),
     "trailer": lazy_gettext("Horse trailer"),
 }
+
+
+# Error page words, marked here for the catalogue; coordinator/web/errors.py shows them.
+ERROR_WORDS = (
+    lazy_gettext("Bad Request"), lazy_gettext("Unauthorized"), lazy_gettext("Forbidden"),
+    lazy_gettext("Not Found"), lazy_gettext("Method Not Allowed"), lazy_gettext("Conflict"),
+    lazy_gettext("Request Entity Too Large"), lazy_gettext("Too Many Requests"),
+    lazy_gettext("Form expired"), lazy_gettext("Something went wrong"),
+    lazy_gettext("The form was missing its security token. Reload and try again."),
+    lazy_gettext("The error was logged. Please try again."),
+)
+# Werkzeug's own descriptions are English paragraphs; readers get one plain sentence.
+ERROR_DETAILS = {
+    400: lazy_gettext("Something in the request was not right. Go back and try again."),
+    403: lazy_gettext("Your account cannot do this. Ask an admin if you need it."),
+    404: lazy_gettext("There is nothing at this address. It may have been removed."),
+    405: lazy_gettext("This page cannot be used that way."),
+    413: lazy_gettext("The file is too large."),
+    429: lazy_gettext("Too many tries in a short time. Wait a moment and try again."),
+}
+
+
+def error_page_text(status: int, title: str, detail: str) -> tuple[str, str]:
+    """An error page's title and sentence in the reader's language."""
+    default = default_exceptions.get(status)
+    if default is not None and detail == default.description:
+        detail = str(ERROR_DETAILS.get(status, detail))
+    return gettext(title), gettext(detail)
 
 
 def label(value: object) -> object:

@@ -233,6 +233,21 @@ def test_a_staff_reader_gets_domain_refusals_in_their_language(
     assert "010-0000-00&#39;은(는) 올바른 전화번호가 아니에요." in response.get_data(as_text=True)
 
 
+def test_error_pages_speak_the_readers_language_and_the_api_keeps_its_english_codes(
+    client, login, create_staff
+):
+    login(create_staff(StaffRole.TEAM_LEAD, language="ko"))
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    html = page.get_data(as_text=True)
+    assert "페이지를 찾을 수 없음" in html and "이 주소에는 아무것도 없습니다." in html
+    forbidden = client.get("/admin/staff").get_data(as_text=True)
+    assert "권한 없음" in forbidden
+
+    api = client.get("/api/v1/no-such-thing", headers={"Accept-Language": KOREAN_BROWSER})
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+
+
 def test_outside_a_request_domain_messages_stay_in_english_for_operators(app):
     with pytest.raises(ValidationError, match="is not a valid phone number"):
         normalise_phone("010-0000-00")

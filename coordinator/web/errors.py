@@ -6,6 +6,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from coordinator.i18n import error_page_text
+
 log = logging.getLogger(__name__)
 
 
@@ -17,6 +19,7 @@ def _render(status: int, title: str, detail: str):  # noqa: ANN202
     if _wants_json():
         code = title.lower().replace(" ", "_")
         return {"error": {"code": code, "message": detail, "field": None}}, status
+    title, detail = error_page_text(status, title, detail)  # the API above keeps English
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 
 
