@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from coordinator.domain.missions import MissionDetails
+from coordinator.i18n import label as value_label
 from coordinator.models import MissionKind, Skill, VehicleKind
 from coordinator.timeutil import local_to_utc, to_local
 
@@ -31,6 +32,11 @@ KIND_LABELS = {
     MissionKind.WILDLIFE: _l("Wildlife"),
     MissionKind.OTHER: _l("Other"),
 }
+
+
+# Stored tags as value, the reader's word as label.
+SKILL_CHOICES = [SelectChoice(s.value, value_label(s.value)) for s in Skill]
+VEHICLE_CHOICES = [SelectChoice(k.value, value_label(k.value)) for k in VehicleKind]
 
 
 class AnimalsForm(Form):
@@ -100,7 +106,7 @@ class RoleForm(FlaskForm):
     sms_key = StringField(_l("SMS key"), validators=[Optional(), Length(max=4)],
                           description=_l("The letter volunteers text, like H"))
     required_skill = SelectField(
-        _l("Needs skill"), choices=[SelectChoice("", "—"), *(SelectChoice(s.value) for s in Skill)])
+        _l("Needs skill"), choices=[SelectChoice("", "—"), *SKILL_CHOICES])
 
 
 class ShiftForm(FlaskForm):
@@ -113,7 +119,7 @@ class ShiftForm(FlaskForm):
 
 class VehicleForm(FlaskForm):
     label = StringField(_l("Vehicle"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value) for k in VehicleKind])
+    kind = SelectField(_l("Kind"), choices=VEHICLE_CHOICES)
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)])
     crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 200)])
 

@@ -8,8 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from coordinator.domain.volunteers import VolunteerDetails
-from coordinator.forms.missions import CheckboxesField
-from coordinator.models import Skill, VehicleKind
+from coordinator.forms.missions import SKILL_CHOICES, VEHICLE_CHOICES, CheckboxesField
 
 LANGUAGE_CHOICES = [SelectChoice("ko", "한국어"), SelectChoice("en", "English")]
 
@@ -20,10 +19,10 @@ class VolunteerForm(FlaskForm):
                         description=_l("010-1234-5678, or +44… for a foreign number"))
     language = SelectField(_l("SMS language"), choices=LANGUAGE_CHOICES)
     region = StringField(_l("Region"), validators=[Length(max=100)])
-    skills = CheckboxesField(_l("Skills"), choices=[SelectChoice(s.value) for s in Skill])
+    skills = CheckboxesField(_l("Skills"), choices=SKILL_CHOICES)
     vehicle_kind = SelectField(
         _l("Own vehicle"),
-        choices=[SelectChoice("", "—"), *(SelectChoice(k.value) for k in VehicleKind)])
+        choices=[SelectChoice("", "—"), *VEHICLE_CHOICES])
     vehicle_seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)])
     vehicle_crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 60)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])

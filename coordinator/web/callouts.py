@@ -22,6 +22,7 @@ from coordinator.domain import audience as audiences
 from coordinator.domain import callouts
 from coordinator.errors import DomainError
 from coordinator.extensions import db
+from coordinator.i18n import label
 from coordinator.models import CallOut, Mission, Skill, StaffRole
 from coordinator.security import role_required
 from coordinator.sms import outbox
@@ -37,7 +38,7 @@ RUN_WAVE_TASK = "tasks.callouts.run_wave"
 
 class CallOutForm(FlaskForm):
     skills = SelectMultipleField(
-        _l("Skills"), choices=[(s.value, s.value) for s in Skill],
+        _l("Skills"), choices=[(s.value, label(s.value)) for s in Skill],
         widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput(),
         description=_l("Anyone with one of these; none ticked means anyone."),
     )
