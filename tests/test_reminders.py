@@ -52,7 +52,7 @@ def test_the_day_before_reminder_goes_at_18_00_local_time_the_evening_before(app
 def test_the_reminder_says_when_where_who_leads_what_to_bring_and_how_to_cancel(app, booked):
     reminders.send_due_reminders(now=datetime(2031, 3, 11, 9, 5, tzinfo=UTC))
     body = outbox()[0].body
-    for expected in ("내일 10:00", "수원역 4번 출구", "팀장: 정하늘", "장화, 장갑", "CANCEL",
+    for expected in ("내일 10:00", "수원역 4번 출구", "팀장: 정하늘", "장화, 장갑", "'취소' 답장",
                      "https://rescue.example.org/v/"):
         assert expected in body
     assert count_segments(body).segments <= 2
