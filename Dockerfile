@@ -4,6 +4,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+# Compiled catalogues are build output (gitignored): without them every page is English.
+RUN pybabel compile -d translations
 RUN useradd --create-home rescue && mkdir -p instance && chown rescue instance
 USER rescue
 EXPOSE 8000

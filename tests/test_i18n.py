@@ -64,6 +64,13 @@ def test_korean_translations_keep_every_placeholder_of_the_english():
     assert problems == []
 
 
+def test_the_docker_image_compiles_the_catalogue_it_copies():
+    steps = [line.split()[0:3] for line in (ROOT / "Dockerfile").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    copy_all = steps.index(["COPY", ".", "."])
+    assert ["RUN", "pybabel", "compile"] in steps[copy_all:]
+
+
 def test_a_mission_at_half_past_midnight_falls_on_the_local_day_in_both_languages(app):
     assert format_local(HALF_PAST_MIDNIGHT, "datetime", "ko") == "11월 26일 (목) 00:30"
     assert format_local(HALF_PAST_MIDNIGHT, "datetime", "en") == "Thu 26 Nov 00:30"
