@@ -10,6 +10,7 @@ the meeting point does.
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from icalendar import Calendar, Event
 
 from coordinator.models import Signup, SignupStatus, Volunteer
@@ -39,12 +40,12 @@ def _description(signup: Signup) -> str:
     mission = signup.mission
     lines = [f"{signup.position.role.name} · {mission.code}"]
     if mission.meeting_point:
-        lines.append(f"Meeting point: {mission.meeting_point}")
+        lines.append(gettext("Meeting point: %(place)s", place=mission.meeting_point))
     leads = ", ".join(lead.name for lead in mission.team_leads)
     if leads:
-        lines.append(f"Team lead: {leads}")
+        lines.append(gettext("Team lead: %(names)s", names=leads))
     if mission.what_to_bring:
-        lines.append(f"Bring: {mission.what_to_bring}")
+        lines.append(gettext("Bring: %(things)s", things=mission.what_to_bring))
     return "\n".join(lines)
 
 
@@ -69,8 +70,9 @@ def calendar_for(volunteer: Volunteer, signups: list[Signup]) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"{current_app.config['ORGANISATION_NAME']} · {volunteer.name}")
-    for signup in signups:
-        if signup.volunteer_id == volunteer.id and signup.status == SignupStatus.CONFIRMED:
-            calendar.add_component(_event(signup))
+    with force_locale(volunteer.language):  # a calendar app asks with no language of its own
+        for signup in signups:
+            if signup.volunteer_id == volunteer.id and signup.status == SignupStatus.CONFIRMED:
+                calendar.add_component(_event(signup))
     calendar.add_missing_timezones()
     return calendar.to_ical()

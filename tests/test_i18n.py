@@ -13,7 +13,7 @@ from coordinator.domain.signups import sign_up
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
 from coordinator.i18n import format_local
-from coordinator.links import make_token
+from coordinator.links import make_calendar_token, make_token
 from coordinator.models import SignupSource, StaffRole, StaffUser
 from coordinator.phones import normalise_phone
 from tests.conftest import CSRF_INPUT, CSRF_META, PASSWORD
@@ -206,6 +206,23 @@ def test_a_volunteer_reads_their_page_in_their_own_language_whatever_the_browser
     assert "김민준 님, 안녕하세요" in ko_page.get_data(as_text=True)
     assert "Hello, Emma Clarke" in en_page.get_data(as_text=True)
     assert "안녕하세요" not in en_page.get_data(as_text=True)
+
+
+def test_a_volunteers_calendar_feed_is_in_their_language_whatever_the_calendar_app(
+    client, create_volunteer, create_mission
+):
+    mission = create_mission("개농장 구조", capacity=2)
+    korean, english = create_volunteer(language="ko"), create_volunteer("Emma", language="en")
+    for volunteer in (korean, english):
+        sign_up(volunteer, mission.positions[0], source=SignupSource.WEB)
+    db.session.commit()
+
+    def feed(volunteer) -> str:  # noqa: ANN001
+        url = f"/ical/{make_calendar_token(volunteer)}.ics"
+        return client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    assert "집결 장소: 수원역 4번 출구" in feed(korean)
+    assert "Meeting point: 수원역 4번 출구" in feed(english)
 
 
 def test_a_refusal_on_the_volunteer_page_is_explained_in_the_volunteers_language(
