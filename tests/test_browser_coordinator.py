@@ -43,7 +43,7 @@ def _plan_mission(page, base: str) -> None:
     page.fill("input[name='animals-0-species']", "dog")
     page.fill("input[name='animals-0-count']", "30")
     page.click("form.form-wide button[type=submit]")
-    page.wait_for_selector("text=Add a role")
+    page.wait_for_selector("text=역할 추가")
     for name, skill in (("핸들러 Handler", "handler"), ("운전 Driver", "driver")):
         page.fill("form[action$='/roles'] input[name=name]", name)
         page.select_option("form[action$='/roles'] select[name=required_skill]", skill)
@@ -58,10 +58,10 @@ def _plan_mission(page, base: str) -> None:
     for box in page.locator("input[name^=cap-]").all():
         box.fill("2")
     with page.expect_navigation():
-        page.click("button:has-text('Save capacities')")
+        page.click("button:has-text('정원 저장')")
     assert page.locator("input[name^=cap-]").first.input_value() == "2"
     with page.expect_navigation():
-        page.click("button:has-text('Open for sign-ups')")
+        page.click("button:has-text('신청 받기 시작')")
     page.screenshot(path=str(ARTIFACTS / "coordinator-mission-laptop.png"), full_page=True)
     page.wait_for_selector(".page-head .status-recruiting")
 
@@ -69,10 +69,10 @@ def _plan_mission(page, base: str) -> None:
 def _import_volunteers(page, base: str) -> None:
     page.goto(f"{base}/volunteers/import")
     page.set_input_files("input[type=file]", str(ROOT / "samples" / "volunteers.csv"))
-    page.click("button:has-text('Preview')")
-    page.wait_for_selector("text=8 rows ready to import")
-    page.click("button:has-text('Import 8 volunteers')")
-    page.wait_for_selector("text=Imported 8 volunteers")
+    page.click("button:has-text('미리 보기')")
+    page.wait_for_selector("text=가져올 수 있는 행 8개")
+    page.click("button:has-text('봉사자 8명 가져오기')")
+    page.wait_for_selector("text=봉사자 8명을 가져왔습니다")
 
 
 def test_a_coordinator_plans_imports_and_watches_the_roster_fill(
