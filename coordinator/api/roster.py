@@ -1,5 +1,7 @@
 """The roster of a mission: read it (team leads: missions they lead), add, seat, cancel."""
 
+from flask import g
+
 from coordinator.api import bp, requires, spec
 from coordinator.api.doors import ID, WRITE, answers, found, mission_for_reading, part_of
 from coordinator.api.schemas.roster import (
@@ -10,8 +12,9 @@ from coordinator.api.schemas.roster import (
     RosterQuery,
     SeatIn,
     SignupOut,
+    VolunteerRef,
 )
-from coordinator.domain import roster, signups
+from coordinator.domain import privacy, roster, signups
 from coordinator.domain.roster import STATUS_ORDER
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
@@ -24,7 +27,8 @@ COORDINATOR = StaffRole.COORDINATOR
 class _Plan:
     """The mission's roles, shifts and vehicles by id, to describe signups without a query."""
 
-    def __init__(self, mission: Mission) -> None:
+    def __init__(self, mission: Mission, phone=lambda e164: e164) -> None:  # noqa: ANN001
+        self.phone = phone  # team leads get masked numbers
         self.positions = {p.id: p for p in mission.positions}
         self.roles = {r.id: r for r in mission.roles}
         self.shifts = {s.id: s for s in mission.shifts}
@@ -32,7 +36,8 @@ class _Plan:
 
     def describe(self, signup: Signup) -> SignupOut:
         position = self.positions[signup.position_id]
-        return SignupOut.of(signup, role=self.roles[position.role_id],
+        volunteer = VolunteerRef.of(signup.volunteer, phone=self.phone(signup.volunteer.phone))
+        return SignupOut.of(signup, volunteer=volunteer, role=self.roles[position.role_id],
                             shift=self.shifts[position.shift_id],
                             vehicle=self.vehicles.get(signup.vehicle_id))
 
@@ -49,7 +54,8 @@ class _Plan:
 def get_roster(mission_id: int, query: RosterQuery):
     """Everyone on the mission's roster, with status, source, vehicle and attendance."""
     mission = mission_for_reading(mission_id)
-    grid, plan = roster.roster_grid(mission), _Plan(mission)
+    phone = privacy.phone_formatter(g.api_user, display=False)
+    grid, plan = roster.roster_grid(mission), _Plan(mission, phone)
     rows = [s for cell in grid.cells.values()
             for s in cell.holding + cell.waitlisted + cell.cancelled
             if not query.status or s.status in query.status]

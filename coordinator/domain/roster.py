@@ -166,8 +166,8 @@ CSV_HEADER = ["shift", "starts", "role", "status", "name", "phone", "vehicle", "
               "attendance"]
 
 
-def roster_rows(grid: RosterGrid, local_dt) -> list[list[str]]:  # noqa: ANN001
-    """The roster as CSV rows (header first); `local_dt` formats times for the reader."""
+def roster_rows(grid: RosterGrid, local_dt, phone=display_phone) -> list[list[str]]:  # noqa: ANN001
+    """The roster as CSV rows (header first); `local_dt` and `phone` format for the reader."""
     vehicles = {v.id: v.label for v in grid.vehicles}
     rows = [CSV_HEADER]
     for shift in grid.shifts:
@@ -179,7 +179,7 @@ def roster_rows(grid: RosterGrid, local_dt) -> list[list[str]]:  # noqa: ANN001
                                  key=lambda s: STATUS_ORDER.get(s.status, 9)):
                 rows.append([
                     shift.name, local_dt(shift.starts_at), role.name, signup.status,
-                    signup.volunteer.name, display_phone(signup.volunteer.phone),
+                    signup.volunteer.name, phone(signup.volunteer.phone),
                     vehicles.get(signup.vehicle_id, ""), signup.source,
                     signup.attendance.status if signup.attendance else "",
                 ])

@@ -57,6 +57,8 @@ class Volunteer(db.Model):
     last_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped to revoke every personal link issued so far (a lost phone).
     link_version: Mapped[int] = mapped_column(default=0)
+    # Set when the person's data was deleted on request: the row stays, anonymised, for counts.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 

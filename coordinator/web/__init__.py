@@ -26,6 +26,7 @@ BLUEPRINT_MODULES = [
     "simulator",
     "personal",
     "admin",
+    "privacy",
     "webhooks",
     "sms_status",
 ]

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coordinator.domain import roster
+from coordinator.domain import privacy, roster
 from coordinator.domain import volunteers as volunteer_rules
 from coordinator.errors import DomainError
 from coordinator.extensions import db
@@ -57,7 +57,9 @@ def export(mission_id: int):
     require_view(mission)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel then reads the Korean names as UTF-8
-    csv.writer(buffer).writerows(roster.roster_rows(roster.roster_grid(mission), format_local))
+    rows = roster.roster_rows(roster.roster_grid(mission), format_local,
+                              phone=privacy.phone_formatter(current_user))
+    csv.writer(buffer).writerows(rows)
     filename = f"roster-{mission.code}-{mission.starts_at:%Y%m%d}.csv"
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -14,7 +14,7 @@ class RosterQuery(QueryModel):
 class VolunteerRef(ApiModel):
     id: int
     name: str
-    phone: str
+    phone: str = Field(description="E.164; masked (010-****-5678) for team leads")
     language: str
 
 
