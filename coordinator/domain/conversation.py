@@ -12,6 +12,7 @@ the call-out, in a menu and typed cold.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import force_locale
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
@@ -94,7 +95,8 @@ def respond(volunteer: Volunteer, reply: Reply, *, now: datetime | None = None) 
         return Answer("", needs_attention=True)
     turn = Turn(volunteer, reply, now, _current_state(volunteer, now))
     turn.vehicle = _vehicle_of(reply) or (turn.state.payload.get("vehicle") if turn.state else None)
-    return HANDLERS[reply.intent](turn)
+    with force_locale(volunteer.language):  # any refusal quoted back is in their language
+        return HANDLERS[reply.intent](turn)
 
 
 def _current_state(volunteer: Volunteer, now: datetime) -> ConversationState | None:
