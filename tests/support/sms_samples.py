@@ -5,7 +5,7 @@ personal links are as long as real ones. Every template gets what its callers pa
 `volunteer`, `mission` and `contact` always (as the SMS conversation does), and its own extras.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from coordinator.domain.reminders import reminder_context
@@ -33,7 +33,6 @@ class Values:
     team_text: str = ""
     inbox_text: str = ""
     code: str = "B7"
-    extra: dict = field(default_factory=dict)
 
 
 KOREAN_TYPICAL = Values(
