@@ -7,6 +7,7 @@ cannot drift from what the endpoints accept and return.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
 from flask import Blueprint, Flask, abort, g, make_response, request
@@ -22,6 +23,7 @@ from coordinator.models.staff import hash_token
 from coordinator.timeutil import now_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+LAST_USED_PRECISION = timedelta(minutes=1)  # at most one write per token a minute
 
 ERROR_STATUS = {
     ValidationError: (422, "invalid"),
@@ -80,7 +82,11 @@ def authenticate() -> StaffUser:
     )
     if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
         abort(error_response(401, "unauthorized", "the token is unknown or revoked"))
-    api_token.last_used_at = now_utc()
+    now = now_utc()
+    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
+        # Its own commit: reads never commit, and a refused write rolls back.
+        api_token.last_used_at = now
+        db.session.commit()
     audit.act_as(api_token.user.id, "api")
     return api_token.user
 
