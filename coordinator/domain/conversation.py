@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
-from coordinator.domain import signups
+from coordinator.domain import invitations, signups
 from coordinator.domain.conversation_menus import (
     booked_here,
     fitting,
@@ -27,11 +27,10 @@ from coordinator.domain.conversation_menus import (
     position_options,
 )
 from coordinator.domain.vehicles import offer_vehicle
-from coordinator.errors import DomainError
+from coordinator.errors import Conflict, DomainError
 from coordinator.extensions import db
 from coordinator.models import (
     ConversationState,
-    Invitation,
     InvitationResponse,
     Mission,
     MissionStatus,
@@ -236,7 +235,7 @@ def _book(turn: Turn, position: Position) -> Answer:
     except DomainError:
         return turn.say("booking_refused", mission=mission, position=position,
                         reason=_refusal(turn.volunteer, position))
-    _answered(turn.volunteer, mission, InvitationResponse.ACCEPTED, turn.now)
+    invitations.record_answer(turn.volunteer, mission, InvitationResponse.ACCEPTED, turn.now)
     turn.forget()
     if signup.status == SignupStatus.WAITLISTED:
         return turn.say("booking_waitlisted", mission=mission, position=position,
@@ -279,15 +278,6 @@ def _confirmation(turn: Turn, signup: Signup) -> Answer:
                     vehicle=signup.vehicle, lead=lead)
 
 
-def _answered(volunteer: Volunteer, mission: Mission, response: str, now: datetime) -> None:
-    db.session.execute(
-        update(Invitation)
-        .where(Invitation.volunteer_id == volunteer.id, Invitation.mission_id == mission.id)
-        .values(response=response, responded_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def _missions(ids: list[int]) -> list[Mission]:
     return list(db.session.scalars(select(Mission).where(Mission.id.in_(ids))
                                    .order_by(Mission.starts_at)))
@@ -320,13 +310,10 @@ def _no(turn: Turn) -> Answer:
 
 
 def _decline(turn: Turn, mission: Mission) -> Answer:
-    held = [s for s in live_signups(turn.volunteer, turn.now, mission.code)
-            if s.status == SignupStatus.CONFIRMED]
-    if held:  # "can't go" from someone booked: tell them how to cancel, and show a person
+    try:
+        invitations.decline_mission(turn.volunteer, mission, via="sms", now=turn.now)
+    except Conflict:  # "can't go" from someone booked: tell them how to cancel, show a person
         return turn.say("decline_booked", mission=mission, attention=True)
-    for signup in live_signups(turn.volunteer, turn.now, mission.code):
-        signups.cancel(signup, reason="declined by SMS")
-    _answered(turn.volunteer, mission, InvitationResponse.DECLINED, turn.now)
     return turn.say("decline_done", mission=mission)
 
 

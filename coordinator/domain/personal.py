@@ -10,14 +10,12 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from coordinator.domain import signups, vehicles
 from coordinator.errors import Conflict, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
-    CallOut,
     Invitation,
     InvitationResponse,
     Mission,
@@ -204,58 +202,6 @@ def cancel_signup(volunteer: Volunteer, signup_id: int) -> Signup | None:
 def accept_held_place(volunteer: Volunteer, signup_id: int) -> Signup:
     """Confirm a place the waitlist held for the volunteer."""
     return signups.accept_offer(own_signup(volunteer, signup_id))
-
-
-def decline_mission(volunteer: Volunteer, mission: Mission) -> list[Invitation]:
-    """'Not this time': mark the volunteer's invitations declined so later waves skip them.
-
-    Without any invitation, one is recorded on the mission's latest call-out (wave 0: they
-    answered before a wave reached them); without a call-out there is nothing to record.
-    """
-    if _live_signups(volunteer, mission):
-        raise Conflict(gettext("you have a place on this mission: cancel it instead"),
-                       field="mission")
-    invitations = _invitations(volunteer, mission)
-    if not invitations:
-        invitations = _invitation_on_latest_callout(volunteer, mission)
-    now = now_utc()
-    for invitation in invitations:
-        invitation.response = InvitationResponse.DECLINED
-        invitation.responded_at = now
-    db.session.flush()
-    return invitations
-
-
-def _live_signups(volunteer: Volunteer, mission: Mission) -> list[Signup]:
-    return list(db.session.scalars(select(Signup).where(
-        Signup.volunteer_id == volunteer.id,
-        Signup.mission_id == mission.id,
-        Signup.status != SignupStatus.CANCELLED,
-    )))
-
-
-def _invitations(volunteer: Volunteer, mission: Mission) -> list[Invitation]:
-    return list(db.session.scalars(select(Invitation).where(
-        Invitation.volunteer_id == volunteer.id, Invitation.mission_id == mission.id
-    )))
-
-
-def _invitation_on_latest_callout(volunteer: Volunteer, mission: Mission) -> list[Invitation]:
-    callout_id = db.session.scalar(
-        select(CallOut.id).where(CallOut.mission_id == mission.id)
-        .order_by(CallOut.created_at.desc(), CallOut.id.desc()).limit(1)
-    )
-    if callout_id is None:
-        return []
-    invitation = Invitation(
-        callout_id=callout_id, mission_id=mission.id, volunteer_id=volunteer.id, wave=0
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(invitation)
-    except IntegrityError:  # a wave reached them at this very moment
-        return _invitations(volunteer, mission)
-    return [invitation]
 
 
 def update_profile(

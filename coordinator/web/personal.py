@@ -26,7 +26,7 @@ from flask_babel import refresh
 
 from coordinator import links, ratelimit
 from coordinator.calendar import calendar_for
-from coordinator.domain import personal
+from coordinator.domain import invitations, personal
 from coordinator.domain import volunteers as volunteer_rules
 from coordinator.errors import DomainError, NotFound
 from coordinator.extensions import db
@@ -196,7 +196,7 @@ def decline(link: links.LinkTarget, mission_id: int):
     if mission is None or link.mission_id not in (None, mission_id):
         return _refused(_("This mission is not on your link."), 404)
     return _apply(
-        lambda: personal.decline_mission(link.volunteer, mission),
+        lambda: invitations.decline_mission(link.volunteer, mission, via="web"),
         _("Noted: we will not ask you again for this mission."),
     )
 
