@@ -267,17 +267,25 @@ def cancel_callout(callout: CallOut, now: datetime | None = None) -> int:
 
 
 def stop_when_full(mission: Mission) -> int:
-    """Finish the mission's running call-outs and cancel their unsent messages.
+    """Finish the mission's running call-outs and cancel their unsent messages."""
+    return stop_mission_callouts(mission, reason="full")
+
+
+def stop_mission_callouts(mission: Mission, *, reason: str, cancelled: bool = False) -> int:
+    """Stop the mission's call-outs (done, or cancelled with the mission) and their queued SMS.
 
     Returns how many queued messages were cancelled. A message a worker has already
     claimed (`sending`) is past the point of no return and is left alone.
     """
     now = now_utc()
+    running = (CallOutStatus.DRAFT, CallOutStatus.SENDING) if cancelled else (
+        CallOutStatus.SENDING,
+    )
     db.session.execute(
         update(CallOut)
-        .where(CallOut.mission_id == mission.id, CallOut.status == CallOutStatus.SENDING)
-        .values(status=CallOutStatus.DONE, stopped_reason="full", finished_at=now,
-                next_wave_at=None)
+        .where(CallOut.mission_id == mission.id, CallOut.status.in_(running))
+        .values(status=CallOutStatus.CANCELLED if cancelled else CallOutStatus.DONE,
+                stopped_reason=reason, finished_at=now, next_wave_at=None)
         .execution_options(synchronize_session=False)
     )
     result = db.session.execute(

@@ -6,17 +6,13 @@ from datetime import datetime
 from itertools import count
 
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
     OPEN_STATUSES,
-    CallOut,
-    CallOutStatus,
     ExpectedAnimals,
-    Message,
-    MessageStatus,
     Mission,
     MissionKind,
     MissionStatus,
@@ -29,7 +25,6 @@ from coordinator.models import (
     Volunteer,
 )
 from coordinator.models.signups import HOLDS_PLACE
-from coordinator.timeutil import now_utc
 
 
 def is_full(mission: Mission) -> bool:
@@ -273,7 +268,9 @@ def cancel_mission(mission: Mission) -> int:
             field="status",
         )
     mission.status = MissionStatus.CANCELLED
-    _stop_callouts(mission)
+    from coordinator.domain import callouts  # callouts builds on missions, not the reverse
+
+    callouts.stop_mission_callouts(mission, reason="mission cancelled", cancelled=True)
     people = db.session.scalars(
         select(Volunteer).join(Signup, Signup.volunteer_id == Volunteer.id)
         .where(Signup.mission_id == mission.id, Signup.status.in_(HOLDS_PLACE))
@@ -288,25 +285,6 @@ def cancel_mission(mission: Mission) -> int:
         )
     db.session.flush()
     return len(people)
-
-
-def _stop_callouts(mission: Mission) -> None:
-    now = now_utc()
-    db.session.execute(
-        update(CallOut)
-        .where(CallOut.mission_id == mission.id,
-               CallOut.status.in_((CallOutStatus.DRAFT, CallOutStatus.SENDING)))
-        .values(status=CallOutStatus.CANCELLED, stopped_reason="mission cancelled",
-                finished_at=now, next_wave_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(Message)
-        .where(Message.mission_id == mission.id, Message.status == MessageStatus.QUEUED,
-               Message.kind == "callout")
-        .values(status=MessageStatus.CANCELLED, status_updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
 
 
 # --- How full missions are, for the board -------------------------------------------------
