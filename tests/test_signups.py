@@ -139,3 +139,22 @@ def test_racing_volunteers_never_overbook_a_position(
     assert results.count(SignupStatus.WAITLISTED) == racers - 5
     db.session.expire_all()
     assert db.session.get(Position, position.id).filled == 5
+
+
+def test_a_volunteer_cancelling_on_the_day_is_a_late_cancel_but_staff_removing_them_is_not(
+    app, create_mission, create_volunteer
+):
+    from datetime import timedelta
+
+    from coordinator.timeutil import now_utc
+
+    position = create_mission(capacity=2).positions[0]
+    position.shift.starts_at = now_utc() + timedelta(hours=3)  # within the 24 h before
+    position.shift.ends_at = now_utc() + timedelta(hours=8)
+    db.session.commit()
+    by_volunteer = signups.sign_up(create_volunteer("가"), position, source=SignupSource.SMS)
+    by_staff = signups.sign_up(create_volunteer("나"), position, source=SignupSource.SMS)
+    signups.cancel(by_volunteer, reason="sick")
+    signups.cancel(by_staff, reason="moved to the vet team", by_staff=True)
+    assert by_volunteer.is_late_cancel is True
+    assert by_staff.is_late_cancel is False

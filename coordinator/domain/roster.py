@@ -137,8 +137,7 @@ def move_signup(signup: Signup, position_id: int) -> Signup:
     vehicle = signup.vehicle
     # Both steps or neither: the old place is only given up if the new one is free.
     with db.session.begin_nested():
-        signups.cancel(signup, reason="moved by staff")
-        signup.is_late_cancel = False
+        signups.cancel(signup, reason="moved by staff", by_staff=True)
         moved = signups.sign_up(signup.volunteer, position, source=SignupSource.STAFF,
                                 waitlist=False, vehicle=vehicle)
     return moved
@@ -148,8 +147,7 @@ def remove_signup(signup: Signup, *, reason: str = "") -> Signup | None:
     """Take someone off the roster; returns the waitlisted signup offered the freed place."""
     if signup.status == SignupStatus.CANCELLED:
         raise Conflict(gettext("this sign-up is already cancelled"), field="signup")
-    promoted = signups.cancel(signup, reason=reason.strip() or "removed by staff")
-    signup.is_late_cancel = False  # staff decided this, not the volunteer
+    promoted = signups.cancel(signup, reason=reason.strip() or "removed by staff", by_staff=True)
     db.session.flush()
     return promoted
 

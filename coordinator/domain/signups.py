@@ -188,10 +188,11 @@ def _move(signup: Signup, from_statuses: tuple[str, ...], **values: object) -> b
     return result.rowcount == 1
 
 
-def cancel(signup: Signup, *, reason: str = "") -> Signup | None:
+def cancel(signup: Signup, *, reason: str = "", by_staff: bool = False) -> Signup | None:
     """Cancel a signup; a freed place is offered to the first on the waitlist.
 
-    A cancellation within 24 h of the shift alerts the mission's coordinator and team leads.
+    A volunteer's cancellation within 24 h of the shift is a late cancel: it alerts the
+    mission's coordinator and team leads. Staff removing or moving someone is not.
     Returns the promoted (offered) signup, if any.
     """
     db.session.flush()
@@ -199,7 +200,9 @@ def cancel(signup: Signup, *, reason: str = "") -> Signup | None:
         return None
     held = signup.holds_place
     now = now_utc()
-    late = held and signup.position.shift.starts_at - now < LATE_CANCEL_WINDOW
+    late = (
+        not by_staff and held and signup.position.shift.starts_at - now < LATE_CANCEL_WINDOW
+    )
     moved = _move(
         signup,
         (signup.status,),
