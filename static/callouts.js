@@ -42,7 +42,8 @@ function watchProgress(section) {
       const response = await fetch(section.dataset.progressUrl, { headers: { Accept: "application/json" } });
       if (response.ok) {
         const data = await response.json();
-        for (const key of ["status", "waves_sent", "stopped_reason", "queued", "sent", "delivered", "failed", "cancelled", "replied"]) {
+        setField(section, "status", data.status_label);
+        for (const key of ["waves_sent", "stopped_reason", "queued", "sent", "delivered", "failed", "cancelled", "replied"]) {
           setField(section, key, data[key]);
         }
         bar.max = Math.max(data.total, 1);

@@ -83,6 +83,9 @@ def test_sending_creates_a_running_call_out_and_shows_its_progress(
     db.session.commit()
     progress = client.get(f"/callouts/{callout.id}/progress.json").get_json()
     assert (progress["queued"], progress["total"], progress["status"]) == (3, 3, "sending")
+    korean = client.get(f"/callouts/{callout.id}/progress.json",
+                        headers={"Accept-Language": "ko"}).get_json()
+    assert korean["status_label"] != "sending"  # the reader's word, not the stored value
     assert "Cancel the rest" in client.get(response.location).get_data(as_text=True)
 
 

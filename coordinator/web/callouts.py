@@ -147,8 +147,9 @@ def show(callout_id: int):
 @role_required(StaffRole.COORDINATOR)
 def progress(callout_id: int):
     callout = _callout(callout_id)
-    return jsonify(status=callout.status, stopped_reason=callout.stopped_reason,
-                   waves_sent=callout.waves_sent, **callouts.progress(callout))
+    return jsonify(status=callout.status, status_label=str(label(callout.status)),
+                   stopped_reason=callout.stopped_reason, waves_sent=callout.waves_sent,
+                   **callouts.progress(callout))
 
 
 @bp.post("/callouts/<int:callout_id>/cancel")
