@@ -9,6 +9,7 @@ import sys
 from config import ConfigError
 from coordinator import create_app
 from tasks import TASK_MODULES
+from tasks.broker import survive_lost_connections
 from tasks.schedule import BEAT_SCHEDULE
 
 try:
@@ -18,3 +19,4 @@ except ConfigError as error:
 celery = flask_app.extensions["celery"]
 celery.conf.imports = TASK_MODULES
 celery.conf.beat_schedule = BEAT_SCHEDULE
+survive_lost_connections()  # Redis restarting must not kill the worker
