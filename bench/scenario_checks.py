@@ -193,8 +193,10 @@ def no_server_errors(exchanges: list[Exchange], poll_statuses: list, callbacks: 
     bad += [f"callback {c.get('status') or c.get('error')}" for c in callbacks
             if not 200 <= (c.get("status") or 0) < 300]
     bad += [f"access log: {line}" for line in access_log_5xx]
+    kinds = Counter(item.split(" ")[0] for item in bad)
     return Check("no 5xx anywhere (webhooks, roster polls, status callbacks, access log)",
-                 not bad, _sample(bad) or f"{len(callbacks)} status callbacks all 2xx")
+                 not bad, (", ".join(f"{n} {k}" for k, n in kinds.items()) + ": " + _sample(bad))
+                 if bad else f"{len(callbacks)} status callbacks all 2xx")
 
 
 def mission_state(mission_id: int) -> Check:

@@ -274,6 +274,7 @@ class Recorder:
 
     latencies: list[float] = field(default_factory=list)
     statuses: list[int | str] = field(default_factory=list)
+    retried: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, status: int | str, latency: float) -> None:

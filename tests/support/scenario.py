@@ -207,9 +207,14 @@ class Stack:
                 worker.stop()
 
     def server_errors(self) -> list[str]:
-        """Access-log lines of every answer with a 5xx status."""
+        """Access-log lines of 5xx answers, and gunicorn's own errors (timeouts, crashes)."""
         lines = self.access_log.read_text(errors="replace").splitlines()
-        return [line for line in lines if line[:1] == "5"]
+        errors = [line for line in lines if line[:1] == "5"]
+        log = (self.folder / "gunicorn.log").read_text(errors="replace").splitlines()
+        # gunicorn's "[ERROR]"/"[CRITICAL]" (worker timeouts, crashes) and the app's ERROR lines
+        # (an unhandled exception); handled trouble, like the broker being away, logs WARNING.
+        marks = ("[CRITICAL]", "[ERROR]", " ERROR ", " CRITICAL ")
+        return errors + [line for line in log if any(mark in line for mark in marks)]
 
 
 def _answers(url: str) -> bool:
