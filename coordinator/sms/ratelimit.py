@@ -10,8 +10,9 @@ The interval is SPACING_MARGIN wider than 1/rate: a message reaches the provider
 after its slot (a busy machine can deschedule a worker between its slot and its request),
 and without the margin that jitter could put rate + 1 arrivals into one second. With a
 margin m, one second holds more than `rate` arrivals only if a request is late by more
-than (rate - 1) * m / rate - 1 seconds: 1.25 tolerates ~190 ms of lateness at 20/s. The price is 20% of the configured rate when it binds; set SMS_RATE_PER_SECOND to
-the provider's limit and the margin keeps us under it.
+than (rate - 1) * m / rate - 1 seconds: 1.25 tolerates ~190 ms of lateness at 20/s.
+The price is 20% of the configured rate when it binds; set SMS_RATE_PER_SECOND to the
+provider's limit and the margin keeps us under it.
 """
 
 from __future__ import annotations
