@@ -72,6 +72,65 @@ def test_the_live_fragment_changes_when_a_signup_arrives_and_is_304_otherwise(
     assert changed.status_code == 200 and "박지호" in changed.get_data(as_text=True)
 
 
+def test_the_live_fragment_notices_a_cancel_an_accepted_offer_and_a_check_in(
+    client, coordinator, farm, create_volunteer
+):
+    from coordinator.domain import attendance
+
+    url = f"/missions/{farm.id}/roster/live"
+    holder = signups.sign_up(create_volunteer("가"), farm.positions[0], source=SignupSource.SMS)
+    waiting = signups.sign_up(create_volunteer("나"), farm.positions[0], source=SignupSource.SMS)
+    db.session.commit()
+    changes = (
+        lambda: signups.cancel(holder),  # the place is offered to the waitlisted one
+        lambda: signups.accept_offer(waiting),
+        lambda: attendance.mark(waiting, "check_in", by=coordinator),
+    )
+    etag = client.get(url).headers["ETag"]
+    for change in changes:
+        change()
+        db.session.commit()
+        response = client.get(url, headers={"If-None-Match": etag})
+        assert response.status_code == 200, change
+        etag = response.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_a_long_waitlist_is_cut_on_the_polled_roster_and_the_export_lists_everyone(
+    client, coordinator, farm, create_volunteer
+):
+    position = farm.positions[0]
+    for i in range(25):
+        signups.sign_up(create_volunteer(f"대기{i:02d}"), position, source=SignupSource.SMS)
+    db.session.commit()
+    page = client.get(f"/missions/{farm.id}/roster/live").get_data(as_text=True)
+    assert "대기10" in page and "대기11" not in page  # 1 confirmed, then 10 waitlisted
+    assert "and 14 more on the waitlist" in page
+    export = client.get(f"/missions/{farm.id}/roster/export.csv").get_data(as_text=True)
+    assert all(f"대기{i:02d}" in export for i in range(25))
+
+
+def test_an_unchanged_roster_answers_304_without_loading_its_signups(
+    client, coordinator, farm, create_volunteer
+):
+    from sqlalchemy import event
+
+    for i in range(30):
+        volunteer = create_volunteer(f"사람{i}", skills=["handler", "driver"])
+        signups.sign_up(volunteer, farm.positions[i % 4], source=SignupSource.SMS)
+    db.session.commit()
+    url = f"/missions/{farm.id}/roster/live"
+    etag = client.get(url).headers["ETag"]
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not any("FROM volunteers" in s for s in statements)
+
+
 def test_a_coordinator_adds_a_volunteer_by_phone(client, coordinator, farm, create_volunteer,
                                                  post_form):
     kim = create_volunteer("김민준", phone="+821012345678")

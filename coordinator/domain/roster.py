@@ -8,13 +8,14 @@ import hashlib
 from dataclasses import dataclass, field
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from coordinator.domain import signups, vehicles
 from coordinator.errors import Conflict, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
+    Attendance,
     Mission,
     Position,
     Role,
@@ -72,6 +73,33 @@ class RosterGrid:
                 for s in cell.holding + cell.waitlisted + cell.cancelled
             )
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def version(mission: Mission) -> str:
+    """A cheap fingerprint of what the roster shows, from aggregates: no signup is loaded.
+
+    Polling browsers ask every few seconds; on a farm closure with hundreds on the
+    waitlists, building the grid just to learn that nothing changed would eat the CPU that
+    webhooks and status callbacks need.
+    """
+    signups_now = db.session.execute(
+        select(
+            func.count(Signup.id), func.max(Signup.id), func.max(Signup.created_at),
+            func.max(Signup.confirmed_at), func.max(Signup.cancelled_at),
+            func.max(Signup.offer_expires_at), func.sum(func.coalesce(Signup.vehicle_id, 0)),
+            *(func.count().filter(Signup.status == status) for status in STATUS_ORDER),
+        ).where(Signup.mission_id == mission.id)
+    ).one()
+    attendance_now = db.session.execute(
+        select(func.count(Attendance.id), func.max(Attendance.updated_at))
+        .join(Signup, Attendance.signup_id == Signup.id)
+        .where(Signup.mission_id == mission.id)
+    ).one()
+    plan = [mission.status, mission.updated_at,
+            *(f"{p.id}:{p.capacity}" for p in mission.positions),
+            *(f"{v.id}:{v.label}:{v.seats}:{v.driver_id}" for v in mission.vehicles)]
+    text = "|".join(str(part) for part in (*plan, *signups_now, *attendance_now))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def load_mission(mission_id: int) -> Mission:

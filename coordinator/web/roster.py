@@ -39,11 +39,11 @@ def live(mission_id: int):
     """The grid alone, polled by static/roster.js; 304 while nothing changed."""
     mission = get_mission(mission_id)
     require_view(mission)
-    grid = roster.roster_grid(mission)
-    etag = f"{grid.fingerprint()}-{current_user.id}"  # what each user may do differs
+    etag = f"{roster.version(mission)}-{current_user.id}"  # what each user may do differs
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
+        grid = roster.roster_grid(mission)
         response = Response(render_template("missions/_roster_grid.html", mission=mission,
                                             grid=grid), mimetype="text/html")
     response.set_etag(etag)
