@@ -63,17 +63,6 @@ class RosterGrid:
     def positions(self) -> list[Position]:
         return [cell.position for cell in self.cells.values()]
 
-    def fingerprint(self) -> str:
-        """Changes whenever anything shown on the roster changes (for ETags while polling)."""
-        parts = [self.mission.status, *(f"v{v.id}:{v.label}:{v.seats}" for v in self.vehicles)]
-        for cell in self.cells.values():
-            parts.append(f"p{cell.position.id}:{cell.position.capacity}")
-            parts.extend(
-                f"{s.id}:{s.status}:{s.vehicle_id}:{s.attendance.status if s.attendance else ''}"
-                for s in cell.holding + cell.waitlisted + cell.cancelled
-            )
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-
 
 def version(mission: Mission) -> str:
     """A cheap fingerprint of what the roster shows, from aggregates: no signup is loaded.
