@@ -81,7 +81,12 @@ def test_a_worker_keeps_sending_after_redis_restarts_under_it(
             def resent_and_done() -> bool:
                 sweep_outbox.run()  # hands the rows the broker lost to the worker again
                 db.session.commit()
-                return len({m["to"] for m in stub.messages}) == len(people)
+                db.session.expire_all()
+                # The stub records a message when it arrives, before it answers: wait for
+                # the worker to record the answer too.
+                statuses = db.session.scalars(db.select(Message.status)).all()
+                return (len({m["to"] for m in stub.messages}) == len(people)
+                        and all(status == MessageStatus.SENT for status in statuses))
 
             wait_until(resent_and_done, 60, "every message to reach the provider")
             log = worker.log_path.read_text()
