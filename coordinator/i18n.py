@@ -75,6 +75,7 @@ ERROR_WORDS = (
     lazy_gettext("Form expired"), lazy_gettext("Something went wrong"),
     lazy_gettext("The form was missing its security token. Reload and try again."),
     lazy_gettext("The error was logged. Please try again."),
+    lazy_gettext("A number or text in the request is out of range."),
 )
 # Werkzeug's own descriptions are English paragraphs; readers get one plain sentence.
 ERROR_DETAILS = {

@@ -11,6 +11,7 @@ from coordinator.extensions import db, login_manager
 from coordinator.models import StaffRole, StaffUser
 
 PUBLIC_ATTR = "is_public_view"
+MAX_DB_INT = 2**31 - 1  # PostgreSQL's integer; SQLite overflows past 2**63
 
 
 def public(view: Callable) -> Callable:
@@ -58,6 +59,15 @@ def _require_login() -> object:
     return None
 
 
+def _ids_in_range() -> None:
+    """A path id past a database integer names nothing: 404, not an overflow in the query."""
+    if request.blueprint == "api":
+        return  # the API answers these itself, after its token check
+    values = (request.view_args or {}).values()
+    if any(isinstance(v, int) and not 0 <= v <= MAX_DB_INT for v in values):
+        abort(404)
+
+
 def current_app_view(endpoint: str) -> Callable | None:
     from flask import current_app
 
@@ -85,4 +95,5 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     app.before_request(_require_login)
+    app.before_request(_ids_in_range)
     app.after_request(_security_headers)

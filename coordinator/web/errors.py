@@ -4,8 +4,10 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from coordinator.extensions import db
 from coordinator.i18n import error_page_text
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # noqa: ANN202
         return _render(error.code or 500, error.name, error.description or "")
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(error: Exception):  # noqa: ANN202
+        # A value the forms let through but the database refuses (a 30-digit id, text past a
+        # column's length on PostgreSQL): the input's fault, and nothing was committed.
+        log.warning("value out of range on %s %s: %s", request.method, request.path, error)
+        db.session.rollback()
+        return _render(400, "Bad Request", "A number or text in the request is out of range.")
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):  # noqa: ANN202

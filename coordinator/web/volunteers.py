@@ -129,6 +129,8 @@ def opt_out(volunteer_id: int):
             db.session.rollback()
             status = show_error(form, error)
     else:
+        if form.action.errors:  # a hidden field: say so, or the page shows no reason
+            flash(_("Choose whether to record or clear the opt-out."), "error")
         status = 400
     return render_template(
         "volunteers/show.html", volunteer=volunteer, opt_out_form=form,
