@@ -46,6 +46,7 @@ DEFAULT_AUTH_TOKEN = "stub-auth-token"
 API_VERSION = "2010-04-01"
 POOL_SENDER = "+15005550006"  # the "From" a messaging service picks from its sender pool
 CALLBACK_THREADS = 4
+TWILIO_WEBHOOK_TIMEOUT = 15  # seconds Twilio waits for a status callback to be answered
 
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -418,7 +419,8 @@ class TwilioStub:
             headers={"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:
+            # Twilio waits 15 s for a webhook to answer before it gives up.
+            with urllib.request.urlopen(request, timeout=TWILIO_WEBHOOK_TIMEOUT) as response:
                 record["status"] = response.status
         except urllib.error.HTTPError as exc:
             record["status"] = exc.code
