@@ -19,6 +19,7 @@ from coordinator.domain.volunteers import VolunteerDetails, apply_details, check
 from coordinator.errors import Conflict, DomainError, ValidationError
 from coordinator.extensions import db
 from coordinator.models import Skill, Volunteer
+from coordinator.spreadsheets import safe_cell
 from coordinator.timeutil import now_utc
 
 MAX_ROWS = 50_000
@@ -219,12 +220,6 @@ def commit_import(preview: ImportPreview) -> int:
     return len(people)
 
 
-def _safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting like a formula would run in Excel; a leading ' keeps it text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_lines() -> Iterator[str]:
     """The whole directory as CSV lines (UTF-8 BOM first, so Excel shows Korean), streamed."""
     buffer = io.StringIO()
@@ -233,7 +228,7 @@ def export_lines() -> Iterator[str]:
     def line(values: list[object]) -> str:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_safe(v) for v in values])
+        writer.writerow([safe_cell(v) for v in values])
         return buffer.getvalue()
 
     yield "\ufeff" + line(EXPORT_HEADER)

@@ -1,7 +1,5 @@
 """After-action reports: the page, a CSV, a printable view, and the optional thank-you SMS."""
 
-import csv
-import io
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -14,6 +12,7 @@ from coordinator.extensions import db
 from coordinator.i18n import format_local
 from coordinator.models import Mission, MissionStatus, StaffRole
 from coordinator.security import role_required
+from coordinator.spreadsheets import csv_text
 from coordinator.web import add_nav_link
 from coordinator.web.attendance import managed_mission
 
@@ -49,20 +48,18 @@ def printable(mission_id: int):
 @bp.get("/missions/<int:mission_id>.csv")
 def mission_csv(mission_id: int):
     report = reports.mission_report(managed_mission(mission_id))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+    rows = [CSV_HEADER]
     for group in report.groups:
         for row in group.rows:
             att = row.signup.attendance
-            writer.writerow([
+            rows.append([
                 format_local(group.shift.starts_at, "datetime"), group.role.name,
                 row.signup.volunteer.name, row.signup.source, row.status,
                 format_local(att.checked_in_at) if att else "",
                 format_local(att.checked_out_at) if att else "", row.hours,
             ])
     filename = f"report-{report.mission.code}-{report.mission.id}.csv"
-    return "\ufeff" + out.getvalue(), {  # the BOM lets Excel read Korean names
+    return csv_text(rows), {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="{filename}"',
     }

@@ -1,7 +1,5 @@
 """The live roster of a mission: view, poll, export, and changes made by hand."""
 
-import csv
-import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +13,7 @@ from coordinator.forms import status_of
 from coordinator.i18n import format_local
 from coordinator.models import Mission, Signup, StaffRole
 from coordinator.security import role_required
+from coordinator.spreadsheets import csv_text
 from coordinator.web.missions import callout_url, get_mission, require_view
 
 bp = Blueprint("roster", __name__, url_prefix="/missions/<int:mission_id>/roster")
@@ -55,13 +54,10 @@ def live(mission_id: int):
 def export(mission_id: int):
     mission = get_mission(mission_id)
     require_view(mission)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel then reads the Korean names as UTF-8
     rows = roster.roster_rows(roster.roster_grid(mission), format_local,
                               phone=privacy.phone_formatter(current_user))
-    csv.writer(buffer).writerows(rows)
     filename = f"roster-{mission.code}-{mission.starts_at:%Y%m%d}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv",
+    return Response(csv_text(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
