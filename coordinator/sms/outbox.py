@@ -66,14 +66,7 @@ def queue_sms(
         mission_id=mission_id,
         callout_id=callout_id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        # Another transaction queued the same key between our look and our insert.
-        return db.session.scalar(select(Message).filter_by(idempotency_key=idempotency_key))
-    mark_for_dispatch(message)
-    return message
+    return _insert_once(message)
 
 
 def queue_staff_sms(
@@ -99,11 +92,19 @@ def queue_staff_sms(
         status=MessageStatus.QUEUED, idempotency_key=idempotency_key,
         segments=count_segments(body).segments, mission_id=mission_id,
     )
+    return _insert_once(message)
+
+
+def _insert_once(message: Message) -> Message:
+    """Insert a queued message, or return the row another transaction queued with its key."""
     try:
         with db.session.begin_nested():
             db.session.add(message)
     except IntegrityError:
-        return db.session.scalar(select(Message).filter_by(idempotency_key=idempotency_key))
+        # Another transaction queued the same key between our look and our insert.
+        return db.session.scalar(
+            select(Message).filter_by(idempotency_key=message.idempotency_key)
+        )
     mark_for_dispatch(message)
     return message
 
