@@ -172,6 +172,8 @@ def test_a_deleted_volunteer_cannot_be_identified_or_reached(client, login, csrf
     assert db.session.get(ConversationState, jiwoo_id) is None
     page = client.get(f"/volunteers/{jiwoo_id}").get_data(as_text=True)
     assert "이지우" not in page and "5555" not in page and "allergic" not in page
+    directory = client.get("/volunteers/").get_data(as_text=True)
+    assert f"/volunteers/{jiwoo_id}\"" not in directory  # no longer listed
 
 
 def test_messages_are_anonymised_but_their_number_and_cost_stay(

@@ -172,8 +172,12 @@ def _search_filter(query: str) -> object | None:
 
 def search(query: str = "", *, skill: str = "", region: str = "", language: str = "",
            opted_out: bool | None = None, page: int = 1, per_page: int = 50) -> Page:
-    """One page of the directory, by name or phone, skill, region, language and opt-out."""
+    """One page of the directory, by name or phone, skill, region, language and opt-out.
+
+    Volunteers whose data was erased on request are left out: nobody can contact them.
+    """
     where = [c for c in (_search_filter(query),) if c is not None]
+    where.append(Volunteer.erased_at.is_(None))
     if language:
         where.append(Volunteer.language == language)
     if opted_out is not None:
