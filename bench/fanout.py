@@ -10,6 +10,7 @@ coordinator's Send until every row is recorded as sent. Prints messages/second a
 """
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -17,7 +18,6 @@ import uuid
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-import sqlalchemy
 from sqlalchemy import func, insert, select
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -58,17 +58,8 @@ def baseline(stub_url: str, count: int) -> float:
 def database_url(tmp: str, use_sqlite: bool) -> tuple[str, callable]:
     if use_sqlite or services._postgres_error():
         return f"sqlite:///{tmp}/bench.db", lambda: None
-    admin = sqlalchemy.make_url(services.postgres_url())
-    name = f"bench_fanout_{uuid.uuid4().hex[:8]}"
-    engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return admin.set(database=name).render_as_string(hide_password=False), drop
+    stack = contextlib.ExitStack()
+    return stack.enter_context(services.throwaway_postgres("bench_fanout")), stack.close
 
 
 def seed(count: int) -> None:

@@ -10,11 +10,11 @@ Uses PostgreSQL (TEST_DATABASE_URL) when reachable, a throwaway SQLite file othe
 """
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -47,17 +47,8 @@ WORKERS, THREADS = 4, 8
 def fresh_database(force_sqlite: bool) -> tuple[str, object]:
     """A new empty database URL and a function that drops it."""
     if not force_sqlite and services._postgres_error() is None:
-        admin = sqlalchemy.make_url(services.postgres_url())
-        name = f"bench_inbound_{uuid.uuid4().hex[:8]}"
-        engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-        def drop() -> None:
-            with engine.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-        return admin.set(database=name).render_as_string(hide_password=False), drop
+        stack = contextlib.ExitStack()
+        return stack.enter_context(services.throwaway_postgres("bench_inbound")), stack.close
     folder = tempfile.mkdtemp(prefix="bench-inbound-")
     return f"sqlite:///{folder}/bench.db", lambda: None
 

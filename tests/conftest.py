@@ -11,7 +11,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy
 from flask.ctx import _cv_app
 from flask.testing import FlaskClient
 
@@ -93,15 +92,8 @@ def make_app(database_url: str, **overrides: object):
 def postgres_database():
     """A throwaway PostgreSQL database for this test run, dropped at the end."""
     services.need("postgresql")
-    admin_url = sqlalchemy.make_url(services.postgres_url())
-    name = f"coord_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    engine = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    engine.dispose()
+    with services.throwaway_postgres(f"coord_test_{os.getpid()}") as url:
+        yield url
 
 
 def _build(request: pytest.FixtureRequest, backend: str, tmp_path):  # noqa: ANN001, ANN202

@@ -15,13 +15,11 @@ import subprocess
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
 import requests
-import sqlalchemy
 
 from coordinator.sms import gateway
 from tests.support import services
@@ -43,22 +41,6 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.1):  # noqa: 
             return result
         time.sleep(interval)
     raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
-
-
-@contextlib.contextmanager
-def throwaway_postgres(prefix: str) -> Iterator[str]:
-    """A new database on the local PostgreSQL server, dropped (forcibly) at the end."""
-    admin = sqlalchemy.make_url(services.postgres_url())
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
 
 
 class RedisServer:
@@ -147,7 +129,7 @@ class Stack:
         self._exits.close()
 
     def _start(self) -> None:
-        self.database_url = self._exits.enter_context(throwaway_postgres("scenario"))
+        self.database_url = self._exits.enter_context(services.throwaway_postgres("scenario"))
         self.redis = RedisServer(self.folder)
         self._exits.callback(self.redis.stop)
         self.stub = self._exits.enter_context(StubProcess("--callbacks"))

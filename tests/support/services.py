@@ -4,8 +4,11 @@ Unreachable services skip those tests with one loud summary line, unless
 REQUIRE_SERVICES=1 (as in CI), which turns an unreachable service into a failure.
 """
 
+import contextlib
 import functools
 import os
+import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -64,6 +67,24 @@ def _chromium_error() -> str | None:
     except ImportError as error:
         return f"playwright missing: {error}"
     return None
+
+
+@contextlib.contextmanager
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    """A new database on the local PostgreSQL server, dropped (forcibly) at the end."""
+    import sqlalchemy
+
+    admin = sqlalchemy.make_url(postgres_url())
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
 
 
 def need(service: str) -> None:
