@@ -1,28 +1,13 @@
 """API lists cost the same number of SQL queries for a few rows as for many."""
 
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from coordinator.domain import signups
 from coordinator.extensions import db
 from coordinator.models import ExpectedAnimals, Message, SignupSource
 from tests.support.api import api_as_fixture, coordinator_api_fixture  # noqa: F401
-
-
-@contextmanager
-def counted():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # noqa: ANN001
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.support.queries import counted
 
 
 def _fill(create_mission, create_volunteer, missions: int, people: int) -> int:  # noqa: ANN001

@@ -1,29 +1,14 @@
 """The board, a roster and a directory page cost a fixed number of SQL queries, any row count."""
 
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from coordinator.domain import signups
 from coordinator.extensions import db
 from coordinator.models import ExpectedAnimals, SignupSource, StaffRole
+from tests.support.queries import counted
 
 MAX_QUERIES = 20
-
-
-@contextmanager
-def counted():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # noqa: ANN001
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from coordinator.models import (
     Volunteer,
 )
 from tests.support.coordinator_pages import post_form_fixture  # noqa: F401
+from tests.support.queries import counted
 
 WRITE_BLUEPRINTS = ("missions", "roster", "volunteers")
 
@@ -113,21 +114,14 @@ def test_a_long_waitlist_is_cut_on_the_polled_roster_and_the_export_lists_everyo
 def test_an_unchanged_roster_answers_304_without_loading_its_signups(
     client, coordinator, farm, create_volunteer
 ):
-    from sqlalchemy import event
-
     for i in range(30):
         volunteer = create_volunteer(f"사람{i}", skills=["handler", "driver"])
         signups.sign_up(volunteer, farm.positions[i % 4], source=SignupSource.SMS)
     db.session.commit()
     url = f"/missions/{farm.id}/roster/live"
     etag = client.get(url).headers["ETag"]
-    statements: list[str] = []
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with counted() as statements:
         assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert not any("FROM volunteers" in s for s in statements)
 
 
