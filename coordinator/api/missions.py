@@ -25,10 +25,10 @@ from coordinator.api.schemas.missions import (
     MissionSummary,
     StatusIn,
 )
+from coordinator.domain import attendance, roster
 from coordinator.domain import missions as mission_rules
-from coordinator.domain import roster
 from coordinator.extensions import db
-from coordinator.models import Mission, StaffRole, StaffUser
+from coordinator.models import Mission, StaffRole
 from coordinator.timeutil import local_to_utc
 
 TAGS = ["missions"]
@@ -62,9 +62,7 @@ def list_missions(query: MissionQuery):
 
 
 def _filters(query: MissionQuery) -> list:
-    where = []
-    if not g.api_user.can(COORDINATOR):
-        where.append(Mission.team_leads.any(StaffUser.id == g.api_user.id))
+    where = attendance.visible_missions(g.api_user)
     if query.status:
         where.append(Mission.status.in_(query.status))
     if query.kind:

@@ -62,6 +62,13 @@ def can_manage(user: StaffUser, mission: Mission) -> bool:
     return user.can(StaffRole.TEAM_LEAD) and any(lead.id == user.id for lead in mission.team_leads)
 
 
+def visible_missions(user: StaffUser) -> list:
+    """SQL conditions for the missions `user` may see, as can_manage decides for one mission."""
+    if user.can(StaffRole.COORDINATOR):
+        return []
+    return [Mission.team_leads.any(StaffUser.id == user.id)]
+
+
 def mark(
     signup: Signup,
     action: str,

@@ -6,10 +6,11 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from coordinator.domain import attendance
 from coordinator.domain.missions import fill_summaries
 from coordinator.extensions import db
 from coordinator.forms.missions import KIND_LABELS
-from coordinator.models import OPEN_STATUSES, Mission, MissionStatus, StaffRole, StaffUser
+from coordinator.models import OPEN_STATUSES, Mission, MissionStatus
 from coordinator.timeutil import local_to_utc
 
 bp = Blueprint("home", __name__)
@@ -28,9 +29,7 @@ def _filters() -> tuple[list, dict]:
     status = request.args.get("status", "open")
     kind = request.args.get("kind", "")
     start, end = _date("from"), _date("to")
-    where = []
-    if not current_user.can(StaffRole.COORDINATOR):  # a team lead sees the missions they lead
-        where.append(Mission.team_leads.any(StaffUser.id == current_user.id))
+    where = attendance.visible_missions(current_user)  # a team lead: the missions they lead
     if status == "open":
         where.append(Mission.status.in_(OPEN_STATUSES))
     elif status in set(MissionStatus):

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from coordinator.domain import mission_plan, roster
+from coordinator.domain import attendance, mission_plan, roster
 from coordinator.domain import missions as mission_rules
 from coordinator.errors import DomainError, NotFound, ValidationError
 from coordinator.extensions import db
@@ -41,7 +41,7 @@ def get_mission(mission_id: int) -> Mission:
 
 def require_view(mission: Mission) -> None:
     """Coordinators see every mission; a team lead only the missions they lead."""
-    if not (current_user.can(COORDINATOR) or current_user in mission.team_leads):
+    if not attendance.can_manage(current_user, mission):  # the one rule, shared with the API
         abort(403)
 
 
