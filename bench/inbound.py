@@ -124,6 +124,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--capacity", type=int, default=0, help="places (default requests/4)")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite even if PG is up")
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args()
     url, drop = fresh_database(args.sqlite)
     try:
@@ -131,10 +133,10 @@ def main() -> int:
         phones = seed(url, args.requests, capacity)
         engine = sqlalchemy.make_url(url).get_backend_name()
         print(f"{args.requests} replies, {args.concurrency} at a time, {engine}, gunicorn "
-              f"{WORKERS} workers x {THREADS} threads")
-        with gunicorn_app(url, workers=WORKERS, threads=THREADS) as base:
+              f"{args.workers} workers x {args.threads} threads")
+        with gunicorn_app(url, workers=args.workers, threads=args.threads) as base:
             inbound = hammer(base, phones, args.concurrency)
-        with gunicorn_app(url, workers=WORKERS, threads=THREADS,
+        with gunicorn_app(url, workers=args.workers, threads=args.threads,
                           app="bench.inbound_baseline_app:app") as base:
             sqlalchemy.Table("bench_hits", sqlalchemy.MetaData(),
                              sqlalchemy.Column("id", sqlalchemy.Integer, primary_key=True),

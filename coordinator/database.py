@@ -3,7 +3,8 @@
 import re
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, Insert, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from coordinator.extensions import db
@@ -47,3 +48,18 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection = cursor.connection
         if not dbapi_connection.in_transaction and WRITE_STATEMENT.match(statement):
             dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def insert_unless_exists(
+    model: type, *, conflict_on: list[str], where: ColumnElement[bool] | None = None
+) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike.
+
+    Saves the savepoint a caught IntegrityError needs: on PostgreSQL a failed INSERT
+    aborts the whole transaction, and each SAVEPOINT/RELEASE is a round trip. With
+    RETURNING, no row back means the row already existed (or another transaction just
+    committed it: the INSERT waits for that transaction first).
+    """
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing(index_elements=conflict_on,
+                                                        index_where=where)

@@ -149,3 +149,31 @@ def test_a_signed_request_without_a_message_sid_gets_a_clear_400(app, client, cr
     response = client.post("/sms/inbound", data=form, headers=signed_headers(app, form))
     assert response.status_code == 400
     assert "MessageSid" in response.get_json()["error"]["message"]
+
+
+def test_a_booking_reply_costs_the_same_statements_however_busy_the_mission(
+    app, create_mission, create_volunteer, invite, text_in
+):
+    """The webhook runs inside Twilio's 15 s and under a crowd: its SQL must not grow."""
+    from tests.support.queries import counted
+
+    mission = create_mission(code="B7", capacity=3)
+    people = [create_volunteer(f"봉사자{i}") for i in range(40)]
+    invite(mission, *people)
+    text_in(people[0].phone, "네")  # warm up
+
+    def statements(volunteer) -> int:
+        phone = volunteer.phone
+        with counted() as sent:
+            response = text_in(phone, "네")
+        assert response.status_code == 200
+        return len(sent)
+
+    early = statements(people[1])  # confirmed
+    for person in people[2:30]:
+        text_in(person.phone, "네")
+    late = statements(people[30])  # waitlisted, behind 27 others
+
+    assert count(Signup, Signup.status == SignupStatus.CONFIRMED) == 3
+    # Confirmed: 12 with the skill check; waitlisted adds one count of the people ahead.
+    assert early <= 12 and late <= 13, (early, late)

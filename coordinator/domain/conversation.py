@@ -9,8 +9,10 @@ Menu numbers are the mission's own (see position_options), so "B7 2" means the s
 the call-out, in a menu and typed cold.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from flask_babel import force_locale
 from sqlalchemy import delete, func, select, update
@@ -25,6 +27,7 @@ from coordinator.domain.conversation_menus import (
     mission_by_code,
     open_callouts,
     position_options,
+    signups_of,
 )
 from coordinator.domain.vehicles import offer_vehicle
 from coordinator.errors import Conflict, DomainError
@@ -66,6 +69,16 @@ class Turn:
     now: datetime
     state: ConversationState | None
     vehicle: dict | None = field(default=None)
+    has_saved_state: bool = False  # a row exists, current or expired
+
+    @cached_property
+    def mine(self) -> list[Signup]:
+        """The volunteer's live signups, loaded once a turn (before anything is booked)."""
+        return signups_of(self.volunteer, self.now)
+
+    def live(self, code: str | None = None) -> list[Signup]:
+        """Their places in shifts ahead, soonest first; only those of mission `code` if given."""
+        return live_signups(self.volunteer, self.now, code, mine=self.mine)
 
     def say(self, template: str, *, attention: bool = False, mission: Mission | None = None,
             **context: object) -> Answer:
@@ -79,28 +92,40 @@ class Turn:
 
     def remember(self, kind: str, payload: dict) -> None:
         _save_state(self.volunteer, kind, payload, self.now)
+        self.has_saved_state = True
 
     def forget(self) -> None:
+        if not self.has_saved_state:
+            return  # nothing saved for them: no DELETE to send
         db.session.execute(
             delete(ConversationState).where(ConversationState.volunteer_id == self.volunteer.id)
         )
+        self.has_saved_state = False
 
 
-def respond(volunteer: Volunteer, reply: Reply, *, now: datetime | None = None) -> Answer:
-    """Act on one parsed SMS reply from a known volunteer and return the answer to send."""
+_LOOK_UP = object()
+
+
+def respond(
+    volunteer: Volunteer, reply: Reply, *, now: datetime | None = None,
+    saved: ConversationState | None | object = _LOOK_UP,
+) -> Answer:
+    """Act on one parsed SMS reply from a known volunteer and return the answer to send.
+
+    `saved` is their stored conversation state (None: they have none) when the caller
+    loaded it with the volunteer; otherwise it is looked up here.
+    """
     now = now or now_utc()
     if volunteer.is_opted_out and reply.intent not in (Intent.START, Intent.STOP, Intent.HELP):
         # Twilio would block any answer; a person may still want to read it.
         return Answer("", needs_attention=True)
-    turn = Turn(volunteer, reply, now, _current_state(volunteer, now))
+    if saved is _LOOK_UP:
+        saved = db.session.get(ConversationState, volunteer.id)
+    current = saved if saved is not None and saved.expires_at > now else None
+    turn = Turn(volunteer, reply, now, current, has_saved_state=saved is not None)
     turn.vehicle = _vehicle_of(reply) or (turn.state.payload.get("vehicle") if turn.state else None)
     with force_locale(volunteer.language):  # any refusal quoted back is in their language
         return HANDLERS[reply.intent](turn)
-
-
-def _current_state(volunteer: Volunteer, now: datetime) -> ConversationState | None:
-    state = db.session.get(ConversationState, volunteer.id)
-    return state if state is not None and state.expires_at > now else None
 
 
 def _save_state(volunteer: Volunteer, kind: str, payload: dict, now: datetime) -> None:
@@ -139,8 +164,7 @@ def _vehicle_of(reply: Reply) -> dict | None:
 
 
 def _yes(turn: Turn) -> Answer:
-    offered = [s for s in live_signups(turn.volunteer, turn.now, turn.reply.mission_code)
-               if s.status == SignupStatus.OFFERED]
+    offered = [s for s in turn.live(turn.reply.mission_code) if s.status == SignupStatus.OFFERED]
     if offered:
         return _accept(turn, offered[0])
     mission = _target_mission(turn)
@@ -182,13 +206,13 @@ def _target_mission(turn: Turn) -> Mission | Answer:
         if mission is not None and mission.status in SMS_BOOKABLE:
             return mission
     candidates = open_callouts(turn.volunteer, turn.now)
-    fresh = [m for m in candidates if not booked_here(turn.volunteer, m)]
+    fresh = [m for m in candidates if not booked_here(m, turn.mine)]
     if len(fresh) == 1:
         return fresh[0]
     if len(fresh) > 1:
         turn.remember("missions", {"missions": [m.id for m in fresh], "vehicle": turn.vehicle})
         return turn.say("menu_missions", missions=fresh)
-    if live_signups(turn.volunteer, turn.now):
+    if turn.live():
         return _status(turn)
     return turn.say("no_callout")
 
@@ -206,7 +230,7 @@ def _book_in(turn: Turn, mission: Mission) -> Answer:
         if not numbered:
             return turn.say("choose_again", mission=mission,
                             numbers=list(range(1, len(options) + 1)))
-    fits = fitting(turn.volunteer, numbered)
+    fits = fitting(turn.volunteer, numbered, turn.mine)
     free = [(n, p) for n, p in fits if p.places_left > 0]
     pick = free or fits
     if not pick:
@@ -226,8 +250,10 @@ def _keys_match(position: Position, reply: Reply) -> bool:
 
 def _book(turn: Turn, position: Position) -> Answer:
     mission = position.mission
+    # sign_up writes nothing before it refuses; only a vehicle offer needs undoing then.
+    undo = db.session.begin_nested() if turn.vehicle else nullcontext()
     try:
-        with db.session.begin_nested():
+        with undo:
             vehicle = _offer_vehicle(turn, mission)
             signup = signups.sign_up(
                 turn.volunteer, position, source=SignupSource.SMS, vehicle=vehicle
@@ -288,8 +314,7 @@ def _missions(ids: list[int]) -> list[Mission]:
 
 def _no(turn: Turn) -> Answer:
     code = turn.reply.mission_code
-    offered = [s for s in live_signups(turn.volunteer, turn.now, code)
-               if s.status == SignupStatus.OFFERED]
+    offered = [s for s in turn.live(code) if s.status == SignupStatus.OFFERED]
     if offered:  # a held place they do not want goes straight to the next person
         signups.cancel(offered[0], reason="declined the held place by SMS")
         turn.forget()
@@ -318,7 +343,7 @@ def _decline(turn: Turn, mission: Mission) -> Answer:
 
 
 def _cancel(turn: Turn) -> Answer:
-    live = live_signups(turn.volunteer, turn.now, turn.reply.mission_code)
+    live = turn.live(turn.reply.mission_code)
     if not live:
         return turn.say("cancel_nothing")
     if len(live) == 1:
@@ -348,7 +373,7 @@ def _cancel_one(turn: Turn, signup: Signup) -> Answer:
 
 
 def _status(turn: Turn) -> Answer:
-    live = live_signups(turn.volunteer, turn.now)
+    live = turn.live()
     if not live:
         return turn.say("status_empty")
     more = max(len(live) - STATUS_LINES, 0)
@@ -360,7 +385,7 @@ def _stop(turn: Turn) -> Answer:
     turn.volunteer.opt_out_note = "replied STOP by SMS"
     turn.forget()
     # Someone booked who opts out will get no reminders: a coordinator should know.
-    booked = any(s.status == SignupStatus.CONFIRMED for s in live_signups(turn.volunteer, turn.now))
+    booked = any(s.status == SignupStatus.CONFIRMED for s in turn.live())
     return turn.say("opted_out", attention=booked)
 
 

@@ -49,22 +49,19 @@ def position_options(mission: Mission) -> list[Position]:
 Numbered = list[tuple[int, Position]]
 
 
-def fitting(volunteer: Volunteer, numbered: Numbered) -> Numbered:
-    """The options the volunteer could take: right skill, not already in, no clashing shift."""
-    mine = db.session.execute(
-        select(Signup.position_id, Signup.status, Shift.starts_at, Shift.ends_at)
-        .join(Position, Signup.position_id == Position.id)
-        .join(Shift, Position.shift_id == Shift.id)
-        .where(Signup.volunteer_id == volunteer.id, Signup.status.in_(LIVE))
-    ).all()
-    taken = {row.position_id for row in mine}
-    held = [(row.starts_at, row.ends_at) for row in mine if row.status in HOLDS_PLACE]
+def fitting(volunteer: Volunteer, numbered: Numbered, mine: list[Signup]) -> Numbered:
+    """The options the volunteer could take: right skill, not already in, no clashing shift.
+
+    `mine` is signups_of(volunteer): the places they hold or wait for, loaded once a turn.
+    """
+    taken = {s.position_id for s in mine}
+    held = [s.position.shift for s in mine if s.status in HOLDS_PLACE]
 
     def fits(position: Position) -> bool:
         shift = position.shift
-        clash = any(start < shift.ends_at and end > shift.starts_at for start, end in held)
-        skill_ok = volunteer.has_skill(position.role.required_skill)
-        return skill_ok and position.id not in taken and not clash
+        clash = any(h.starts_at < shift.ends_at and h.ends_at > shift.starts_at for h in held)
+        return position.id not in taken and not clash and volunteer.has_skill(
+            position.role.required_skill)
 
     return [(n, p) for n, p in numbered if fits(p)]
 
@@ -83,46 +80,47 @@ def open_callouts(volunteer: Volunteer, now: datetime) -> list[Mission]:
                 Mission.starts_at > now,
             )
             .order_by(Mission.starts_at, Mission.id)
-        )
+            # The confirmation names the team lead: loaded here, not while a place is held.
+            .options(joinedload(Mission.team_leads))
+        ).unique()
     )
 
 
-def booked_here(volunteer: Volunteer, mission: Mission) -> bool:
-    """True if the volunteer already has a live signup on this mission."""
-    found = db.session.scalar(
-        select(Signup.id)
-        .where(
-            Signup.volunteer_id == volunteer.id,
-            Signup.mission_id == mission.id,
-            Signup.status.in_(LIVE),
-        )
-        .limit(1)
-    )
-    return found is not None
+def booked_here(mission: Mission, mine: list[Signup]) -> bool:
+    """True if the volunteer already has a live signup on this mission (mine: signups_of)."""
+    return any(s.mission_id == mission.id for s in mine)
 
 
-def live_signups(volunteer: Volunteer, now: datetime, code: str | None = None) -> list[Signup]:
-    """The volunteer's confirmed, held and waitlisted places in shifts ahead, soonest first."""
-    query = (
+def signups_of(volunteer: Volunteer, now: datetime) -> list[Signup]:
+    """The volunteer's confirmed, held and waitlisted places in shifts not yet over.
+
+    One query with everything the menus read (shift, role, mission), soonest first; the
+    conversation loads it once a turn and filters it in Python.
+    """
+    return list(db.session.scalars(
         select(Signup)
         .join(Signup.position)
         .join(Position.shift)
         .join(Signup.mission)
-        .where(
-            Signup.volunteer_id == volunteer.id,
-            Signup.status.in_(LIVE),
-            Shift.starts_at > now,
-        )
+        .where(Signup.volunteer_id == volunteer.id, Signup.status.in_(LIVE),
+               Shift.ends_at > now)
         .options(
             contains_eager(Signup.position).contains_eager(Position.shift),
             contains_eager(Signup.mission),
             joinedload(Signup.position, Position.role),
         )
         .order_by(Shift.starts_at, Signup.id)
-    )
-    if code:
-        query = query.where(Mission.code == code)
-    return list(db.session.scalars(query).unique())
+    ).unique())
+
+
+def live_signups(
+    volunteer: Volunteer, now: datetime, code: str | None = None,
+    mine: list[Signup] | None = None,
+) -> list[Signup]:
+    """The volunteer's confirmed, held and waitlisted places in shifts ahead, soonest first."""
+    mine = signups_of(volunteer, now) if mine is None else mine
+    return [s for s in mine
+            if s.position.shift.starts_at > now and (not code or s.mission.code == code)]
 
 
 def mission_by_code(code: str) -> Mission | None:

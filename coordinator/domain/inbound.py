@@ -13,14 +13,21 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
+from coordinator.database import insert_unless_exists
 from coordinator.domain import conversation
 from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
-from coordinator.models import Direction, Message, MessageStatus, StaffUser, Volunteer
+from coordinator.models import (
+    ConversationState,
+    Direction,
+    Message,
+    MessageStatus,
+    StaffUser,
+    Volunteer,
+)
 from coordinator.phones import mask_phone, normalise_phone
 from coordinator.sms.outbox import queue_sms
 from coordinator.sms.parsing import parse_reply
@@ -38,57 +45,64 @@ ANSWER_KIND = "answer"
 
 @dataclass(frozen=True)
 class Received:
-    """The stored inbound SMS and our stored answer to it (None when we send nothing)."""
+    """The stored inbound SMS and the text we answered it with (empty: we send nothing)."""
 
-    message: Message
-    answer: Message | None
-
-    @property
-    def answer_text(self) -> str:
-        return self.answer.body if self.answer else ""
+    message_id: int
+    answer_text: str
 
 
 def receive_sms(
     *, sender: str, body: str, provider_sid: str, now: datetime | None = None
 ) -> Received:
-    """Store an inbound SMS once per provider SID and answer it; a repeat gets the first answer."""
+    """Store an inbound SMS once per provider SID and answer it; a repeat gets the first answer.
+
+    The INSERT that stores the message is also the duplicate check (ON CONFLICT DO NOTHING
+    on the unique provider_sid): a repeat, even one racing the first delivery, inserts
+    nothing and reads back the answer the first one committed.
+    """
     if not provider_sid or len(provider_sid) > 64:
         raise ValidationError("a MessageSid of up to 64 characters is required", field="MessageSid")
     now = now or now_utc()
-    earlier = _already_received(provider_sid)
-    if earlier is not None:
-        return earlier
     phone = _phone(sender)
-    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.phone == phone))
-    message = Message(
-        direction=Direction.INBOUND, volunteer=volunteer, phone=phone, body=body[:MAX_BODY],
-        kind=INBOUND_KIND, status=MessageStatus.RECEIVED, provider_sid=provider_sid,
-        segments=count_segments(body[:MAX_BODY]).segments, created_at=now,
+    text = body[:MAX_BODY]
+    # With their conversation state in the same query; skills are read only when a
+    # position needs one (most replies never touch them).
+    volunteer, saved = db.session.execute(
+        select(Volunteer, ConversationState)
+        .outerjoin(ConversationState, ConversationState.volunteer_id == Volunteer.id)
+        .where(Volunteer.phone == phone).options(lazyload(Volunteer.skills))
+    ).first() or (None, None)
+    message_id = db.session.scalar(
+        insert_unless_exists(Message, conflict_on=["provider_sid"])
+        .values(direction=Direction.INBOUND, volunteer_id=volunteer.id if volunteer else None,
+                phone=phone, body=text, kind=INBOUND_KIND, status=MessageStatus.RECEIVED,
+                provider_sid=provider_sid, segments=count_segments(text).segments,
+                created_at=now)
+        .returning(Message.id)
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:  # the same SID is being handled by another request
-        earlier = _already_received(provider_sid)
-        if earlier is None:
-            raise
-        return earlier
-    answer = _answer(volunteer, phone, body, now)
-    message.needs_attention = answer.needs_attention
-    message.mission_id = answer.mission_id
-    return Received(message, _record_answer(message, answer.text, now))
-
-
-def _already_received(provider_sid: str) -> Received | None:
-    earlier = db.session.scalar(select(Message).where(Message.provider_sid == provider_sid))
-    if earlier is None:
-        return None
-    answer = db.session.scalar(
-        select(Message).where(
-            Message.in_reply_to_id == earlier.id, Message.kind == ANSWER_KIND
+    if message_id is None:
+        return _already_received(provider_sid)
+    answer = _answer(volunteer, saved, phone, body, now)
+    if answer.needs_attention or answer.mission_id is not None:
+        db.session.execute(
+            update(Message).where(Message.id == message_id)
+            .values(needs_attention=answer.needs_attention, mission_id=answer.mission_id)
+            .execution_options(synchronize_session=False)
         )
-    )
-    return Received(earlier, answer)
+    _record_answer(message_id, volunteer, phone, answer, now)
+    return Received(message_id, answer.text)
+
+
+def _already_received(provider_sid: str) -> Received:
+    reply = aliased(Message)
+    row = db.session.execute(
+        select(Message.id, reply.body)
+        .outerjoin(reply, (reply.in_reply_to_id == Message.id) & (reply.kind == ANSWER_KIND))
+        .where(Message.provider_sid == provider_sid)
+    ).first()
+    if row is None:  # cannot happen: the INSERT found this SID taken
+        raise Conflict(f"message {provider_sid} could not be stored")
+    return Received(row.id, row.body or "")
 
 
 def _phone(sender: str) -> str:
@@ -98,9 +112,12 @@ def _phone(sender: str) -> str:
         return (sender or "unknown").strip()[:20]
 
 
-def _answer(volunteer: Volunteer | None, phone: str, body: str, now: datetime):  # noqa: ANN202
+def _answer(  # noqa: ANN202
+    volunteer: Volunteer | None, saved: ConversationState | None, phone: str, body: str,
+    now: datetime,
+):
     if volunteer is not None:
-        return conversation.respond(volunteer, parse_reply(body), now=now)
+        return conversation.respond(volunteer, parse_reply(body), now=now, saved=saved)
     log.info("SMS from unregistered number %s; answered with how to register", mask_phone(phone))
     config = current_app.config
     text = render_sms(
@@ -112,19 +129,19 @@ def _answer(volunteer: Volunteer | None, phone: str, body: str, now: datetime): 
     return conversation.Answer(text)
 
 
-def _record_answer(inbound: Message, text: str, now: datetime) -> Message | None:
-    if not text:
-        return None
+def _record_answer(
+    inbound_id: int, volunteer: Volunteer | None, phone: str, answer: "conversation.Answer",
+    now: datetime,
+) -> None:
+    if not answer.text:
+        return
     # Sent in the webhook's TwiML answer, so it is `sent` as soon as we commit.
-    answer = Message(
-        direction=Direction.OUTBOUND, volunteer_id=inbound.volunteer_id, phone=inbound.phone,
-        body=text, kind=ANSWER_KIND, status=MessageStatus.SENT, sent_at=now,
-        segments=count_segments(text).segments, mission_id=inbound.mission_id,
-        in_reply_to_id=inbound.id, idempotency_key=f"answer:{inbound.id}", created_at=now,
-    )
-    db.session.add(answer)
-    db.session.flush()
-    return answer
+    db.session.execute(insert(Message).values(
+        direction=Direction.OUTBOUND, volunteer_id=volunteer.id if volunteer else None,
+        phone=phone, body=answer.text, kind=ANSWER_KIND, status=MessageStatus.SENT, sent_at=now,
+        segments=count_segments(answer.text).segments, mission_id=answer.mission_id,
+        in_reply_to_id=inbound_id, idempotency_key=f"answer:{inbound_id}", created_at=now,
+    ))
 
 
 # --- the coordinators' inbox ----------------------------------------------------------------

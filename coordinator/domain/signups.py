@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import and_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from coordinator.database import insert_unless_exists
 from coordinator.domain import missions as mission_rules
 from coordinator.domain import signup_notices as notices
 from coordinator.errors import Conflict
@@ -28,7 +28,7 @@ from coordinator.models import (
     Vehicle,
     Volunteer,
 )
-from coordinator.models.signups import HOLDS_PLACE
+from coordinator.models.signups import HOLDS_PLACE, LIVE_SIGNUP_INDEX_WHERE
 from coordinator.timeutil import now_utc
 
 # Volunteers answer a call-out only while it recruits; staff may also fill drafts by hand.
@@ -128,10 +128,9 @@ def sign_up(
     `waitlist=False` a full position raises Conflict instead.
     """
     check_can_book(volunteer, position, source)
-    existing = live_signup(volunteer, position)
+    existing, clash = _held_or_clashing(volunteer, position)
     if existing is not None:
         return existing
-    clash = overlapping_signup(volunteer, position.shift)
     if clash is not None:
         raise Conflict(
             gettext("%(name)s already has a place in an overlapping shift "
@@ -139,37 +138,61 @@ def sign_up(
                     role=clash.position.role.name, code=clash.mission.code),
             field="position",
         )
-    signup = Signup(
-        volunteer=volunteer,
-        position=position,
-        mission_id=position.mission_id,
-        source=source,
-        vehicle=vehicle,
+    filled = _take_place(position.id)
+    if filled is None and not waitlist:
+        raise Conflict(gettext("%(role)s in this shift is full", role=position.role.name),
+                       field="position")
+    if vehicle is not None and vehicle.id is None:
+        db.session.flush()
+    now = now_utc()
+    signup = db.session.scalar(
+        # No savepoint: a live signup the same volunteer's other request just committed
+        # makes this insert nothing (the unique index), instead of failing the transaction.
+        insert_unless_exists(Signup, conflict_on=["volunteer_id", "position_id"],
+                             where=LIVE_SIGNUP_INDEX_WHERE)
+        .values(volunteer_id=volunteer.id, position_id=position.id,
+                mission_id=position.mission_id, source=source,
+                vehicle_id=vehicle.id if vehicle is not None else None,
+                status=SignupStatus.CONFIRMED if filled is not None else SignupStatus.WAITLISTED,
+                confirmed_at=now if filled is not None else None, created_at=now)
+        .returning(Signup)
     )
-    filled = None
-    try:
-        with db.session.begin_nested():
-            filled = _take_place(position.id)
-            if filled is not None:
-                signup.status = SignupStatus.CONFIRMED
-                signup.confirmed_at = now_utc()
-            elif waitlist:
-                signup.status = SignupStatus.WAITLISTED
-            else:
-                raise Conflict(gettext("%(role)s in this shift is full",
-                                       role=position.role.name), field="position")
-            db.session.add(signup)
-    except IntegrityError:
-        # The same volunteer's other request won the race for this position.
-        existing = live_signup(volunteer, position)
-        if existing is None:
-            raise
-        return existing
+    if signup is None:  # the same volunteer's other request won the race for this position
+        if filled is not None:
+            release_place(position.id)
+        return live_signup(volunteer, position)
     if filled is not None:
         set_committed_value(position, "filled", filled)
         if filled >= position.capacity:  # only the last place can make the mission full
             mission_rules.refresh_fill_status(position.mission)
     return signup
+
+
+def _held_or_clashing(
+    volunteer: Volunteer, position: Position
+) -> tuple[Signup | None, Signup | None]:
+    """Their live signup for this position, and a place they hold in an overlapping shift.
+
+    One query for the two checks every booking makes before it takes a place.
+    """
+    shift = position.shift
+    found = db.session.scalars(
+        select(Signup)
+        .join(Position, Signup.position_id == Position.id)
+        .join(Shift, Position.shift_id == Shift.id)
+        .where(
+            Signup.volunteer_id == volunteer.id,
+            Signup.status != SignupStatus.CANCELLED,
+            or_(
+                Signup.position_id == position.id,
+                and_(Signup.status.in_(HOLDS_PLACE), Shift.starts_at < shift.ends_at,
+                     Shift.ends_at > shift.starts_at),
+            ),
+        )
+    ).all()
+    held = next((s for s in found if s.position_id == position.id), None)
+    clash = next((s for s in found if s.position_id != position.id), None)
+    return held, clash
 
 
 def _move(signup: Signup, from_statuses: tuple[str, ...], **values: object) -> bool:

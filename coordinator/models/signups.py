@@ -38,6 +38,10 @@ class SignupSource(StrEnum):
     WALK_IN = "walk_in"
 
 
+# The partial unique index's condition, word for word: ON CONFLICT must repeat it exactly.
+LIVE_SIGNUP_INDEX_WHERE = text("status != 'cancelled'")
+
+
 class Signup(db.Model):
     __tablename__ = "signups"
     __table_args__ = (
@@ -50,8 +54,8 @@ class Signup(db.Model):
             "volunteer_id",
             "position_id",
             unique=True,
-            sqlite_where=text("status != 'cancelled'"),
-            postgresql_where=text("status != 'cancelled'"),
+            sqlite_where=LIVE_SIGNUP_INDEX_WHERE,
+            postgresql_where=LIVE_SIGNUP_INDEX_WHERE,
         ),
         Index("ix_signups_position_status", "position_id", "status", "created_at"),
     )

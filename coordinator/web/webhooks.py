@@ -34,4 +34,4 @@ def sms_inbound():
         db.session.rollback()
         return {"error": {"code": error.code, "message": error.message, "field": error.field}}, 400
     db.session.commit()
-    return twiml(received.answer_text)
+    return twiml(received.answer_text)  # a plain string: nothing reloads after the commit
