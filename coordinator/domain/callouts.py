@@ -4,17 +4,26 @@ A call-out sends in waves: each wave invites about `wave_size` more volunteers, 
 the roles that still have places (a role that fills gets nobody more, whatever the others
 need), and the next wave is due `wave_interval_minutes` later. Non-urgent waves wait for
 the end of quiet hours. The moment the last place fills, queued messages are cancelled and
-no wave starts (stop_when_full, called from missions.refresh_fill_status).
+no wave starts (stop_when_full, called from missions.refresh_fill_status); the moment one
+role fills, the queued messages of those invited for it are (stop_full_roles).
+
+A wave is written in two steps. start_wave claims it and records whom it invites (one
+Invitation per volunteer, naming the role whose share picked them): that is the wave's
+plan, committed at once. write_messages then queues their SMS in chunks, which the task
+commits one by one so the first messages leave while the rest are written. Whatever a
+crash leaves unwritten is still in the plan: the redelivered task (or the next run of the
+call-out) writes it, and the idempotency keys make a chunk written twice a no-op.
 """
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, exists, func, insert, literal, select, update
 from sqlalchemy.orm import joinedload
 
 from coordinator.domain import audience as audiences
@@ -31,6 +40,7 @@ from coordinator.models import (
     MessageStatus,
     Mission,
     MissionStatus,
+    Position,
     Role,
     StaffUser,
     Volunteer,
@@ -47,6 +57,8 @@ MAX_INTERVAL_MINUTES = 24 * 60
 MAX_NOTE_LENGTH = 80  # every character of the note is paid for in every SMS
 TWILIO_MAX_VALIDITY = 36000
 SAMPLE_VOLUNTEER_ID = 99999  # a stand-in id of realistic length for the preview's link
+FIRST_CHUNK = 100  # messages in a wave's first commit: the workers start on these at once
+CHUNK = 500  # messages per commit after that
 
 
 @dataclass(frozen=True)
@@ -133,7 +145,23 @@ def due_callout_ids(now: datetime) -> list[int]:
 
 
 def run_wave(callout: CallOut, now: datetime) -> int:
-    """Send the call-out's next wave if it is due; returns how many volunteers it invited."""
+    """Send the call-out's next wave if it is due, in one transaction; returns how many it invited.
+
+    Also writes what an interrupted earlier wave left unwritten. The Celery task runs the
+    same two steps but commits after each chunk (tasks/callouts.py).
+    """
+    invited = start_wave(callout, now)
+    for _queued in write_messages(callout, now):
+        pass
+    return invited
+
+
+def start_wave(callout: CallOut, now: datetime) -> int:
+    """Claim the next wave if it is due and invite its volunteers; returns how many.
+
+    The claim is a conditional UPDATE, so a second runner of the same wave finds nothing
+    due. The invitations are the wave's plan; write_messages queues their SMS.
+    """
     claimed = db.session.execute(
         update(CallOut)
         .where(CallOut.id == callout.id, CallOut.status == CallOutStatus.SENDING,
@@ -152,18 +180,16 @@ def run_wave(callout: CallOut, now: datetime) -> int:
     if _allowed_at(callout, now) > now:
         callout.next_wave_at = _allowed_at(callout, now)
         return 0
-    roles = audiences.open_roles(mission)
-    picks = pick_wave(callout, roles, now)
-    if not picks:
+    invited = pick_wave(callout, audiences.open_roles(mission), now)
+    if not invited:
         _finish(callout, "audience exhausted", now)
         return 0
     callout.waves_sent += 1
-    _invite(callout, picks, roles, now)
     callout.next_wave_at = _allowed_at(
         callout, now + timedelta(minutes=callout.wave_interval_minutes)
     )
     db.session.flush()
-    return len(picks)
+    return invited
 
 
 def _finish(callout: CallOut, reason: str, now: datetime) -> None:
@@ -174,36 +200,95 @@ def _finish(callout: CallOut, reason: str, now: datetime) -> None:
     db.session.flush()
 
 
-def pick_wave(
-    callout: CallOut, roles: list[tuple[Role, int]], now: datetime
-) -> list[Volunteer]:
-    """The next wave's volunteers: about wave_size, shared by open roles by places needed.
+def pick_wave(callout: CallOut, roles: list[tuple[Role, int]], now: datetime) -> int:
+    """Invite the next wave: about wave_size volunteers, shared by open roles by places needed.
 
     Roles needing a skill choose first, so a vet is not spent on a handler's place; a share
-    that finds too few people passes the rest on to the next role.
+    that finds too few people passes the rest on to the next role. Each pick is an
+    Invitation naming the role whose share chose them, written by one INSERT ... SELECT per
+    role (a wave can be thousands). Returns how many were invited.
     """
     audience = audiences.parse_audience(callout.audience or {})
     invited = select(Invitation.volunteer_id).where(Invitation.callout_id == callout.id)
     base = audiences.eligible(callout.mission, audience, now).where(Volunteer.id.not_in(invited))
     open_skills = {role.required_skill for role, _ in roles if role.required_skill}
     total = sum(places for _, places in roles) or 1
-    picked: dict[int, Volunteer] = {}
-    spare = 0
+    wave = callout.waves_sent + 1
+    columns = ("callout_id", "mission_id", "volunteer_id", "role_id", "wave", "created_at")
+    picked = spare = 0
     for role, places in sorted(roles, key=lambda rp: rp[0].required_skill is None):
         want = max(1, round(callout.wave_size * places / total)) + spare
         query = base.where(audiences.has_skill(role.required_skill)) if role.required_skill \
             else base
-        query = audiences.ranked(query, open_skills).limit(want + len(picked))
-        fresh = [v for v in db.session.scalars(query) if v.id not in picked][:want]
-        picked.update((v.id, v) for v in fresh)
-        spare = want - len(fresh)
-    return list(picked.values())
+        # `invited` sees the rows this wave already wrote: nobody is picked twice.
+        share = audiences.ranked(query, open_skills).with_only_columns(
+            literal(callout.id), literal(callout.mission_id), Volunteer.id, literal(role.id),
+            literal(wave), literal(now, Invitation.created_at.type),
+        ).limit(want)
+        fresh = len(db.session.execute(  # rowcount of INSERT ... SELECT is -1 on psycopg
+            insert(Invitation).from_select(columns, share).returning(Invitation.id)
+        ).all())
+        picked += fresh
+        spare = want - fresh
+    return picked
 
 
-def _invite(
-    callout: CallOut, volunteers: list[Volunteer], roles: list[tuple[Role, int]], now: datetime
-) -> None:
+def write_messages(callout: CallOut, now: datetime) -> Iterator[int]:
+    """Queue the SMS of everyone the call-out invited who has none yet, chunk by chunk.
+
+    Yields how many each chunk queued, once it is flushed: the caller may commit there.
+    Each chunk first takes the call-out's row lock (the one stop_when_full and
+    stop_full_roles take), then checks the call-out still sends and which roles are open:
+    a chunk is written wholly before a stop, or not at all after it. Those invited for a
+    role that has filled since, or who declined meanwhile, get nothing.
+    """
+    if _allowed_at(callout, now) > now:
+        return  # quiet hours: the morning's wave writes them
+    callout_id, mission_id = callout.id, callout.mission_id  # plain values survive commits
+    pending = _unwritten(callout_id)
+    size = FIRST_CHUNK
+    while pending:
+        chunk, pending = pending[:size], pending[size:]
+        size = CHUNK
+        if not _lock_if_sending(callout_id, mission_id):
+            return
+        callout = db.session.get(CallOut, callout_id)
+        roles = audiences.open_roles(callout.mission)
+        still_open = {role.id for role, _places in roles}
+        wanted = [vid for vid, role_id in chunk if role_id is None or role_id in still_open]
+        yield _queue_chunk(callout, wanted, roles, now) if wanted and roles else 0
+
+
+def _unwritten(callout_id: int) -> list[tuple[int, int | None]]:
+    written = exists().where(Message.callout_id == callout_id,
+                             Message.volunteer_id == Invitation.volunteer_id)
+    return [tuple(row) for row in db.session.execute(
+        select(Invitation.volunteer_id, Invitation.role_id)
+        .where(Invitation.callout_id == callout_id, Invitation.response.is_(None), ~written)
+        .order_by(Invitation.id)
+    )]
+
+
+def _lock_if_sending(callout_id: int, mission_id: int) -> bool:
+    # A write, not a read: it waits for a stop that is committing, and makes a stop wait
+    # for this chunk (on SQLite it opens the write transaction before the checks).
+    recruiting = exists().where(Mission.id == mission_id,
+                                Mission.status == MissionStatus.RECRUITING)
+    return db.session.execute(
+        update(CallOut)
+        .where(CallOut.id == callout_id, CallOut.status == CallOutStatus.SENDING, recruiting)
+        .values(status=CallOut.status)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def _queue_chunk(
+    callout: CallOut, volunteer_ids: list[int], roles: list[tuple[Role, int]], now: datetime
+) -> int:
     mission = callout.mission
+    by_id = {v.id: v for v in db.session.scalars(
+        select(Volunteer).where(Volunteer.id.in_(volunteer_ids)))}
+    volunteers = [by_id[i] for i in volunteer_ids if i in by_id]
     when = {lang: format_local(mission.starts_at, "datetime", lang) for lang in LANGUAGES}
     recipients = [
         (v, f"callout:{callout.id}:volunteer:{v.id}",
@@ -214,19 +299,12 @@ def _invite(
         TEMPLATE, recipients, kind="callout", mission_id=mission.id, callout_id=callout.id,
         validity_seconds=_validity(mission, now),
     )
-    if not queued:
-        return
-    db.session.execute(insert(Invitation), [
-        {"callout_id": callout.id, "mission_id": mission.id, "volunteer_id": vid,
-         "wave": callout.waves_sent, "created_at": now}
-        for vid in queued
-    ])
-    ids = list(queued)
-    for start in range(0, len(ids), 500):
+    if queued:
         db.session.execute(
-            update(Volunteer).where(Volunteer.id.in_(ids[start:start + 500]))
+            update(Volunteer).where(Volunteer.id.in_(list(queued)))
             .values(last_called_at=now).execution_options(synchronize_session=False)
         )
+    return len(queued)
 
 
 def _needs(volunteer: Volunteer, roles: list[tuple[Role, int]]) -> str:
@@ -269,6 +347,37 @@ def cancel_callout(callout: CallOut, now: datetime | None = None) -> int:
 def stop_when_full(mission: Mission) -> int:
     """Finish the mission's running call-outs and cancel their unsent messages."""
     return stop_mission_callouts(mission, reason="full")
+
+
+def stop_full_roles(mission: Mission) -> int:
+    """Cancel queued call-out messages of those invited for a role with no place left.
+
+    The mission recruits on for its other roles. Returns how many were cancelled; a
+    message a worker has already claimed (`sending`) is past the point of no return.
+    """
+    # First the lock a wave's writer takes per chunk, so no chunk for this role is being
+    # committed behind our back (and a chunk after us sees the role full).
+    db.session.execute(
+        update(CallOut)
+        .where(CallOut.mission_id == mission.id, CallOut.status == CallOutStatus.SENDING)
+        .values(status=CallOut.status)
+        .execution_options(synchronize_session=False)
+    )
+    open_roles = select(Position.role_id).where(Position.mission_id == mission.id,
+                                                Position.filled < Position.capacity)
+    doomed = (
+        select(Message.id)
+        .join(Invitation, and_(Invitation.callout_id == Message.callout_id,
+                               Invitation.volunteer_id == Message.volunteer_id))
+        .where(Message.mission_id == mission.id, Message.kind == "callout",
+               Message.status == MessageStatus.QUEUED,
+               Invitation.role_id.is_not(None), Invitation.role_id.not_in(open_roles))
+    )
+    return db.session.execute(
+        update(Message).where(Message.id.in_(doomed))
+        .values(status=MessageStatus.CANCELLED, status_updated_at=now_utc())
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def stop_mission_callouts(mission: Mission, *, reason: str, cancelled: bool = False) -> int:

@@ -38,15 +38,20 @@ def is_full(mission: Mission) -> bool:
 
 
 def refresh_fill_status(mission: Mission) -> None:
-    """recruiting > staffed when the last place fills, and back when one frees up."""
+    """recruiting > staffed when the last place fills, and back when one frees up.
+
+    While the mission recruits on, a role left with no place stops being called out for.
+    """
+    from coordinator.domain import callouts  # callouts builds on missions, not the reverse
+
     full = is_full(mission)
     if mission.status == MissionStatus.RECRUITING and full:
         mission.status = MissionStatus.STAFFED
-        from coordinator.domain import callouts  # callouts builds on missions, not the reverse
-
         callouts.stop_when_full(mission)
     elif mission.status == MissionStatus.STAFFED and not full:
         mission.status = MissionStatus.RECRUITING
+    elif mission.status == MissionStatus.RECRUITING:
+        callouts.stop_full_roles(mission)
     db.session.flush()
 
 

@@ -70,7 +70,11 @@ class InvitationResponse(StrEnum):
 
 
 class Invitation(db.Model):
-    """One volunteer reached by one call-out; a decline keeps later waves away from them."""
+    """One volunteer reached by one call-out; a decline keeps later waves away from them.
+
+    `role_id` is the role whose share of the wave picked them: when that role fills, their
+    call-out message is cancelled if it has not left yet, whatever the other roles need.
+    """
 
     __tablename__ = "invitations"
     __table_args__ = (
@@ -83,6 +87,7 @@ class Invitation(db.Model):
     mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id", ondelete="CASCADE"))
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
     wave: Mapped[int] = mapped_column(default=1)
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
     response: Mapped[str | None] = mapped_column(String(20))
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
