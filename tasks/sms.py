@@ -12,11 +12,13 @@ How a message is sent exactly once
 3. Before the provider calls the worker takes slots from the global rate limit, then
    claims the rows with one conditional UPDATE (`queued` > `sending`) and commits the claim.
    A task delivered twice, a sweeper's re-dispatch or a second worker finds the rows no longer
-   `queued` and skips them. Rows are claimed in small chunks (at most CLAIM_CHUNK, and only as
-   many as the rate limit lets out within 50 ms: one at a time at 20/s), just before their
-   calls, so a cancelled call-out or a mission that just filled stops everything not in flight.
-4. The provider's answers are recorded when the chunk ends (SID and `sent`, or `failed` with
-   the code; claimed rows never handed over go back to `queued`).
+   `queued` and skips them. Rows are claimed in chunks just before their calls: as many as
+   the rate limit lets out within 50 ms (one at a time at 20/s, four at 100/s), and when it
+   does not bind, CLAIM_CHUNK (50) or the task's batch (SMS_BATCH_SIZE), whichever is less.
+   So a cancelled call-out or a mission that just filled stops everything not in flight.
+4. The provider's answers are recorded when the chunk ends, in one UPDATE for the chunk
+   (SID and `sent`, or `failed` with the code; claimed rows never handed over go back to
+   `queued`).
    429, 5xx and connection failures put the row back to `queued` and retry the rest of the
    batch with exponential backoff and jitter (honouring Retry-After); SMS_MAX_ATTEMPTS ends it.
 5. The sweeper (beat, every OUTBOX_SWEEP_SECONDS) re-dispatches `queued` rows nobody has
@@ -28,8 +30,9 @@ The one unavoidable window, and how it is narrowed
 Twilio has no idempotency key for creating a message. If the provider accepts a message and
 the worker dies (SIGKILL, power loss) before it records the answer, the row is left
 `sending` with no SID: we cannot know from our side whether it left. The window is one
-chunk per worker process (at most CLAIM_CHUNK messages, sent within about 50 ms of
-rate-limit slots) and lasts until the chunk's results are committed. It is narrowed further:
+chunk per worker process (the messages of 50 ms of rate-limit slots; at most CLAIM_CHUNK,
+about 0.15 s of provider calls, when the limit does not bind) and lasts until the chunk's
+results are committed. It is narrowed further:
 
 * every message is sent with its own status-callback URL (`/sms/status?m=<row id>`), so the
   provider's first status report (`queued`/`sent`, normally within a second or two) names
@@ -61,6 +64,7 @@ from coordinator.sms import delivery, outbox
 from coordinator.sms.gateway import (
     Gateway,
     PermanentSendError,
+    SendResult,
     TransientSendError,
     get_gateway,
     status_callback_url,
@@ -70,7 +74,7 @@ from coordinator.timeutil import now_utc
 
 BACKOFF_BASE = 1.0  # seconds before the first retry
 BACKOFF_CAP = 120.0
-CLAIM_CHUNK = 10  # most rows claimed in one commit (fewer when the rate limit is low)
+CLAIM_CHUNK = 50  # most rows claimed in one commit (fewer when the rate limit binds)
 
 
 def backoff(retries: int, retry_after: float | None = None) -> float:
@@ -120,7 +124,8 @@ def _send_chunk(
     claimed = delivery.claim(message_ids, now_utc())
     db.session.commit()  # the claims must be durable before the provider hears of them
     callback = status_callback_url(config)
-    accepted = 0
+    accepted: list[tuple[int, SendResult]] = []
+    refused: list[tuple[int, PermanentSendError]] = []
     for position, message in enumerate(claimed):
         _sleep_until(first_slot + position * limiter.interval)
         try:
@@ -130,19 +135,32 @@ def _send_chunk(
                 validity_period=message.validity_seconds,
             )
         except TransientSendError as error:
+            _record(accepted, refused)
             requeued = delivery.record_transient(
                 message.id, error, now_utc(), max_attempts=config["SMS_MAX_ATTEMPTS"])
             unsent = [m.id for m in claimed[position + 1:]]
             delivery.release(unsent, now_utc())
             db.session.commit()
-            return Outcome(accepted, error, ([message.id] if requeued else []) + unsent)
+            return Outcome(len(accepted), error, ([message.id] if requeued else []) + unsent)
         except PermanentSendError as error:
-            delivery.record_refused(message.id, error, now_utc())
+            refused.append((message.id, error))
         else:
-            delivery.record_accepted(message.id, result, now_utc())
-            accepted += 1
+            accepted.append((message.id, result))
+    _record(accepted, refused)
     db.session.commit()
-    return Outcome(accepted)
+    return Outcome(len(accepted))
+
+
+def _record(
+    accepted: list[tuple[int, SendResult]], refused: list[tuple[int, PermanentSendError]]
+) -> None:
+    # After the chunk's calls, not between them: no transaction is open while we wait for
+    # the provider, and the answers of the whole chunk are one UPDATE.
+    now = now_utc()
+    if accepted:
+        delivery.record_accepted(accepted, now)
+    for message_id, error in refused:
+        delivery.record_refused(message_id, error, now)
 
 
 def _sleep_until(moment: float) -> None:

@@ -117,24 +117,34 @@ def release(message_ids: list[int], now: datetime) -> None:
     )
 
 
-def record_accepted(message_id: int, result: SendResult, now: datetime) -> None:
-    """The provider took the message: keep its SID; move it forward unless a callback won."""
-    target = PROVIDER_STATUSES.get(result.status, MessageStatus.SENT)  # console: delivered
-    values: dict[str, object] = {
-        "provider_sid": func.coalesce(Message.provider_sid, result.sid),
-        "sent_at": func.coalesce(Message.sent_at, now),
-        "status_updated_at": now,
-        "error_message": "",
-        "status": case(
-            (Message.status.in_(_below(target)), target.value), else_=Message.status
-        ),
-    }
-    if result.segments:
-        values["segments"] = result.segments
-    db.session.execute(
-        update(Message).where(Message.id == message_id).values(**values)
-        .execution_options(synchronize_session=False)
-    )
+def record_accepted(accepted: list[tuple[int, SendResult]], now: datetime) -> None:
+    """The provider took these messages: keep their SIDs, move them forward.
+
+    One UPDATE for a whole chunk (one per provider status, and there is usually one). A
+    status callback that overtook the worker wins: its SID and status are kept.
+    """
+    by_target: dict[MessageStatus, dict[int, SendResult]] = {}
+    for message_id, result in accepted:
+        target = PROVIDER_STATUSES.get(result.status, MessageStatus.SENT)  # console: delivered
+        by_target.setdefault(target, {})[message_id] = result
+    for target, results in by_target.items():
+        sids = {i: r.sid for i, r in results.items()}
+        segments = {i: r.segments for i, r in results.items() if r.segments}
+        values: dict[str, object] = {
+            "provider_sid": func.coalesce(Message.provider_sid, case(sids, value=Message.id)),
+            "sent_at": func.coalesce(Message.sent_at, now),
+            "status_updated_at": now,
+            "error_message": "",
+            "status": case(
+                (Message.status.in_(_below(target)), target.value), else_=Message.status
+            ),
+        }
+        if segments:
+            values["segments"] = case(segments, value=Message.id, else_=Message.segments)
+        db.session.execute(
+            update(Message).where(Message.id.in_(list(results))).values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def record_refused(message_id: int, error: PermanentSendError, now: datetime) -> None:
