@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from coordinator import links
 from coordinator.domain import audience as audiences
 from coordinator.domain import callouts, signups
 from coordinator.extensions import db
@@ -147,3 +148,21 @@ def test_a_big_wave_hands_its_first_messages_over_before_the_rest_are_written(
     assert run_wave.run(callout.id) == 10
 
     assert handed == [(2, 2), (4, 6), (4, 10)]
+
+
+def test_each_call_out_text_carries_its_own_volunteers_link_in_their_language(
+    app, create_mission, create_volunteer
+):
+    people = [create_volunteer(f"v{i}", language="en" if i % 2 else "ko") for i in range(4)]
+    mission = create_mission(capacity=10)
+    callout = start(mission, wave_size=4, note="bring gloves")
+    run_wave.run(callout.id)
+
+    messages = db.session.scalars(select(Message).where(Message.callout_id == callout.id)).all()
+    assert {m.volunteer_id for m in messages} == {v.id for v in people}
+    for message in messages:
+        target = links.read_token(message.body.rsplit("/v/", 1)[1])
+        assert (target.volunteer.id, target.mission_id) == (message.volunteer_id, mission.id)
+        english = message.volunteer.language == "en"
+        assert message.body.startswith("Rescue" if english else "[구조")
+        assert "bring gloves" in message.body and "\x00" not in message.body

@@ -59,20 +59,23 @@ def test_the_same_idempotency_key_twice_queues_one_message(app, create_volunteer
 
 
 def test_queue_many_skips_opted_out_volunteers_and_keys_already_queued(
-    app, create_volunteer, queue_message, handed
+    any_db_app, create_volunteer, queue_message, handed
 ):
     fresh, stopped, done = (create_volunteer("fresh"),
                             create_volunteer("stopped", opted_out_at=now_utc()),
                             create_volunteer("done"))
     queue_message(done, "bulk:done")
-    context = {"mission": None, "when": "", "needs": "", "note": "", "link": "x"}
-    recipients = [(v, f"bulk:{v.name}", context) for v in (fresh, stopped, done)]
+    body = "[구조 T1] 11월 28일\n필요: 핸들러\t2 \\ 응답: https://r.example/v/a_b-c"
+    recipients = [(v, f"bulk:{v.name}", body) for v in (fresh, stopped, done)]
 
-    queued = outbox.queue_many("callout", recipients, kind="callout")
+    queued = outbox.queue_many(recipients, kind="callout")
     db.session.commit()
 
     assert list(queued) == [fresh.id]
     assert handed[-1] == [queued[fresh.id]]
+    message = db.session.get(Message, queued[fresh.id])
+    assert (message.body, message.phone, message.status) == (body, fresh.phone, "queued")
+    assert (message.segments, message.attempts, message.error_message) == (1, 0, "")
 
 
 def test_the_sweeper_hands_over_rows_nobody_carried_and_leaves_fresh_ones(
