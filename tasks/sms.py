@@ -50,6 +50,7 @@ results are committed. It is narrowed further:
   safeguard is the only one.
 """
 
+import logging
 import random
 import time
 from collections.abc import Mapping
@@ -57,6 +58,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from flask import current_app
 
 from coordinator.extensions import db
@@ -71,6 +73,8 @@ from coordinator.sms.gateway import (
 )
 from coordinator.sms.ratelimit import RateLimiter, get_limiter
 from coordinator.timeutil import now_utc
+
+log = logging.getLogger(__name__)
 
 BACKOFF_BASE = 1.0  # seconds before the first retry
 BACKOFF_CAP = 120.0
@@ -167,6 +171,24 @@ def _sleep_until(moment: float) -> None:
     delay = moment - time.monotonic()
     if delay > 0:
         time.sleep(delay)
+
+
+@worker_process_init.connect
+def _warm_up(**_kwargs: object) -> None:
+    """A new pool process connects and builds the gateway before its first task, not in it.
+
+    Otherwise the first call-out after a deploy waits for the database connection, the ORM's
+    set-up and the twilio client in the first send, and again in the first wave.
+    """
+    from tasks.worker import flask_app  # only a worker process gets this signal
+
+    try:
+        with flask_app.app_context():
+            delivery.still_queued([0])
+            db.session.rollback()
+            get_gateway(flask_app.config)
+    except Exception:  # the first task will try again, and report what is wrong
+        log.warning("could not warm up the worker process", exc_info=True)
 
 
 @shared_task(name="tasks.sms.sweep_outbox")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -114,6 +115,24 @@ def test_twilio_edge_in_the_environment_does_not_lead_requests_away_from_the_bas
     monkeypatch.setenv("TWILIO_EDGE", "sydney")
     monkeypatch.setenv("TWILIO_REGION", "au1")
 
+    build_gateway(config).send(VOLUNTEER, "hello")
+
+    assert len(stub.messages) == 1
+
+
+def test_a_proxy_in_the_environment_carries_the_requests_unless_no_proxy_names_the_host(
+    stub, config, monkeypatch
+):
+    for name in ("http_proxy", "HTTPS_PROXY", "https_proxy", "no_proxy", "NO_PROXY", "ALL_PROXY",
+                 "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{unused.getsockname()[1]}")
+    with pytest.raises(TransientSendError):  # nothing listens where the proxy should be
+        build_gateway(config).send(VOLUNTEER, "hello")
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     build_gateway(config).send(VOLUNTEER, "hello")
 
     assert len(stub.messages) == 1

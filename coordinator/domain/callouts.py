@@ -244,7 +244,7 @@ def write_messages(callout: CallOut, now: datetime) -> Iterator[int]:
     Each chunk first takes the call-out's row lock (the one stop_when_full and
     stop_full_roles take), then checks the call-out still sends and which roles are open:
     a chunk is written wholly before a stop, or not at all after it. Those invited for a
-    role that has filled since, or who declined meanwhile, get nothing.
+    role that has filled since get nothing, nor those who declined before the writing began.
     """
     if _allowed_at(callout, now) > now:
         return  # quiet hours: the morning's wave writes them
