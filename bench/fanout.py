@@ -6,7 +6,9 @@ Both sides talk to the same Twilio-compatible stub in a separate process. The ba
 plain loop of `client.messages.create`. The pipeline is the product: one call-out to every
 volunteer (database rows, invitations, Celery over Redis, two worker processes, the gateway,
 the global rate limit set high enough not to bind, each result recorded), timed from the
-coordinator's Send until every row is recorded as sent. Prints messages/second and the ratio.
+coordinator's Send until every row is recorded as sent. Prints messages/second and the ratio,
+and the CPU time each process spent per message (where the time goes). The machine may be
+shared: the baseline runs before and after the pipeline, and the faster run counts.
 """
 
 import argparse
@@ -42,17 +44,81 @@ from tests.support.twilio_stub import (  # noqa: E402
 
 TIMEOUT = 900
 BODY = "[구조 F1] 11월 25일 (수) 07:00 경기 남부\n필요: Handler 6\n응답: https://r.example/v/abc"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def baseline(stub_url: str, count: int) -> float:
+def _stat(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and its descendants (a Celery worker and its pool processes)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sorted(tree)
+
+
+def cpu_seconds(pids: list[int], *, reaped_children: bool = True) -> float:
+    """User + system CPU time of these processes so far, with that of their exited children
+    (a PostgreSQL backend or a pool process that ended is counted in its parent)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = _stat(pid)
+            total += int(fields[11]) + int(fields[12])
+            if reaped_children:
+                total += int(fields[13]) + int(fields[14])
+    return total / CLOCK_TICKS
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on this machine (others' sessions included)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    pids.append(int(entry.name))
+    return pids
+
+
+def baseline(stub: StubProcess, count: int) -> float:
     """Messages per second of a plain client.messages.create loop."""
     client = Client(DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN,
                     http_client=TwilioHttpClient(timeout=10))
-    client.api.base_url = stub_url
+    client.api.base_url = stub.url
+    parts = {"client": lambda: [os.getpid()], "stub": lambda: [stub.process.pid]}
+    before = cpu_snapshot(parts)
     started = time.perf_counter()
     for i in range(count):
         client.messages.create(to=f"+8210{30000000 + i:08d}", from_=FROM_NUMBER, body=BODY)
-    return count / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    report = cpu_report(parts, before, count, elapsed)
+    print(f"baseline  {count / elapsed:.1f} messages/s; {report}")
+    return count / elapsed
+
+
+def cpu_snapshot(parts: dict) -> dict[str, float]:
+    return {name: cpu_seconds(pids(), reaped_children=name not in ("client", "bench"))
+            for name, pids in parts.items()}
+
+
+def cpu_report(parts: dict, before: dict[str, float], count: int, elapsed: float) -> str:
+    after = cpu_snapshot(parts)
+    spent = ", ".join(f"{name} {1000 * (after[name] - before[name]) / count:.2f}"
+                      for name in parts)
+    return f"CPU ms per message: {spent}; wall ms per message {1000 * elapsed / count:.2f}"
 
 
 def database_url(tmp: str, use_sqlite: bool) -> tuple[str, callable]:
@@ -86,6 +152,10 @@ def pipeline(app, env: dict, tmp: str, count: int, stub: StubProcess) -> float:
     db.session.commit()
     workers = [CeleryWorker(env, Path(tmp) / f"worker{i}.log", concurrency=1) for i in range(2)]
     try:
+        parts = {"workers": lambda: [p for w in workers for p in process_tree(w.process.pid)],
+                 "stub": lambda: [stub.process.pid], "postgres": postgres_pids,
+                 "bench": lambda: [os.getpid()]}
+        before = cpu_snapshot(parts)
         started, wall_start = time.perf_counter(), time.time()
         callout = callouts.create_callout(mission, audience=Audience(), wave_size=count,
                                           is_urgent=True)
@@ -102,9 +172,12 @@ def pipeline(app, env: dict, tmp: str, count: int, stub: StubProcess) -> float:
                 sys.exit(f"only {done} of {count} sent after {TIMEOUT}s; see {tmp}/worker*.log")
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
+        report = cpu_report(parts, before, count, elapsed)
         arrivals = sorted(m["received_at"] for m in stub.messages())
         print(f"pipeline  first message after {arrivals[0] - wall_start:.2f}s, "
               f"last after {arrivals[-1] - wall_start:.2f}s, all recorded after {elapsed:.2f}s")
+        print(f"pipeline  {report} (workers: the wave and the sends; postgres: every "
+              "session on the machine; bench: Send and polling)")
         return count / elapsed
     finally:
         for worker in workers:
@@ -134,15 +207,17 @@ def main() -> None:
             with app.app_context():
                 db.create_all()
                 seed(args.volunteers)
-                plain = baseline(stub.url, args.baseline)
+                plain = baseline(stub, args.baseline)
                 stub.reset()
                 ours = pipeline(app, env, tmp, args.volunteers, stub)
+                # Once more after: the machine is shared, and the faster loop is the baseline.
+                plain = max(plain, baseline(stub, args.baseline))
                 db.session.remove()
                 db.engine.dispose()
         finally:
             drop()
     print(f"database: {url.split(':')[0]}; volunteers: {args.volunteers}")
-    print(f"baseline  plain client.messages.create loop: {plain:8.1f} messages/s")
+    print(f"baseline  plain client.messages.create loop: {plain:8.1f} messages/s (the faster run)")
     print(f"pipeline  call-out, Celery x2 workers, gateway: {ours:8.1f} messages/s")
     print(f"ratio     pipeline / baseline: {ours / plain:.2f}")
 
