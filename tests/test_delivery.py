@@ -44,6 +44,18 @@ def test_each_queued_message_reaches_the_provider_once_with_its_sid_recorded(
         assert message.attempts == 1 and message.sent_at is not None
 
 
+def test_one_connection_to_the_provider_carries_every_message_of_a_worker(
+    twilio_app, stub, create_volunteer, queue_message
+):
+    messages = [queue_message(create_volunteer(f"v{i}")) for i in range(12)]
+
+    send_messages.run([m.id for m in messages[:6]])
+    send_messages.run([m.id for m in messages[6:]])
+
+    assert len(stub.messages) == 12
+    assert stub.stats()["connections"] == 1
+
+
 def test_a_task_delivered_twice_sends_nothing_the_second_time(
     twilio_app, stub, create_volunteer, queue_message
 ):

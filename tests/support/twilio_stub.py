@@ -227,6 +227,7 @@ class TwilioStub:
             "per_second": self.per_second(),
             "max_per_second": self.max_per_window(),
             "accepted_max_per_second": self.max_per_window(accepted_only=True),
+            "connections": self._server.opened,
             "mode": self.mode(),
         }
 
@@ -454,11 +455,13 @@ class _Server(ThreadingHTTPServer):
         self.stub = stub
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self.opened = 0  # connections accepted so far: a client that reuses its keeps this low
         super().__init__(address, handler)
 
     def track(self, connection: socket.socket, *, open_: bool) -> None:
         with self._connections_lock:
             (self._connections.add if open_ else self._connections.discard)(connection)
+            self.opened += open_
 
     def close_connections(self) -> None:
         # Keep-alive connections outlive shutdown(); close them so a stopped stub refuses all.
