@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from coordinator.extensions import db
 from coordinator.models import (
@@ -91,11 +92,12 @@ def booked_here(mission: Mission, mine: list[Signup]) -> bool:
     return any(s.mission_id == mission.id for s in mine)
 
 
-def signups_of(volunteer: Volunteer, now: datetime) -> list[Signup]:
+def signups_of(volunteer: Volunteer, now: datetime, *extra: ORMOption) -> list[Signup]:
     """The volunteer's confirmed, held and waitlisted places in shifts not yet over.
 
     One query with everything the menus read (shift, role, mission), soonest first; the
-    conversation loads it once a turn and filters it in Python.
+    conversation loads it once a turn and filters it in Python. The personal page and the
+    calendar feed show the same list, with what they read more (`extra` loader options).
     """
     return list(db.session.scalars(
         select(Signup)
@@ -108,6 +110,7 @@ def signups_of(volunteer: Volunteer, now: datetime) -> list[Signup]:
             contains_eager(Signup.position).contains_eager(Position.shift),
             contains_eager(Signup.mission),
             joinedload(Signup.position, Position.role),
+            *extra,
         )
         .order_by(Shift.starts_at, Signup.id)
     ).unique())

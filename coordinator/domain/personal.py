@@ -10,9 +10,10 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defaultload, selectinload
 
 from coordinator.domain import signups, vehicles
+from coordinator.domain.conversation_menus import signups_of
 from coordinator.errors import Conflict, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
@@ -21,7 +22,6 @@ from coordinator.models import (
     Mission,
     MissionStatus,
     Position,
-    Shift,
     Signup,
     SignupSource,
     SignupStatus,
@@ -121,23 +121,11 @@ def mission_views(volunteer: Volunteer, missions: list[Mission]) -> list[Mission
 
 def upcoming_signups(volunteer: Volunteer) -> list[Signup]:
     """The volunteer's confirmed, offered and waitlisted places in shifts not yet over."""
-    return list(db.session.scalars(
-        select(Signup)
-        .join(Position, Signup.position_id == Position.id)
-        .join(Shift, Position.shift_id == Shift.id)
-        .where(
-            Signup.volunteer_id == volunteer.id,
-            Signup.status != SignupStatus.CANCELLED,
-            Shift.ends_at > now_utc(),
-        )
-        .options(
-            selectinload(Signup.position).selectinload(Position.role),
-            selectinload(Signup.position).selectinload(Position.shift),
-            selectinload(Signup.mission).selectinload(Mission.team_leads),
-            selectinload(Signup.vehicle),
-        )
-        .order_by(Shift.starts_at, Signup.id)
-    ))
+    return signups_of(
+        volunteer, now_utc(),
+        defaultload(Signup.mission).selectinload(Mission.team_leads),
+        selectinload(Signup.vehicle),
+    )
 
 
 def own_signup(volunteer: Volunteer, signup_id: int) -> Signup:
