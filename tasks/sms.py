@@ -42,12 +42,15 @@ results are committed. It is narrowed further:
   5xx) is retried at once; one where it may have (read timeout, connection dropped after
   sending: `TransientSendError.maybe_accepted`) leaves the row claimed, for the callback to
   settle, instead of sending again blindly;
-* only a claim that got neither an answer nor a callback for OUTBOX_SENDING_STALE_SECONDS
-  (default 2 minutes, far beyond the 10 s HTTP timeout) is sent again. A duplicate then
-  needs the provider to accept a message *and* its status callback to be lost, and the
-  worker to die in the same instant; we prefer that rare duplicate to a volunteer never
-  hearing about a rescue. Without PUBLIC_BASE_URL there are no callbacks, and this last
-  safeguard is the only one.
+* a claim that got neither an answer nor a callback for OUTBOX_SENDING_STALE_SECONDS
+  (default 2 minutes, far beyond the 10 s HTTP timeout) is first looked for at the
+  provider: the latest messages to that number (Twilio's Messages list) with the same
+  body, created since the claim. Found, it is recorded as sent with the provider's SID;
+  not found (or the provider cannot be asked), it is sent again. A duplicate then needs
+  the provider to accept a message, its status callback to be lost, the worker to die in
+  the same instant, *and* the lookup to miss it; we prefer that rare duplicate to a
+  volunteer never hearing about a rescue. (Two identical texts to one number within the
+  window would look like one: a call-out's text carries the volunteer's own link.)
 """
 
 import logging
@@ -55,7 +58,7 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from celery.signals import worker_process_init
@@ -195,11 +198,27 @@ def _warm_up(**_kwargs: object) -> None:
 def sweep_outbox() -> int:
     """Re-dispatch rows nobody carries; return stale claims to the queue. Returns how many."""
     config, now = current_app.config, now_utc()
-    delivery.release_stale_claims(
-        now, older_than=timedelta(seconds=config["OUTBOX_SENDING_STALE_SECONDS"]),
-        max_attempts=config["SMS_MAX_ATTEMPTS"])
+    older_than = timedelta(seconds=config["OUTBOX_SENDING_STALE_SECONDS"])
+    _settle_from_provider(delivery.stale_claims(now, older_than=older_than), now, config)
+    delivery.release_stale_claims(now, older_than=older_than,
+                                  max_attempts=config["SMS_MAX_ATTEMPTS"])
     ids = delivery.due_for_dispatch(
         now, queued_after=timedelta(seconds=config["OUTBOX_QUEUED_STALE_SECONDS"]))
     db.session.commit()
     outbox.dispatch(ids)
     return len(ids)
+
+
+def _settle_from_provider(claims: list, now: datetime, config: Mapping) -> None:
+    """Stale claims the provider turns out to hold are recorded as sent, not sent again.
+
+    Their worker died (or its connection dropped) after the provider accepted them, and
+    their status callback was lost too: the last step of the window described above.
+    """
+    if not claims:
+        return
+    gateway = get_gateway(config)
+    found = [(claim.id, result) for claim in claims
+             if (result := gateway.find_sent(claim.phone, claim.body, claim.claimed_at))]
+    if found:
+        delivery.record_accepted(found, now)

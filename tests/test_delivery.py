@@ -1,17 +1,26 @@
 """Sending outbox rows through the real twilio client to the stub: claims, results, errors."""
 
+import time
+from datetime import timedelta
+
 import pytest
 
 from coordinator.extensions import db
 from coordinator.models import Message, MessageStatus, Volunteer
 from coordinator.sms import delivery
 from coordinator.timeutil import now_utc
-from tasks.sms import backoff, send_messages
+from tasks.sms import backoff, send_messages, sweep_outbox
 from tests.support.callouts import queue_message_fixture, stub_fixture, twilio_app_fixture  # noqa: F401
 
 
 def reload(message):
     return db.session.get(Message, message.id, populate_existing=True)
+
+
+def age(message, **fields):
+    db.session.execute(
+        Message.__table__.update().where(Message.__table__.c.id == message.id).values(**fields))
+    db.session.commit()
 
 
 class Retried(Exception):
@@ -152,6 +161,40 @@ def test_a_read_timeout_leaves_the_message_in_doubt_instead_of_sending_it_again(
     assert retry.value.ids == [later.id]
     message = reload(message)
     assert message.status == MessageStatus.SENDING and "in doubt" in message.error_message
+
+
+def test_a_claim_left_in_doubt_is_recorded_from_the_provider_not_sent_again(
+    twilio_app, stub, create_volunteer, queue_message, retries
+):
+    """The worker lost the answer and no status callback came: the sweeper asks the provider."""
+    twilio_app.config["SMS_HTTP_TIMEOUT"] = 1
+    message = queue_message(create_volunteer())
+    stub.set_latency(1.5)
+    send_messages.run([message.id])  # read timeout: the stub accepts it after we gave up
+    deadline = time.monotonic() + 5
+    while not stub.messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stub.set_latency(0)
+    age(message, claimed_at=now_utc() - timedelta(minutes=10))
+
+    sweep_outbox.run()
+
+    message = reload(message)
+    assert [m["to"] for m in stub.messages] == [message.phone]  # once, not twice
+    assert message.status == MessageStatus.SENT
+    assert message.provider_sid == stub.messages[0]["sid"]
+
+
+def test_a_claim_the_provider_never_got_goes_back_to_the_queue(
+    twilio_app, stub, create_volunteer, queue_message
+):
+    message = queue_message(create_volunteer())
+    age(message, status="sending", claimed_at=now_utc() - timedelta(minutes=10), attempts=1)
+
+    sweep_outbox.run()
+
+    assert reload(message).status == MessageStatus.QUEUED
+    assert stub.messages == []
 
 
 def test_a_message_gives_up_after_the_last_attempt(

@@ -10,7 +10,7 @@ overtakes the worker's own record, or one that arrives twice or out of order, is
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, case, exists, func, or_, select, update
 
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, MessageStatus, Volunteer
@@ -264,14 +264,29 @@ def mark_dispatched(message_ids: list[int], now: datetime) -> None:
         )
 
 
+def _stale(now: datetime, older_than: timedelta) -> ColumnElement[bool]:
+    return and_(Message.status == MessageStatus.SENDING, Message.claimed_at < now - older_than,
+                Message.provider_sid.is_(None))
+
+
+def stale_claims(now: datetime, *, older_than: timedelta, limit: int = 100) -> list[Row]:
+    """Claims with no answer and no status callback for too long: (id, phone, body, claimed_at).
+
+    Before one is sent again the sweeper asks the provider whether it holds it already.
+    """
+    return list(db.session.execute(
+        select(Message.id, Message.phone, Message.body, Message.claimed_at)
+        .where(_stale(now, older_than)).order_by(Message.claimed_at).limit(limit)
+    ))
+
+
 def release_stale_claims(now: datetime, *, older_than: timedelta, max_attempts: int) -> int:
     """Claims whose worker died: back to the queue (or failed after too many attempts).
 
     A claim is old only if no result and no status callback came for far longer than a
     provider call can take, so the message almost surely never reached the provider.
     """
-    stale = and_(Message.status == MessageStatus.SENDING, Message.claimed_at < now - older_than,
-                 Message.provider_sid.is_(None))
+    stale = _stale(now, older_than)
     _give_up = db.session.execute(
         update(Message).where(stale, Message.attempts >= max_attempts)
         .values(status=MessageStatus.FAILED, status_updated_at=now,

@@ -17,6 +17,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,11 +28,16 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from coordinator.phones import mask_phone
+
 console_logger = logging.getLogger("coordinator.sms.console")
+log = logging.getLogger(__name__)
 # The twilio client logs every request's headers at INFO: noise, and slow at fan-out volume.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 DEFAULT_HTTP_TIMEOUT = 10.0
+LOOKUP_LIMIT = 20  # latest messages to one number read when looking for a lost answer
+LOOKUP_CLOCK_SLACK = timedelta(minutes=2)  # the provider's clock against ours
 TWILIO_API_URL = "https://api.twilio.com"
 
 OPT_OUT_CODE = 21610
@@ -118,6 +124,14 @@ class Gateway(ABC):
     ) -> SendResult:
         """Send ``body`` to the E.164 number ``to``; raise a ``SendError`` if not accepted."""
 
+    def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
+        """A message with this body the provider accepted for ``to`` since ``since``, if any.
+
+        Asked before a claim whose answer was lost is sent again (tasks/sms.py). None means
+        not found or cannot tell; a backend that cannot lose an answer keeps this default.
+        """
+        return None
+
 
 class ConsoleGateway(Gateway):
     """Development backend: logs each message and reports it delivered."""
@@ -195,6 +209,21 @@ class TwilioGateway(Gateway):
             segments=int(message.num_segments) if message.num_segments else None,
             price=message.price,
         )
+
+    def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
+        """Look through the latest messages to ``to`` (newest first) for this body."""
+        cutoff = since - LOOKUP_CLOCK_SLACK
+        try:
+            recent = self.client.messages.list(to=to, limit=LOOKUP_LIMIT)
+        except (TwilioRestException, TwilioServiceException, requests.RequestException):
+            log.warning("could not ask the provider about an unanswered message to %s",
+                        mask_phone(to), exc_info=True)
+            return None
+        for message in recent:
+            created = message.date_created
+            if message.body == body and (created is None or created >= cutoff):
+                return SendResult(sid=message.sid or "", status=str(message.status or "queued"))
+        return None
 
     def _remember_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         # The twilio exceptions drop the response headers; keep Retry-After for this thread.

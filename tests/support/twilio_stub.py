@@ -1,7 +1,8 @@
 """A Twilio-compatible HTTP server for tests and benchmarks, standard library only.
 
 It answers ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` the way Twilio does (same JSON
-for messages and errors, basic auth), records what it accepted, and fails on demand (429 bursts,
+for messages and errors, basic auth), lists them on ``GET`` (filtered by ``To``, one page),
+records what it accepted, and fails on demand (429 bursts,
 500s, permanent error codes per number, latency). Control it in-process or over HTTP:
 
     GET  /_stub/messages   accepted messages and request timestamps
@@ -354,6 +355,26 @@ class TwilioStub:
             )
         return 201, message, {}
 
+    def list_messages(
+        self, account: str, authorization: str | None, query: Mapping[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Handle a Messages list request (filtered by To), newest first, as one page."""
+        if authorization != self._expected_auth:
+            return (*twilio_error(20003), {"WWW-Authenticate": 'Basic realm="Twilio API"'})
+        if account != self.account_sid:
+            return (*twilio_error(20404, path=f"/{API_VERSION}/Accounts/{account}"), {})
+        size = int(query.get("PageSize") or 50)
+        with self._lock:
+            found = [{k: v for k, v in m.items() if k not in ("params", "received_at")}
+                     for m in reversed(self._messages)
+                     if not query.get("To") or m["to"] == query["To"]][:size]
+        uri = f"/{API_VERSION}/Accounts/{account}/Messages.json?PageSize={size}&Page=0"
+        return 200, {
+            "messages": found, "page": 0, "page_size": size, "start": 0,
+            "end": max(len(found) - 1, 0), "uri": uri, "first_page_uri": uri,
+            "next_page_uri": None, "previous_page_uri": None,
+        }, {}
+
     def _message_json(self, account: str, form: Mapping[str, str], at: float) -> dict[str, Any]:
         sid = "SM" + uuid.uuid4().hex
         date = email.utils.format_datetime(datetime.fromtimestamp(at, UTC))
@@ -500,7 +521,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         stub = self.server.stub
-        if self.path == "/_stub/messages":
+        path, _, query = self.path.partition("?")
+        match = MESSAGES_PATH.match(path)
+        if match:
+            params = dict(urllib.parse.parse_qsl(query))
+            self._reply(*stub.list_messages(match["account"], self.headers["Authorization"],
+                                            params))
+        elif self.path == "/_stub/messages":
             self._reply(200, {"messages": stub.messages, "request_times": stub.request_times})
         elif self.path == "/_stub/stats":
             self._reply(200, stub.stats())
