@@ -94,6 +94,14 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME", 12 * 3600)
+    # A session ends this long after login however busy it is (the one above is idle time).
+    SESSION_ABSOLUTE_LIFETIME = _int("SESSION_ABSOLUTE_LIFETIME", 12 * 3600)
+    # How many proxies in front of the app set X-Forwarded-For (0: trust no header, the
+    # connecting address is the client). Behind one TLS proxy: 1.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+    # Where request limits are counted; empty: the broker if it is Redis, else this process.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "")
+    LOGIN_POSTS_PER_ADDRESS = _int("LOGIN_POSTS_PER_ADDRESS", 30)  # per 10 minutes
 
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:
@@ -157,6 +165,7 @@ class TestingConfig(Config):
     TWILIO_ACCOUNT_SID = "AC" + "0" * 32
     TWILIO_AUTH_TOKEN = "test-auth-token"
     TWILIO_FROM_NUMBER = "+15005550006"
+    RATELIMIT_STORAGE_URI = "memory://"  # a test asks for Redis explicitly
 
 
 CONFIGS = {

@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None, *, config_name: str | None = Non
     app.config["CELERY"].update(app.config.get("CELERY_OVERRIDES", {}))
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from coordinator import database, i18n, logs, security
+    from coordinator import database, i18n, logs, ratelimit, security
 
     logs.init_app(app)
     db.init_app(app)
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None, *, config_name: str | None = Non
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
     security.init_app(app)
+    ratelimit.init_app(app)
 
     from coordinator.web import register_blueprints
 

@@ -43,6 +43,30 @@ def create_user(email: str, role: str, name: str, password: str) -> None:
     click.echo(f"Created {role} {email.strip().lower()}")
 
 
+@users.command("set-password")
+@click.argument("email")
+@click.password_option(help="Prompted for when not given.")
+def set_password(email: str, password: str) -> None:
+    """Set a staff user's password; every session of theirs ends."""
+    user = _find_user(email)
+    try:
+        staff.change_password(user, password)
+    except DomainError as error:
+        raise click.BadParameter(error.message, param_hint="--password") from None
+    db.session.commit()
+    click.echo(f"Password changed for {user.email}; their sessions have ended")
+
+
+@users.command("deactivate")
+@click.argument("email")
+def deactivate(email: str) -> None:
+    """Close a staff account: its sessions end and its API tokens are revoked."""
+    user = _find_user(email)
+    staff.set_active(user, False)
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}")
+
+
 @users.command("token")
 @click.argument("email")
 @click.option("--name", default="cli", help="What the token is for.")

@@ -1,80 +1,95 @@
-"""A small fixed-window rate limiter: at most N hits per key per window.
+"""Request limits shared by every web process: Flask-Limiter's storage and strategy.
 
-With a Redis broker (production) the counts live in Redis, shared by every web worker;
-with the embedded default they live in this process, which is what a single-machine
-install runs anyway. If Redis is unreachable the limiter lets requests through: a
+In production the counts live in Redis (`RATELIMIT_STORAGE_URI`, or the broker when it is
+Redis), so four gunicorn workers on two machines allow what one would; in development and
+tests they live in memory. The client address comes from `request.remote_addr`, which
+ProxyFix sets from X-Forwarded-For only for the configured number of trusted proxies
+(`TRUSTED_PROXIES`), so a TLS proxy in front does not put everyone in one bucket.
+
+If the storage is unreachable the limiter lets requests through (and logs it): a
 volunteer must never be locked out of a rescue because a counter is down.
 """
 
 import logging
-import threading
-import time
-from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from limits import RateLimitItem, RateLimitItemPerSecond
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 log = logging.getLogger(__name__)
 
-EXTENSION_KEY = "rate_limiter"
+EXTENSION_KEY = "coordinator_limiter"
 
 
-class MemoryCounter:
-    """Counts per (key, window) in this process; old windows are dropped as time moves on."""
-
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._counts: dict[tuple[str, int], int] = {}
-
-    def hit(self, key: str, window_seconds: int) -> int:
-        window = int(self.clock() // window_seconds)
-        with self._lock:
-            if len(self._counts) > 10_000:
-                self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
-            count = self._counts.get((key, window), 0) + 1
-            self._counts[(key, window)] = count
-        return count
+def client_address() -> str:
+    """The client's address as far as trusted proxies vouch for it (see init_app)."""
+    return request.remote_addr or "unknown"
 
 
-class RedisCounter:
-    """Counts per (key, window) in Redis with INCR + EXPIRE, atomic across workers."""
-
-    def __init__(self, url: str, clock: Callable[[], float] = time.time) -> None:
-        import redis
-
-        self.clock = clock
-        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-
-    def hit(self, key: str, window_seconds: int) -> int:
-        window = int(self.clock() // window_seconds)
-        name = f"ratelimit:{key}:{window}"
-        try:
-            pipe = self.client.pipeline()
-            pipe.incr(name)
-            pipe.expire(name, window_seconds * 2)
-            count, _ = pipe.execute()
-        except Exception as error:  # noqa: BLE001  fail open, see the module docstring
-            log.warning("rate limiter unavailable (%s); letting the request through", error)
-            return 0
-        return int(count)
+def _item(limit: int, window_seconds: int) -> RateLimitItem:
+    return RateLimitItemPerSecond(limit, window_seconds)
 
 
-def counter_for(config: dict) -> MemoryCounter | RedisCounter:
-    """Redis when the broker is Redis, otherwise in-process."""
-    url = config.get("RATE_LIMIT_REDIS_URL") or config.get("CELERY_BROKER_URL") or ""
-    if url.startswith(("redis://", "rediss://")):
-        return RedisCounter(url)
-    return MemoryCounter()
+def _limiter() -> Limiter:
+    return current_app.extensions[EXTENSION_KEY]
 
 
-def _counter() -> MemoryCounter | RedisCounter:
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    counter = app.extensions.get(EXTENSION_KEY)
-    if counter is None:
-        counter = app.extensions.setdefault(EXTENSION_KEY, counter_for(app.config))
-    return counter
+def _keys(key: str) -> tuple[str, str]:
+    return current_app.config["RATELIMIT_KEY_PREFIX"], key
 
 
 def allow(key: str, limit: int, window_seconds: int = 60) -> bool:
     """Count one hit for `key`; False once it has had more than `limit` in this window."""
-    return _counter().hit(key, window_seconds) <= limit
+    try:
+        return _limiter().limiter.hit(_item(limit, window_seconds), *_keys(key))
+    except Exception as error:  # noqa: BLE001  fail open, see the module docstring
+        log.warning("rate limiter unavailable (%s); letting the request through", error)
+        return True
+
+
+class SharedAttempts:
+    """Failure counts for the login throttle (coordinator.domain.staff.AttemptCounter)."""
+
+    def exceeded(self, key: str, limit: int, window_seconds: int) -> bool:
+        try:
+            return not _limiter().limiter.test(_item(limit, window_seconds), *_keys(key))
+        except Exception as error:  # noqa: BLE001
+            log.warning("rate limiter unavailable (%s); not holding the login back", error)
+            return False
+
+    def failed(self, key: str, limit: int, window_seconds: int) -> None:
+        allow(key, limit, window_seconds)
+
+    def clear(self, key: str, limit: int, window_seconds: int) -> None:
+        try:
+            _limiter().limiter.clear(_item(limit, window_seconds), *_keys(key))
+        except Exception as error:  # noqa: BLE001
+            log.warning("rate limiter unavailable (%s); failure count not cleared", error)
+
+
+def storage_uri(config: dict) -> str:
+    """The configured storage, else Redis when the broker is Redis, else this process."""
+    uri = config.get("RATELIMIT_STORAGE_URI") or ""
+    broker = config.get("CELERY_BROKER_URL") or ""
+    if not uri and broker.startswith(("redis://", "rediss://")):
+        uri = broker
+    return uri or "memory://"
+
+
+def init_app(app: Flask) -> None:
+    """Trust exactly TRUSTED_PROXIES proxies for the client address; bind the limiter."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    uri = storage_uri(app.config)
+    app.config["RATELIMIT_STORAGE_URI"] = uri
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "coordinator")
+    if uri == "memory://" and app.config.get("ENV_NAME") == "production":
+        log.warning("request limits are per process: set RATELIMIT_STORAGE_URI to a Redis URL "
+                    "so every web worker shares them")
+    options = {"socket_timeout": 1, "socket_connect_timeout": 1} if uri.startswith("redis") else {}
+    limiter = Limiter(key_func=client_address, storage_uri=uri, storage_options=options,
+                      swallow_errors=True, key_prefix=app.config["RATELIMIT_KEY_PREFIX"])
+    limiter.init_app(app)
+    app.extensions[EXTENSION_KEY] = limiter

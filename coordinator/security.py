@@ -1,10 +1,11 @@
 """Who may see and change what: login for every page, roles on every write, headers."""
 
+import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort, redirect, request, url_for
-from flask_login import current_user
+from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask_login import current_user, login_user
 
 from coordinator import audit
 from coordinator.extensions import db, login_manager
@@ -37,12 +38,35 @@ def role_required(role: StaffRole) -> Callable:
     return decorator
 
 
+LOGIN_AT = "login_at"  # session key: when this session logged in (Unix seconds)
+
+
+def start_session(user: StaffUser) -> None:
+    """Log `user` in on this client; the session lasts at most SESSION_ABSOLUTE_LIFETIME."""
+    session.permanent = True  # and ends after PERMANENT_SESSION_LIFETIME idle
+    login_user(user)
+    session[LOGIN_AT] = int(time.time())
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    try:
-        return db.session.get(StaffUser, int(user_id))
-    except ValueError:
+    """The session's user, unless that session was ended (epoch), too old, or the account closed.
+
+    The session stores "id:epoch"; raising the user's epoch (logout, password change,
+    deactivation) ends every copy of every cookie. The login time is checked against an
+    absolute lifetime, so a session kept busy cannot live forever.
+    """
+    id_part, _, epoch_part = user_id.partition(":")
+    if not (id_part.isdigit() and epoch_part.isdigit()) or int(id_part) > MAX_DB_INT:
         return None
+    login_at = session.get(LOGIN_AT)
+    max_age = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    if not isinstance(login_at, int) or not 0 <= time.time() - login_at <= max_age:
+        return None
+    user = db.session.get(StaffUser, int(id_part))
+    if user is None or not user.is_active or user.session_epoch != int(epoch_part):
+        return None
+    return user
 
 
 def _require_login() -> object:
@@ -69,8 +93,6 @@ def _ids_in_range() -> None:
 
 
 def current_app_view(endpoint: str) -> Callable | None:
-    from flask import current_app
-
     return current_app.view_functions.get(endpoint)
 
 
@@ -84,8 +106,6 @@ def _security_headers(response):  # noqa: ANN001, ANN202
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
-    from flask import current_app
-
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

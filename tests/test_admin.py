@@ -121,11 +121,9 @@ def test_team_leads_and_coordinators_cannot_reach_admin_pages(
 
 
 def test_many_login_attempts_from_one_address_are_slowed_down(
-    app, client, create_staff, csrf_token, monkeypatch
+    app, client, create_staff, csrf_token
 ):
-    from coordinator.web import auth
-
-    monkeypatch.setattr(auth, "LOGIN_ATTEMPTS_PER_IP", 3)
+    app.config["LOGIN_POSTS_PER_ADDRESS"] = 3
     users = [create_staff() for _ in range(4)]
     statuses = [
         _post_login(client, csrf_token, user.email, "wrong-guess-1").status_code for user in users

@@ -5,11 +5,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from coordinator import links, ratelimit
+from coordinator import links
 from coordinator.domain import signups
 from coordinator.extensions import db
 from coordinator.models import Signup, SignupSource, SignupStatus
-from tests.support import services
 from tests.support.personal import path, snapshot
 
 
@@ -153,39 +152,6 @@ def test_posts_beyond_the_limit_are_refused_for_that_volunteer_only(
     assert answers == [303, 303, 303, 429]
     assert len(db.session.scalars(select(Signup).filter_by(volunteer_id=eager.id)).all()) == 3
     assert _take(client, csrf_token, other, mission.positions[3]).status_code == 303
-
-
-def test_the_memory_counter_starts_again_in_the_next_window():
-    now = [1000.0]
-    counter = ratelimit.MemoryCounter(clock=lambda: now[0])
-    assert [counter.hit("v:1", 60) for _ in range(3)] == [1, 2, 3]
-    assert counter.hit("v:2", 60) == 1
-    now[0] += 60
-    assert counter.hit("v:1", 60) == 1
-
-
-def test_the_limiter_uses_redis_when_the_broker_is_redis():
-    assert isinstance(
-        ratelimit.counter_for({"CELERY_BROKER_URL": "redis://x:6379/0"}), ratelimit.RedisCounter
-    )
-    assert isinstance(
-        ratelimit.counter_for({"CELERY_BROKER_URL": "memory://"}), ratelimit.MemoryCounter
-    )
-
-
-def test_redis_counts_are_shared_by_every_web_worker():
-    services.need("redis")
-    key = f"test:{time.time_ns()}"
-    first, second = (
-        ratelimit.RedisCounter(services.redis_url()),
-        ratelimit.RedisCounter(services.redis_url()),
-    )
-    assert [first.hit(key, 60), second.hit(key, 60), first.hit(key, 60)] == [1, 2, 3]
-
-
-def test_an_unreachable_redis_lets_volunteers_through():
-    counter = ratelimit.RedisCounter("redis://127.0.0.1:1/0")
-    assert counter.hit("v:1", 60) == 0
 
 
 def test_a_held_place_cannot_be_accepted_with_a_link_of_someone_else(

@@ -42,6 +42,9 @@ class StaffUser(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's user id: raising it ends all sessions of this user at once
+    # (logout, password change, deactivation), copied cookies included.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
@@ -49,6 +52,10 @@ class StaffUser(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_user
+
+    def get_id(self) -> str:
+        """What a session remembers: the id and the epoch it was issued in."""
+        return f"{self.id}:{self.session_epoch}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

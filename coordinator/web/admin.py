@@ -81,7 +81,7 @@ def change_role(user_id: int):
 def toggle_active(user_id: int):
     user = db.get_or_404(StaffUser, user_id)
     if FlaskForm().validate_on_submit():
-        user.is_active_user = not user.is_active_user
+        staff.set_active(user, not user.is_active_user)
         db.session.commit()
     return redirect(url_for("admin.staff_users"))
 
