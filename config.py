@@ -88,6 +88,8 @@ class Config:
     CHECK_IN_OPENS_MINUTES = _int("CHECK_IN_OPENS_MINUTES", 60)  # before the shift starts
     CHECK_IN_CLOSES_MINUTES = _int("CHECK_IN_CLOSES_MINUTES", 0)  # after the shift ends
     NO_SHOW_GRACE_MINUTES = _int("NO_SHOW_GRACE_MINUTES", 30)  # after the shift starts
+    # A team lead's walk-in with a number on file: how long the place waits for its owner.
+    WALK_IN_CONFIRM_MINUTES = _int("WALK_IN_CONFIRM_MINUTES", 30)
 
     WTF_CSRF_TIME_LIMIT = None  # a coordinator may keep a form open all morning
     SESSION_COOKIE_HTTPONLY = True

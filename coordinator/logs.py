@@ -29,7 +29,7 @@ def _log_request(response):  # noqa: ANN001, ANN202
     started = g.pop("request_started", None)
     if started is None or request.endpoint == "static":
         return response
-    user = current_user.get_id() if current_user and current_user.is_authenticated else None
+    user = current_user.id if current_user and current_user.is_authenticated else None
     log.info(
         "request %s",
         _fields(

@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coordinator.domain import attendance
+from coordinator.domain import attendance, signups
 from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
     Attendance,
     AttendanceEvent,
     AttendanceStatus,
+    Message,
     Position,
     Signup,
     SignupSource,
@@ -225,28 +226,73 @@ def test_a_walk_in_is_added_to_a_full_position_and_checked_in(app, mission_day):
     day = mission_day()
     position = day.mission.positions[0]
     assert position.is_full
-    signup = attendance.add_walk_in(
+    walk_in = attendance.add_walk_in(
         position, name="최유나", phone="010-9876-5432", by=day.lead
     )
     db.session.commit()
     db.session.refresh(position)
+    signup = walk_in.signup
+    assert walk_in.checked_in
     assert signup.source == SignupSource.WALK_IN
     assert signup.status == SignupStatus.CONFIRMED
     assert signup.volunteer.phone == "+821098765432"
     assert signup.attendance.status == AttendanceStatus.PRESENT
     assert (position.filled, position.capacity) == (4, 4)  # grew by one for them
-    assert signup.volunteer.has_skill("handler")  # the role's skill, vouched for on site
 
 
-def test_a_walk_in_who_is_already_a_volunteer_keeps_their_record(
+def test_a_skill_a_team_lead_records_waits_for_a_coordinator(app, mission_day, create_staff):
+    day = mission_day(capacity=5)
+    by_lead = attendance.add_walk_in(day.mission.positions[0], name="최유나",
+                                     phone="010-9876-5432", by=day.lead).signup
+    by_coordinator = attendance.add_walk_in(day.mission.positions[0], name="강하늘",
+                                            phone="010-9876-1111",
+                                            by=create_staff(StaffRole.COORDINATOR)).signup
+    assert [(s.skill, s.is_verified) for s in by_lead.volunteer.skills] == [("handler", False)]
+    assert not by_lead.volunteer.has_skill("handler")  # no SMS booking as a handler yet
+    assert by_lead.attendance.status == AttendanceStatus.PRESENT  # but here today
+    assert by_coordinator.volunteer.has_skill("handler")
+
+
+def test_a_team_leads_walk_in_with_a_number_on_file_asks_its_owner_and_names_nobody(
     app, mission_day, create_volunteer
 ):
     day = mission_day(capacity=5)
-    known = create_volunteer("한지민", phone="+821055556666")
-    signup = attendance.add_walk_in(
-        day.mission.positions[0], name="Someone else", phone="010-5555-6666"
+    known = create_volunteer("한지민", phone="+821055556666", skills=())
+    walk_in = attendance.add_walk_in(
+        day.mission.positions[0], name="Someone else", phone="010-5555-6666", by=day.lead
     )
-    assert signup.volunteer.id == known.id and signup.volunteer.name == "한지민"
+    db.session.commit()
+    assert not walk_in.checked_in
+    signup = walk_in.signup
+    assert signup.volunteer.id == known.id and known.name == "한지민"  # the name is not swapped
+    assert signup.status == SignupStatus.OFFERED and signup.attendance is None
+    assert not known.has_skill("handler")
+    asked = db.session.scalar(select(Message).where(Message.volunteer_id == known.id))
+    assert "+821055556666" == asked.phone and "/v/" in asked.body
+    assert signup not in attendance.shift_roster(day.mission, shift_of(day))
+
+    signups.accept_offer(signup)  # they reply YES from their own phone
+    db.session.commit()
+    assert signup in attendance.shift_roster(day.mission, shift_of(day))
+
+
+def test_a_coordinator_is_told_whose_number_it_is_and_asked_before_checking_in(
+    app, mission_day, create_volunteer, create_staff
+):
+    day = mission_day(capacity=5)
+    coordinator = create_staff(StaffRole.COORDINATOR)
+    known = create_volunteer("한지민", phone="+821055556666")
+    with pytest.raises(attendance.NumberOnFile, match="한지민") as asked:
+        attendance.add_walk_in(day.mission.positions[0], name="Someone else",
+                               phone="010-5555-6666", by=coordinator)
+    db.session.rollback()
+    assert asked.value.volunteer.id == known.id
+    assert db.session.scalar(select(func.count()).select_from(Signup)) == 3
+
+    walk_in = attendance.add_walk_in(day.mission.positions[0], name="Someone else",
+                                     phone="010-5555-6666", by=coordinator,
+                                     confirmed_volunteer_id=known.id)
+    assert walk_in.checked_in and walk_in.signup.volunteer.name == "한지민"
     position = db.session.get(Position, day.mission.positions[0].id)
     assert position.capacity == 5
 
@@ -254,7 +300,7 @@ def test_a_walk_in_who_is_already_a_volunteer_keeps_their_record(
 def test_a_walk_in_with_a_bad_phone_is_refused_and_nothing_is_written(app, mission_day):
     day = mission_day()
     with pytest.raises(ValidationError, match="phone"):
-        attendance.add_walk_in(day.mission.positions[0], name="최유나", phone="12")
+        attendance.add_walk_in(day.mission.positions[0], name="최유나", phone="12", by=day.lead)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Signup)) == 3
 

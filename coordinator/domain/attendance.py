@@ -14,6 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from coordinator import links
+from coordinator.domain import privacy
 from coordinator.domain import signups as booking
 from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
 from coordinator.extensions import db
@@ -35,6 +37,7 @@ from coordinator.models import (
     VolunteerSkill,
 )
 from coordinator.phones import normalise_phone
+from coordinator.sms.outbox import queue_sms
 from coordinator.timeutil import now_utc
 
 
@@ -205,34 +208,73 @@ def _closed_message(volunteer: Volunteer, upcoming: list[Signup], at: datetime) 
         return gettext("You have no shift to check in to right now.")
 
 
+class NumberOnFile(DomainError):
+    """A coordinator typed a number that is someone's on file: ask before checking them in."""
+
+    code = "number_on_file"
+
+    def __init__(self, volunteer: Volunteer) -> None:
+        super().__init__(
+            gettext("This number is %(name)s's, already on file. Check %(name)s in?",
+                    name=volunteer.name),
+            field="phone",
+        )
+        self.volunteer = volunteer
+
+
+@dataclass
+class WalkIn:
+    """What a walk-in came to: checked in now, or a place held until the person confirms."""
+
+    signup: Signup
+    checked_in: bool
+
+
 def add_walk_in(
     position: Position,
     *,
     name: str,
     phone: str,
+    by: StaffUser,
     language: str = "ko",
-    by: StaffUser | None = None,
+    confirmed_volunteer_id: int | None = None,
     at: datetime | None = None,
-) -> Signup:
+) -> WalkIn:
     """Record someone who turned up without signing up, checked in on the spot.
 
     A walk-in is a real person on site who must be accounted for, so a full position grows
-    by one place for them rather than leaving them off the roster; a skill the role needs is
-    added as verified: a team lead (staff) put them in that role on site and vouches for it.
+    by one place for them rather than leaving them off the roster. A number already on file
+    is never silently taken over by the name typed:
+
+    - a coordinator is told whose it is and checks that person in only once they confirm
+      (`confirmed_volunteer_id`);
+    - a team lead is not told whose it is (anyone could type any number to find out):
+      a place is held and the person is asked by SMS to confirm from their own phone
+      (reply YES, or their personal link); a coordinator can also add them.
+
+    A skill the role needs is recorded for the walk-in; it is verified only when a
+    coordinator adds them, since a team lead's word does not make a vet.
     """
-    volunteer = _walk_in_volunteer(name=name, phone=phone, language=language)
-    _vouch_for_skill(volunteer, position.role.required_skill)
-    signup = booking.live_signup(volunteer, position)
-    if signup is None or signup.status != SignupStatus.CONFIRMED:
-        if signup is not None:  # waitlisted for this very position: they came anyway
-            booking.cancel(signup, reason="arrived as a walk-in")
-        _make_room(position)
-        signup = booking.sign_up(volunteer, position, source=SignupSource.WALK_IN, waitlist=False)
+    _check_walk_in(name, language)
+    e164 = normalise_phone(phone)
+    on_file = db.session.scalar(select(Volunteer).where(Volunteer.phone == e164))
+    vouched = privacy.can_see_full_phones(by)
+    if on_file is None:
+        volunteer = Volunteer(phone=e164, name=name.strip(), language=language)
+        db.session.add(volunteer)
+    elif not vouched:
+        return WalkIn(_hold_for_confirmation(on_file, position), checked_in=False)
+    elif confirmed_volunteer_id != on_file.id:
+        raise NumberOnFile(on_file)
+    else:
+        volunteer = on_file
+    _record_skill(volunteer, position.role.required_skill, verified=vouched)
+    signup = _place(volunteer, position)
     mark(signup, Action.CHECK_IN, by=by, via="walk_in", at=at)
-    return signup
+    return WalkIn(signup, checked_in=True)
 
 
-def _walk_in_volunteer(*, name: str, phone: str, language: str) -> Volunteer:
+def _check_walk_in(name: str, language: str) -> None:
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError(gettext("a name of at most 100 characters is required"), field="name")
@@ -240,20 +282,58 @@ def _walk_in_volunteer(*, name: str, phone: str, language: str) -> Volunteer:
         raise ValidationError(
             gettext("unknown language %(language)r", language=language), field="language"
         )
-    e164 = normalise_phone(phone)
-    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.phone == e164))
-    if volunteer is None:
-        volunteer = Volunteer(phone=e164, name=name, language=language)
-        db.session.add(volunteer)
-    return volunteer
 
 
-def _vouch_for_skill(volunteer: Volunteer, skill: str | None) -> None:
-    if skill and not volunteer.has_skill(skill):
+def _place(volunteer: Volunteer, position: Position) -> Signup:
+    """The walk-in's confirmed place in `position`, made room for if it is full."""
+    signup = booking.live_signup(volunteer, position)
+    if signup is not None and signup.status == SignupStatus.OFFERED:
+        try:
+            with db.session.begin_nested():
+                return booking.accept_offer(signup)
+        except DomainError:
+            signup = booking.live_signup(volunteer, position)
+    if signup is None or signup.status != SignupStatus.CONFIRMED:
+        if signup is not None:  # waitlisted for this very position: they came anyway
+            booking.cancel(signup, reason="arrived as a walk-in")
+        _make_room(position)
+        signup = booking.sign_up(volunteer, position, source=SignupSource.WALK_IN, waitlist=False)
+    return signup
+
+
+def _hold_for_confirmation(volunteer: Volunteer, position: Position) -> Signup:
+    """Hold a place for a number on file and ask its owner, by SMS, to confirm it is them."""
+    _record_skill(volunteer, position.role.required_skill, verified=False)
+    signup = booking.live_signup(volunteer, position)
+    if signup is not None and signup.holds_place:
+        return signup  # already expected here: they appear on the list as they are
+    try:
+        with db.session.begin_nested():
+            signup = _place(volunteer, position)
+    except DomainError:
+        # Say nothing that names the person (an overlapping shift would).
+        raise Conflict(gettext("This number is already on file and cannot be added to this "
+                               "role. Ask a coordinator."), field="phone") from None
+    minutes = current_app.config["WALK_IN_CONFIRM_MINUTES"]
+    signup.status = SignupStatus.OFFERED
+    signup.confirmed_at = None
+    signup.offer_expires_at = now_utc() + timedelta(minutes=minutes)
+    db.session.flush()
+    queue_sms(
+        volunteer, "walk_in_confirm", kind="waitlist",
+        idempotency_key=f"walk-in:{signup.id}:{int(signup.offer_expires_at.timestamp())}",
+        mission_id=position.mission_id, signup=signup, position=position,
+        mission=position.mission, link=links.personal_url(volunteer, position.mission_id),
+    )
+    return signup
+
+
+def _record_skill(volunteer: Volunteer, skill: str | None, *, verified: bool) -> None:
+    if skill:
         claimed = next((s for s in volunteer.skills if s.skill == skill), None)
         if claimed is None:
-            volunteer.skills.append(VolunteerSkill(skill=skill, is_verified=True))
-        else:
+            volunteer.skills.append(VolunteerSkill(skill=skill, is_verified=verified))
+        elif verified:
             claimed.is_verified = True
     db.session.flush()
 

@@ -109,7 +109,9 @@ def check_can_book(volunteer: Volunteer, position: Position, source: str) -> Non
         raise Conflict(gettext("mission %(code)s is %(status)s, not taking sign-ups",
                                code=mission.code, status=mission.status))
     skill = position.role.required_skill
-    if skill and not volunteer.has_skill(skill):
+    # A walk-in is placed by staff on site; the skill they record waits for a coordinator's
+    # check (attendance.add_walk_in), which must not keep the person off the roster.
+    if skill and source != SignupSource.WALK_IN and not volunteer.has_skill(skill):
         raise Conflict(gettext("%(role)s needs the skill %(skill)r", role=position.role.name,
                                skill=skill), field="position")
 

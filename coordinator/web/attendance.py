@@ -2,7 +2,17 @@
 
 import uuid
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -94,7 +104,7 @@ def shift(mission_id: int, shift_id: int):
         "attendance/shift.html", mission=mission, shift=shift, roster=roster,
         headcount=attendance.headcount(roster), on_site=attendance.roll_call(mission),
         positions=[p for p in mission.positions if p.shift_id == shift.id],
-        nonce=uuid.uuid4().hex, row_state=row_state,
+        nonce=uuid.uuid4().hex, row_state=row_state, walk_in=session.pop(WALK_IN_FORM, {}),
     )
 
 
@@ -155,24 +165,40 @@ def mark(mission_id: int, signup_id: int):
     return redirect(back)
 
 
+WALK_IN_FORM = "walk_in_form"  # session key: what was typed, shown again after a refusal
+WALK_IN_FIELDS = ("name", "phone", "position_id", "language")
+
+
 @bp.post("/missions/<int:mission_id>/shifts/<int:shift_id>/walk-in")
 @role_required(LEAD)
 def walk_in(mission_id: int, shift_id: int):
     mission = managed_mission(mission_id)
     shift = _child(Shift, mission, shift_id)
     back = url_for(".shift", mission_id=mission.id, shift_id=shift.id)
+    typed = {name: request.form.get(name, "")[:100] for name in WALK_IN_FIELDS}
     position = db.session.get(Position, request.form.get("position_id", type=int) or 0)
     try:
         if position is None or position.shift_id != shift.id:
             raise ValidationError(_("Choose a role in this shift."), field="position_id")
-        signup = attendance.add_walk_in(
-            position, name=request.form.get("name", ""), phone=request.form.get("phone", ""),
-            language=request.form.get("language", "ko"), by=current_user,
+        done = attendance.add_walk_in(
+            position, name=typed["name"], phone=typed["phone"],
+            language=typed["language"] or "ko", by=current_user,
+            confirmed_volunteer_id=request.form.get("confirm_volunteer_id", type=int),
         )
+    except attendance.NumberOnFile as on_file:  # only ever raised for a coordinator
+        session[WALK_IN_FORM] = {**typed, "confirm_id": on_file.volunteer.id,
+                                 "confirm_name": on_file.volunteer.name}
+        return _refused(on_file, back)
     except DomainError as error:
+        session[WALK_IN_FORM] = typed
         return _refused(error, back)
     db.session.commit()
-    flash(_("%(name)s is checked in as a walk-in.", name=signup.volunteer.name), "info")
+    if done.checked_in:
+        flash(_("%(name)s is checked in as a walk-in.", name=done.signup.volunteer.name), "info")
+    else:
+        flash(_("This number is already on file. We texted it so its owner can confirm from "
+                "their own phone; once they do, or a coordinator adds them, they appear on "
+                "your list."), "info")
     return redirect(back)
 
 
