@@ -125,14 +125,33 @@ def test_an_unchanged_roster_answers_304_without_loading_its_signups(
     assert not any("FROM volunteers" in s for s in statements)
 
 
-def test_a_coordinator_adds_a_volunteer_by_phone(client, coordinator, farm, create_volunteer,
-                                                 post_form):
+def test_a_coordinator_adds_a_volunteer_by_phone_after_being_told_whose_it_is(
+    client, coordinator, farm, create_volunteer, post_form
+):
     kim = create_volunteer("김민준", phone="+821012345678")
+    handler_pm = _cell(farm, "Handler", 1)
+    form = {"volunteer": "010-1234-5678", "position_id": handler_pm.id}
+    asked = post_form(f"/missions/{farm.id}/roster/add", form)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 409 and "김민준" in page and "Yes, add 김민준" in page
+    assert 'value="010-1234-5678"' in page  # what was typed is kept
+    assert f'value="{handler_pm.id}" selected' in page
+    assert db.session.scalar(select(Signup)) is None  # nobody added before the answer
+
     response = post_form(f"/missions/{farm.id}/roster/add",
-                         {"volunteer": "010-1234-5678", "position_id": farm.positions[0].id})
+                         {**form, "confirm_volunteer_id": kim.id})
     assert response.status_code == 303
     signup = db.session.scalar(select(Signup))
     assert (signup.volunteer_id, signup.status, signup.source) == (kim.id, "confirmed", "staff")
+
+
+def test_a_refused_manual_add_keeps_what_was_typed(coordinator, farm, post_form):
+    refused = post_form(f"/missions/{farm.id}/roster/add",
+                        {"volunteer": "없는 사람", "position_id": farm.positions[0].id,
+                         "waitlist": "1"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'value="없는 사람"' in page
+    assert 'name="waitlist" value="1" checked' in page
 
 
 def test_adding_by_hand_obeys_capacity_overlap_and_skill_like_an_sms_sign_up(
@@ -148,7 +167,8 @@ def test_adding_by_hand_obeys_capacity_overlap_and_skill_like_an_sms_sign_up(
     url = f"/missions/{farm.id}/roster/add"
     full = post_form(url, {"volunteer": "다", "position_id": handler_am.id})
     assert full.status_code == 409 and "is full" in full.get_data(as_text=True)
-    no_skill = post_form(url, {"volunteer": "010-9999-0000", "position_id": driver_am.id})
+    no_skill = post_form(url, {"volunteer": "010-9999-0000", "position_id": driver_am.id,
+                               "confirm_volunteer_id": late.id})
     assert no_skill.status_code == 409 and "needs the skill" in no_skill.get_data(as_text=True)
     assert _signups(late) == []
     waitlisted = post_form(url, {"volunteer": "다", "position_id": handler_am.id,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from coordinator import links
 from coordinator.domain import privacy
 from coordinator.domain import signups as booking
+from coordinator.domain.volunteers import NumberOnFile
 from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.i18n import format_local
@@ -208,20 +209,6 @@ def _closed_message(volunteer: Volunteer, upcoming: list[Signup], at: datetime) 
         return gettext("You have no shift to check in to right now.")
 
 
-class NumberOnFile(DomainError):
-    """A coordinator typed a number that is someone's on file: ask before checking them in."""
-
-    code = "number_on_file"
-
-    def __init__(self, volunteer: Volunteer) -> None:
-        super().__init__(
-            gettext("This number is %(name)s's, already on file. Check %(name)s in?",
-                    name=volunteer.name),
-            field="phone",
-        )
-        self.volunteer = volunteer
-
-
 @dataclass
 class WalkIn:
     """What a walk-in came to: checked in now, or a place held until the person confirms."""
@@ -265,7 +252,8 @@ def add_walk_in(
     elif not vouched:
         return WalkIn(_hold_for_confirmation(on_file, position), checked_in=False)
     elif confirmed_volunteer_id != on_file.id:
-        raise NumberOnFile(on_file)
+        raise NumberOnFile(on_file, gettext(
+            "This number is %(name)s's, already on file. Check %(name)s in?", name=on_file.name))
     else:
         volunteer = on_file
     _record_skill(volunteer, position.role.required_skill, verified=vouched)

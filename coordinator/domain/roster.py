@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from coordinator.domain import signups, vehicles
+from coordinator.domain import signups, vehicles, volunteers
 from coordinator.errors import Conflict, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
@@ -142,6 +142,20 @@ def add_volunteer(mission: Mission, volunteer: Volunteer, position_id: int, *,
     """Put a volunteer on the roster by hand; a full place is refused unless `waitlist`."""
     position = _position_of(mission, position_id)
     return signups.sign_up(volunteer, position, source=SignupSource.STAFF, waitlist=waitlist)
+
+
+def add_by_hand(mission: Mission, typed: str, position_id: int, *, waitlist: bool = False,
+                confirmed_volunteer_id: int | None = None) -> Signup:
+    """Put the volunteer a coordinator typed (phone or exact name) on the roster.
+
+    A phone number names whoever has it on file, who may not be the person the
+    coordinator has in mind: they are told whose it is and asked before anyone is added.
+    """
+    volunteer = volunteers.find_one(typed)
+    if volunteers.is_phone_text(typed) and confirmed_volunteer_id != volunteer.id:
+        raise volunteers.NumberOnFile(volunteer, gettext(
+            "This number is %(name)s's. Add %(name)s?", name=volunteer.name))
+    return add_volunteer(mission, volunteer, position_id, waitlist=waitlist)
 
 
 def move_signup(signup: Signup, position_id: int) -> Signup:

@@ -224,12 +224,27 @@ def messages(volunteer: Volunteer, *, limit: int = 50) -> list[Message]:
     ))
 
 
+class NumberOnFile(Conflict):
+    """A number typed by staff is someone's on file: say whose, and ask before using it."""
+
+    code = "number_on_file"
+
+    def __init__(self, volunteer: Volunteer, message: str) -> None:
+        super().__init__(message, field="phone")
+        self.volunteer = volunteer
+
+
+def is_phone_text(text: str) -> bool:
+    """Typed text that staff meant as a phone number rather than a name."""
+    return sum(ch.isdigit() for ch in text) >= 7
+
+
 def find_one(text: str) -> Volunteer:
     """The one volunteer a phone number or an exact name points to, for picking by hand."""
     text = text.strip()
     if not text:
         raise ValidationError(gettext("type a phone number or a name"), field="volunteer")
-    if sum(ch.isdigit() for ch in text) >= 7:
+    if is_phone_text(text):
         phone = normalise_phone(text, field="volunteer")
         found = db.session.scalars(select(Volunteer).where(Volunteer.phone == phone)).all()
     else:

@@ -20,10 +20,11 @@ bp = Blueprint("roster", __name__, url_prefix="/missions/<int:mission_id>/roster
 POLL_SECONDS = 5
 
 
-def _page(mission: Mission, status: int = 200):  # noqa: ANN202
+def _page(mission: Mission, status: int = 200, typed: dict | None = None):  # noqa: ANN202
     grid = roster.roster_grid(mission)
     return render_template("missions/roster.html", mission=mission, grid=grid,
-                           poll_seconds=POLL_SECONDS, callout_url=callout_url(mission)), status
+                           poll_seconds=POLL_SECONDS, callout_url=callout_url(mission),
+                           typed=typed or {}), status
 
 
 @bp.get("")
@@ -61,15 +62,22 @@ def export(mission_id: int):
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
-def _change(mission: Mission, change, done: str):  # noqa: ANN001, ANN202
-    """Run a roster change, commit, and come back to the roster (with the refusal, if any)."""
+def _change(mission: Mission, change, done: str, typed: dict | None = None):  # noqa: ANN001, ANN202
+    """Run a roster change, commit, and come back to the roster (with the refusal, if any).
+
+    A refusal shows the roster again with what was typed, and a question (a number on
+    file) with the person it names.
+    """
     try:
         change()
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return _page(get_mission(mission.id), status_of(error))
+        flash(error.message, "error" if error.code != "number_on_file" else "warning")
+        if typed is not None and isinstance(error, volunteer_rules.NumberOnFile):
+            typed = {**typed, "confirm_id": error.volunteer.id,
+                     "confirm_name": error.volunteer.name}
+        return _page(get_mission(mission.id), status_of(error), typed)
     flash(done, "info")
     return redirect(url_for(".show", mission_id=mission.id), 303)
 
@@ -90,10 +98,13 @@ def _int(name: str) -> int | None:
 @role_required(StaffRole.COORDINATOR)
 def add(mission_id: int):
     mission = get_mission(mission_id)
-    return _change(mission, lambda: roster.add_volunteer(
-        mission, volunteer_rules.find_one(request.form.get("volunteer", "")),
-        _int("position_id") or 0, waitlist=bool(request.form.get("waitlist"))),
-        _("Added to the roster."))
+    typed = {"volunteer": request.form.get("volunteer", "")[:100],
+             "position_id": request.form.get("position_id", ""),
+             "waitlist": bool(request.form.get("waitlist"))}
+    return _change(mission, lambda: roster.add_by_hand(
+        mission, typed["volunteer"], _int("position_id") or 0, waitlist=typed["waitlist"],
+        confirmed_volunteer_id=_int("confirm_volunteer_id")),
+        _("Added to the roster."), typed)
 
 
 @bp.post("/<int:signup_id>/move")
