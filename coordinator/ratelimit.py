@@ -88,7 +88,8 @@ def init_app(app: Flask) -> None:
     if uri == "memory://" and app.config.get("ENV_NAME") == "production":
         log.warning("request limits are per process: set RATELIMIT_STORAGE_URI to a Redis URL "
                     "so every web worker shares them")
-    options = {"socket_timeout": 1, "socket_connect_timeout": 1} if uri.startswith("redis") else {}
+    options: dict[str, str | int] = (
+        {"socket_timeout": 1, "socket_connect_timeout": 1} if uri.startswith("redis") else {})
     limiter = Limiter(key_func=client_address, storage_uri=uri, storage_options=options,
                       swallow_errors=True, key_prefix=app.config["RATELIMIT_KEY_PREFIX"])
     limiter.init_app(app)

@@ -98,11 +98,12 @@ def _int(name: str) -> int | None:
 @role_required(StaffRole.COORDINATOR)
 def add(mission_id: int):
     mission = get_mission(mission_id)
-    typed = {"volunteer": request.form.get("volunteer", "")[:100],
-             "position_id": request.form.get("position_id", ""),
-             "waitlist": bool(request.form.get("waitlist"))}
+    volunteer = request.form.get("volunteer", "")[:100]
+    waitlist = bool(request.form.get("waitlist"))
+    typed = {"volunteer": volunteer, "position_id": request.form.get("position_id", ""),
+             "waitlist": waitlist}
     return _change(mission, lambda: roster.add_by_hand(
-        mission, typed["volunteer"], _int("position_id") or 0, waitlist=typed["waitlist"],
+        mission, volunteer, _int("position_id") or 0, waitlist=waitlist,
         confirmed_volunteer_id=_int("confirm_volunteer_id")),
         _("Added to the roster."), typed)
 
