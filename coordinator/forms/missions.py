@@ -19,24 +19,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from coordinator.domain.missions import MissionDetails
-from coordinator.i18n import label as value_label
-from coordinator.models import MissionKind, Skill, VehicleKind
+from coordinator.labels import LABELS, choices
 from coordinator.timeutil import local_to_utc, to_local
 
 LOCAL = "%Y-%m-%dT%H:%M"
-KIND_LABELS = {
-    MissionKind.FARM_CLOSURE: _l("Farm closure"),
-    MissionKind.HOARDING: _l("Hoarding"),
-    MissionKind.CRUELTY_CASE: _l("Cruelty case"),
-    MissionKind.LARGE_ANIMAL: _l("Large animal"),
-    MissionKind.WILDLIFE: _l("Wildlife"),
-    MissionKind.OTHER: _l("Other"),
-}
-
-
+KIND_LABELS = LABELS["mission_kind"]
 # Stored tags as value, the reader's word as label.
-SKILL_CHOICES = [SelectChoice(s.value, value_label(s.value)) for s in Skill]
-VEHICLE_CHOICES = [SelectChoice(k.value, value_label(k.value)) for k in VehicleKind]
+SKILL_CHOICES = choices("skill")
+VEHICLE_CHOICES = choices("vehicle_kind")
 
 
 class AnimalsForm(Form):
@@ -52,7 +42,7 @@ class CheckboxesField(SelectMultipleField):
 
 class MissionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=choices("mission_kind"))
     code = StringField(_l("SMS code"), validators=[Optional(), Length(max=5)],
                        description=_l("1-2 letters then 1-3 digits; leave empty for a suggestion"))
     starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL, validators=[DataRequired()])

@@ -21,6 +21,7 @@ from coordinator.forms.missions import (
     ShiftForm,
     VehicleForm,
 )
+from coordinator.labels import label
 from coordinator.models import Mission, Role, Shift, StaffRole, StaffUser, Vehicle
 from coordinator.security import role_required
 from coordinator.timeutil import local_to_utc, to_local
@@ -56,7 +57,7 @@ def _staff_choices() -> list[SelectChoice]:
     users = db.session.scalars(
         select(StaffUser).where(StaffUser.is_active_user.is_(True)).order_by(StaffUser.name)
     )
-    return [SelectChoice(u.id, f"{u.name} ({u.role})") for u in users]
+    return [SelectChoice(u.id, f"{u.name} ({label(u.role, 'staff_role')})") for u in users]
 
 
 def _empty_shift_form(mission: Mission) -> ShiftForm:

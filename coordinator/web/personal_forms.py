@@ -9,29 +9,15 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from coordinator.domain import vehicles
 from coordinator.domain.personal import VehicleOffer
-from coordinator.models import Skill, VehicleKind
+from coordinator.labels import LABELS, choices
 
-KIND_LABELS = {
-    VehicleKind.VAN: _l("Van"),
-    VehicleKind.CAR: _l("Car"),
-    VehicleKind.TRUCK: _l("Truck"),
-    VehicleKind.TRAILER: _l("Horse trailer"),
-}
-SKILL_LABELS = {
-    Skill.DRIVER: _l("Driver"),
-    Skill.HANDLER: _l("Animal handler"),
-    Skill.LARGE_ANIMAL: _l("Large animals (horses, cattle)"),
-    Skill.VET: _l("Vet"),
-    Skill.VET_TECH: _l("Vet technician"),
-    Skill.FIRST_AID: _l("First aid"),
-    Skill.PHOTO: _l("Photos and video"),
-    Skill.TEAM_LEAD: _l("Team lead"),
-}
+KIND_LABELS = LABELS["vehicle_kind"]
+SKILL_LABELS = LABELS["skill"]
 NO_VEHICLE = [SelectChoice("", _l("No vehicle"))]
 
 
 def _kind_choices() -> list[tuple[str, object]]:
-    return NO_VEHICLE + [SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
+    return NO_VEHICLE + choices("vehicle_kind")
 
 
 def _seats_field(label: object, upper: int) -> IntegerField:
@@ -72,7 +58,7 @@ class ProfileForm(FlaskForm):
     )
     skills = CheckboxesField(
         _l("What I can do"),
-        choices=[SelectChoice(s.value, label) for s, label in SKILL_LABELS.items()],
+        choices=choices("skill"),
     )
     vehicle_kind = SelectField(_l("My vehicle"), choices=_kind_choices(), default="")
     vehicle_seats = _seats_field(_l("Free seats"), vehicles.MAX_SEATS)
