@@ -10,6 +10,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from coordinator import audit_sentences
 from coordinator.domain import staff
 from coordinator.errors import DomainError
 from coordinator.extensions import db
@@ -92,12 +93,16 @@ def audit_log():
     page = request.args.get("page", 1, type=int) or 1
     query = select(AuditEntry).options(selectinload(AuditEntry.staff_user))
     object_type = request.args.get("object_type", "").strip()
-    if object_type:
-        query = query.where(AuditEntry.object_type == object_type[:50])
+    if object_type in audit_sentences.FILTERS:
+        query = query.where(AuditEntry.object_type == object_type)
     entries = db.paginate(
         query.order_by(AuditEntry.id.desc()),
         page=max(page, 1),
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    return render_template("admin/audit.html", entries=entries, object_type=object_type)
+    return render_template(
+        "admin/audit.html", entries=entries, object_type=object_type,
+        lines=[audit_sentences.describe(entry) for entry in entries.items],
+        object_types=audit_sentences.object_type_choices(),
+    )
