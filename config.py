@@ -94,6 +94,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME", 12 * 3600)
+    # Numbers whose SMS come from a sender that takes no replies (Korean numbers go out from
+    # the registered 발신번호): pages never ask these volunteers to text us.
+    SMS_NO_REPLY_PREFIXES = tuple(
+        p.strip() for p in _env("SMS_NO_REPLY_PREFIXES", "+82").split(",") if p.strip()
+    )
 
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:

@@ -51,3 +51,8 @@ def mask_phone(e164: str) -> str:
         return shown
     hidden = set(digits[-8:-4])
     return "".join("*" if i in hidden else ch for i, ch in enumerate(shown))
+
+
+def can_text_us(e164: str | None, no_reply_prefixes: tuple[str, ...]) -> bool:
+    """Whether an SMS from this number reaches us; an unknown number is assumed not to."""
+    return bool(e164) and not any(e164.startswith(p) for p in no_reply_prefixes)

@@ -83,3 +83,42 @@ def test_a_korean_volunteers_pages_show_no_stored_value(korean_site):
     assert len(urls) >= 3
     found = _korean_pages(client, korean_site, urls)
     assert not found, "\n".join(f"{url}: {raw}" for url, raw in found.items())
+
+
+def test_the_login_page_switches_language_before_anyone_logs_in(client, csrf_token):
+    page = client.get("/login?next=/day/")
+    assert '<html lang="en">' in page.get_data(as_text=True)
+
+    switched = client.post("/login/language?next=/day/",
+                           data={"language": "ko", "csrf_token": csrf_token(page)})
+
+    assert switched.status_code == 303
+    assert switched.headers["Location"].endswith("/login?next=/day/")
+    korean = client.get("/login").get_data(as_text=True)
+    assert '<html lang="ko">' in korean and "로그인" in korean
+    assert '<button type="submit" name="language" value="en"' in korean
+
+
+def test_the_login_language_switch_refuses_an_unknown_language_and_needs_its_token(
+    client, csrf_token
+):
+    page = client.get("/login")
+    assert client.post("/login/language", data={"language": "fr",
+                                                "csrf_token": csrf_token(page)}).status_code == 400
+    assert client.post("/login/language", data={"language": "ko"}).status_code == 400
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
+
+
+def test_a_team_lead_lands_on_mission_day_and_a_coordinator_on_the_board(
+    client, login, create_staff
+):
+    lead_lands = login(create_staff(StaffRole.TEAM_LEAD)).headers["Location"]
+    assert lead_lands.endswith("/day/")
+    assert client.get("/login").headers["Location"].endswith("/day/")
+    other = client.application.test_client()
+    coordinator = create_staff(StaffRole.COORDINATOR)
+    page = other.get("/login").get_data(as_text=True)
+    token = CSRF_INPUT.search(page).group(1)
+    landed = other.post("/login", data={"email": coordinator.email, "password": PASSWORD,
+                                        "csrf_token": token})
+    assert landed.headers["Location"].endswith("/")

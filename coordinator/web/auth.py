@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -13,6 +13,8 @@ from wtforms.validators import DataRequired, Length
 from coordinator import ratelimit
 from coordinator.domain import staff
 from coordinator.extensions import db
+from coordinator.i18n import LANGUAGE_NAMES
+from coordinator.models import StaffRole, StaffUser
 from coordinator.security import public
 
 bp = Blueprint("auth", __name__)
@@ -27,19 +29,26 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-def _safe_next(target: str | None) -> str:
+def landing_page(user: StaffUser) -> str:
+    """Where a user starts: a team lead on the day's page, everyone else on the board."""
+    if user.role == StaffRole.TEAM_LEAD:
+        return url_for("attendance.index")
+    return url_for("home.board")
+
+
+def _safe_next(target: str | None, user: StaffUser) -> str:
     """Only redirect within this site after login (no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//"):
         if not urlsplit(target).netloc:
             return target
-    return url_for("home.board")
+    return landing_page(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home.board"))
+        return redirect(landing_page(current_user))
     form = LoginForm()
     if request.method == "POST" and not ratelimit.allow(
         f"login:{request.remote_addr}", LOGIN_ATTEMPTS_PER_IP, LOGIN_WINDOW_SECONDS
@@ -56,9 +65,20 @@ def login():
         db.session.commit()
         session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME idle
         login_user(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), user))
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/login/language")
+@public
+def login_language():
+    """The language of the login page, before anyone is logged in (kept in the session)."""
+    language = request.form.get("language", "")
+    if language not in LANGUAGE_NAMES:
+        abort(400)
+    session["lang"] = language
+    return redirect(url_for("auth.login", next=request.args.get("next")), code=303)
 
 
 @bp.post("/logout")
