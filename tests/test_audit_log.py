@@ -45,7 +45,8 @@ def test_the_korean_audit_log_is_in_korean_and_in_seoul_time(
     page = visible_text(html)
 
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "positions"))
-    assert "김(관리자) 님이 웹에서 자리 Handler · 07-12의 정원을(를) 4에서 6(으)로 바꿨어요." in page
+    sentence = "김(관리자) 님이 웹에서 자리 Handler · 07-12의 정원을(를) 4에서 6(으)로 바꿨어요."
+    assert sentence in page
     local = to_local(entry.created_at)
     assert f"{local.hour:02d}:{local.minute:02d}" in page
     assert not re.search(r"\b(positions|capacity|update|web|None)\b", page)

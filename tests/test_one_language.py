@@ -3,7 +3,6 @@
 
 import pytest
 
-from coordinator import links
 from coordinator.domain import attendance
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, Mission, Signup, StaffRole
