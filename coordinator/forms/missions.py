@@ -1,12 +1,10 @@
 """Forms of the mission pages: details, roles, shifts, vehicles, duplicate, cancel."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -19,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from coordinator.domain.missions import MissionDetails
+from coordinator.forms.translations import AppForm, SubForm
 from coordinator.labels import LABELS, choices
 from coordinator.timeutil import local_to_utc, to_local
 
@@ -29,7 +28,7 @@ SKILL_CHOICES = choices("skill")
 VEHICLE_CHOICES = choices("vehicle_kind")
 
 
-class AnimalsForm(Form):
+class AnimalsForm(SubForm):
     species = StringField(_l("Species"), validators=[Optional(), Length(max=50)])
     count = IntegerField(_l("How many"), validators=[Optional(), NumberRange(0, 10_000)])
     needs_crate = BooleanField(_l("Travels in a crate"), default=True)
@@ -40,7 +39,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class MissionForm(FlaskForm):
+class MissionForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=choices("mission_kind"))
     code = StringField(_l("SMS code"), validators=[Optional(), Length(max=5)],
@@ -91,7 +90,7 @@ class MissionForm(FlaskForm):
         )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     name = StringField(_l("Role"), validators=[DataRequired(), Length(max=100)])
     sms_key = StringField(_l("SMS key"), validators=[Optional(), Length(max=4)],
                           description=_l("The letter volunteers text, like H"))
@@ -99,7 +98,7 @@ class RoleForm(FlaskForm):
         _l("Needs skill"), choices=[SelectChoice("", "—"), *SKILL_CHOICES])
 
 
-class ShiftForm(FlaskForm):
+class ShiftForm(AppForm):
     name = StringField(_l("Shift"), validators=[Optional(), Length(max=50)])
     sms_key = StringField(_l("SMS key"), validators=[Optional(), Length(max=4)],
                           description=_l("Like AM or PM"))
@@ -107,17 +106,17 @@ class ShiftForm(FlaskForm):
     ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL, validators=[DataRequired()])
 
 
-class VehicleForm(FlaskForm):
+class VehicleForm(AppForm):
     label = StringField(_l("Vehicle"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("Kind"), choices=VEHICLE_CHOICES)
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)])
     crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 200)])
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(AppForm):
     starts_at = DateTimeLocalField(_l("New start"), format=LOCAL, validators=[DataRequired()])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(AppForm):
     confirm = BooleanField(_l("Yes, cancel this mission and text everyone holding a place"),
                            validators=[DataRequired()])

@@ -3,7 +3,6 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -14,6 +13,7 @@ from coordinator import audit_sentences
 from coordinator.domain import staff
 from coordinator.errors import DomainError
 from coordinator.extensions import db
+from coordinator.forms.translations import AppForm
 from coordinator.models import AuditEntry, StaffRole, StaffUser
 from coordinator.security import role_required
 from coordinator.web import add_nav_link
@@ -30,14 +30,14 @@ ROLE_CHOICES = [
 PAGE_SIZE = 50
 
 
-class StaffForm(FlaskForm):
+class StaffForm(AppForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Length(max=100)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
@@ -81,7 +81,7 @@ def change_role(user_id: int):
 @role_required(StaffRole.ADMIN)
 def toggle_active(user_id: int):
     user = db.get_or_404(StaffUser, user_id)
-    if FlaskForm().validate_on_submit():
+    if AppForm().validate_on_submit():
         user.is_active_user = not user.is_active_user
         db.session.commit()
     return redirect(url_for("admin.staff_users"))

@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from coordinator import ratelimit
 from coordinator.domain import staff
 from coordinator.extensions import db
+from coordinator.forms.translations import AppForm
 from coordinator.i18n import LANGUAGE_NAMES
 from coordinator.models import StaffRole, StaffUser
 from coordinator.security import public
@@ -24,7 +24,7 @@ LOGIN_ATTEMPTS_PER_IP = 30
 LOGIN_WINDOW_SECONDS = 600
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 

@@ -1,7 +1,6 @@
 """Forms of the volunteer's personal page: they parse input; the domain decides what is allowed."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
@@ -9,6 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from coordinator.domain import vehicles
 from coordinator.domain.personal import VehicleOffer
+from coordinator.forms.translations import AppForm
 from coordinator.labels import LABELS, choices
 
 KIND_LABELS = LABELS["vehicle_kind"]
@@ -24,7 +24,7 @@ def _seats_field(label: object, upper: int) -> IntegerField:
     return IntegerField(label, validators=[Optional(), NumberRange(0, upper)])
 
 
-class VehicleForm(FlaskForm):
+class VehicleForm(AppForm):
     """The optional vehicle offer that goes with taking a place."""
 
     kind = SelectField(_l("I can bring"), choices=_kind_choices(), default="")
@@ -50,7 +50,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     language = RadioField(
         _l("Messages in"),
         choices=[SelectChoice("ko", "한국어"), SelectChoice("en", "English")],
@@ -74,5 +74,5 @@ class ProfileForm(FlaskForm):
         }
 
 
-class PauseForm(FlaskForm):
+class PauseForm(AppForm):
     resume_on = DateField(_l("Send me call-outs again from"), validators=[DataRequired()])
