@@ -2,7 +2,6 @@
 
 from flask import flash
 from flask_wtf import FlaskForm
-
 from wtforms import Field
 from wtforms.validators import Length
 
