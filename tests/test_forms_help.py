@@ -107,3 +107,68 @@ def test_every_form_in_the_app_speaks_the_readers_language(app):
     strays = [f"{c.__module__}.{c.__name__}" for c in ours
               if not issubclass(c, AppForm) and inspect.isclass(c)]
     assert strays == []
+
+
+def _ids_and_label_targets(html: str) -> tuple[list[str], list[str]]:
+    return re.findall(r'\sid="([^"]+)"', html), re.findall(r'<label[^>]*\sfor="([^"]+)"', html)
+
+
+def test_the_mission_page_has_no_two_elements_with_one_id_and_every_label_finds_its_input(
+    client, login, create_staff, create_mission
+):
+    login(create_staff(StaffRole.COORDINATOR))
+    mission = create_mission(status="draft", vehicles=[("승합차", 9, 12)])
+
+    html = client.get(f"/missions/{mission.id}").get_data(as_text=True)
+
+    ids, targets = _ids_and_label_targets(html)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    assert [t for t in targets if t not in ids] == []
+    shift_form = html.split('id="add-shift"')[1].split("</form>")[0]
+    assert 'for="shift-name"' in shift_form and 'id="shift-name"' in shift_form
+
+
+def test_adding_a_role_shift_or_vehicle_returns_to_that_part_of_the_page(
+    client, login, csrf_token, create_staff, create_mission
+):
+    login(create_staff(StaffRole.COORDINATOR))
+    mission = create_mission(status="draft", shifts=[(7, 12)])
+    base = f"/missions/{mission.id}"
+    token = csrf_token(client.get(base))
+
+    role = client.post(f"{base}/roles", data={"name": "Vet", "required_skill": "",
+                                                 "csrf_token": token})
+    shift = client.post(f"{base}/shifts", data={
+        "name": "오후", "starts_at": mission.ends_at.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": mission.ends_at.strftime("%Y-%m-%dT%H:%M"), "csrf_token": token})
+    vehicle = client.post(f"{base}/vehicles", data={"label": "승합차", "kind": "van",
+                                                    "csrf_token": token})
+    capacities = client.post(f"{base}/capacities", data={
+        f"cap-{mission.positions[0].id}": "3", "csrf_token": token})
+
+    assert role.status_code == 303, visible_text(role.get_data(as_text=True))[-600:]
+    assert role.headers["Location"].endswith(f"{base}#add-role")
+    assert vehicle.headers["Location"].endswith(f"{base}#vehicles")
+    assert capacities.headers["Location"].endswith(f"{base}#plan")
+    # A refused shift (it ends as it starts) comes back at its own form, typed values kept.
+    assert shift.status_code == 400
+    assert 'action="' + f"{base}/shifts#add-shift" + '"' in shift.get_data(as_text=True)
+    assert 'value="오후"' in shift.get_data(as_text=True)
+
+
+def test_the_capacity_hint_stays_until_every_place_has_a_number(
+    client, login, csrf_token, create_staff, create_mission
+):
+    login(create_staff(StaffRole.COORDINATOR))
+    mission = create_mission(status="draft", roles={"Handler": "handler", "Vet": "vet"},
+                             capacity=0)
+    base = f"/missions/{mission.id}"
+
+    page = client.get(base).get_data(as_text=True)
+    assert "2 places still need a number" in page
+    client.post(f"{base}/capacities", data={f"cap-{mission.positions[0].id}": "4",
+                                            "csrf_token": csrf_token(client.get(base))})
+    assert "1 place still needs a number" in client.get(base).get_data(as_text=True)
+    client.post(f"{base}/capacities", data={f"cap-{mission.positions[1].id}": "1",
+                                            "csrf_token": csrf_token(client.get(base))})
+    assert "still need" not in client.get(base).get_data(as_text=True)

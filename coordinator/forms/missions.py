@@ -90,27 +90,35 @@ class MissionForm(AppForm):
         )
 
 
+# The role, shift and vehicle forms share one page: ids (not names) carry the form's prefix,
+# so every label points at its own input.
 class RoleForm(AppForm):
-    name = StringField(_l("Role"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Role"), validators=[DataRequired(), Length(max=100)], id="role-name")
     sms_key = StringField(_l("SMS key"), validators=[Optional(), Length(max=4)],
-                          description=_l("The letter volunteers text, like H"))
+                          description=_l("The letter volunteers text, like H"), id="role-sms_key")
     required_skill = SelectField(
-        _l("Needs skill"), choices=[SelectChoice("", "—"), *SKILL_CHOICES])
+        _l("Needs skill"), choices=[SelectChoice("", "—"), *SKILL_CHOICES],
+        id="role-required_skill")
 
 
 class ShiftForm(AppForm):
-    name = StringField(_l("Shift"), validators=[Optional(), Length(max=50)])
+    name = StringField(_l("Shift"), validators=[Optional(), Length(max=50)], id="shift-name")
     sms_key = StringField(_l("SMS key"), validators=[Optional(), Length(max=4)],
-                          description=_l("Like AM or PM"))
-    starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL, validators=[DataRequired()])
-    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL, validators=[DataRequired()])
+                          description=_l("Like AM or PM"), id="shift-sms_key")
+    starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL, validators=[DataRequired()],
+                                   id="shift-starts_at")
+    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL, validators=[DataRequired()],
+                                 id="shift-ends_at")
 
 
 class VehicleForm(AppForm):
-    label = StringField(_l("Vehicle"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=VEHICLE_CHOICES)
-    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)])
-    crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 200)])
+    label = StringField(_l("Vehicle"), validators=[DataRequired(), Length(max=100)],
+                        id="vehicle-label")
+    kind = SelectField(_l("Kind"), choices=VEHICLE_CHOICES, id="vehicle-kind")
+    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)],
+                         id="vehicle-seats")
+    crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 200)],
+                          id="vehicle-crates")
 
 
 class DuplicateForm(AppForm):
