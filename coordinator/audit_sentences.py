@@ -84,6 +84,7 @@ ACTIONS = {
     "export": _l("%(who)s exported the data of %(what)s %(via)s."),
     "erase": _l("%(who)s erased the personal data of %(what)s %(via)s."),
     "revoke": _l("%(who)s revoked %(what)s %(via)s."),
+    "call": _l("%(who)s called %(what)s from the mission day page %(via)s."),
 }
 
 
