@@ -104,6 +104,11 @@ class Config:
     # Where request limits are counted; empty: the broker if it is Redis, else this process.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "")
     LOGIN_POSTS_PER_ADDRESS = _int("LOGIN_POSTS_PER_ADDRESS", 30)  # per 10 minutes
+    # Numbers whose SMS come from a sender that takes no replies (Korean numbers go out from
+    # the registered 발신번호): pages never ask these volunteers to text us.
+    SMS_NO_REPLY_PREFIXES = tuple(
+        p.strip() for p in _env("SMS_NO_REPLY_PREFIXES", "+82").split(",") if p.strip()
+    )
 
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:

@@ -95,6 +95,17 @@ def _rows(session: Session) -> list[dict]:
     return rows
 
 
+def record_update(obj: object, changes: dict) -> None:
+    """Log a change made by a bulk UPDATE, which the flush events never see."""
+    if ACTOR_KEY not in db.session.info or not changes:
+        return
+    user_id, via = db.session.info[ACTOR_KEY]
+    db.session.add(AuditEntry(staff_user_id=user_id, via=via, action="update",
+                              object_type=obj.__tablename__, object_id=inspect(obj).identity[0],
+                              changes={key: [_plain(a), _plain(b)]
+                                       for key, (a, b) in changes.items()}))
+
+
 @event.listens_for(Session, "after_flush")
 def _write_audit(session: Session, flush_context: object) -> None:
     if ACTOR_KEY not in session.info:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import default_exceptions
 
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
+from coordinator.labels import label
 from coordinator.models import StaffUser
 from coordinator.timeutil import as_utc, local_zone
 
@@ -20,51 +21,6 @@ TIME_PATTERN = "HH:mm"
 SOURCE_LANGUAGE = "en"  # the language of the strings in the code
 # Each language named in itself: a reader lost in the other language still finds their own.
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
-
-
-# Stored values (statuses, roles, kinds) as readers see them: {{ mission.status|label }}.
-VALUE_LABELS = {
-    "draft": lazy_gettext("Draft"),
-    "recruiting": lazy_gettext("Recruiting"),
-    "staffed": lazy_gettext("Staffed"),
-    "underway": lazy_gettext("Underway"),
-    "done": lazy_gettext("Done"),
-    "cancelled": lazy_gettext("Cancelled"),
-    "sending": lazy_gettext("Sending now"),
-    "confirmed": lazy_gettext("Confirmed"),
-    "waitlisted": lazy_gettext("Waitlisted"),
-    "offered": lazy_gettext("Place offered"),
-    "present": lazy_gettext("Present"),
-    "late": lazy_gettext("Late"),
-    "no_show": lazy_gettext("No-show"),
-    "excused": lazy_gettext("Excused"),
-    "unmarked": lazy_gettext("Not marked"),
-    "admin": lazy_gettext("Admin"),
-    "coordinator": lazy_gettext("Coordinator"),
-    "team_lead": lazy_gettext("Team lead"),
-    "queued": lazy_gettext("Queued"),
-    "sent": lazy_gettext("Sent"),
-    "delivered": lazy_gettext("Delivered"),
-    "undelivered": lazy_gettext("Undelivered"),
-    "failed": lazy_gettext("Failed"),
-    "received": lazy_gettext("Received"),
-    "full": lazy_gettext("Every place filled"),
-    "audience exhausted": lazy_gettext("Nobody left to ask"),
-    "mission closed": lazy_gettext("Mission closed"),
-    "mission cancelled": lazy_gettext("Mission cancelled"),
-    "driver": lazy_gettext("Driver"),
-    "handler": lazy_gettext("Animal handler"),
-    "large-animal": lazy_gettext("Large animals (horses, cattle)"),
-    "vet": lazy_gettext("Vet"),
-    "vet-tech": lazy_gettext("Vet technician"),
-    "first-aid": lazy_gettext("First aid"),
-    "photo": lazy_gettext("Photos and video"),
-    "team-lead": lazy_gettext("Team lead"),
-    "van": lazy_gettext("Van"),
-    "car": lazy_gettext("Car"),
-    "truck": lazy_gettext("Truck"),
-    "trailer": lazy_gettext("Horse trailer"),
-}
 
 
 # Error page words, marked here for the catalogue; coordinator/web/errors.py shows them.
@@ -94,11 +50,6 @@ def error_page_text(status: int, title: str, detail: str) -> tuple[str, str]:
     if default is not None and detail == default.description:
         detail = str(ERROR_DETAILS.get(status, detail))
     return gettext(title), gettext(detail)
-
-
-def label(value: object) -> object:
-    """The reader's word for a stored value; values we have no word for are shown as they are."""
-    return VALUE_LABELS.get(str(value), value) if value is not None else ""
 
 
 def select_locale() -> str:

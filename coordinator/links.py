@@ -31,9 +31,10 @@ DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 class LinkError(Exception):
     """The link is tampered with, expired or revoked; `reason` says which."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, volunteer: Volunteer | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.volunteer = volunteer  # known for an expired or revoked link
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,16 @@ def _volunteer_for(parts: list[int]) -> Volunteer:
     if volunteer is None:
         raise LinkError("invalid")
     if volunteer.link_version != parts[1]:
-        raise LinkError("revoked")
+        raise LinkError("revoked", volunteer)
     return volunteer
+
+
+def _owner(payload: bytes | None) -> Volunteer | None:
+    """Whose expired link this was, so the page can say how they get a new one."""
+    try:
+        return db.session.get(Volunteer, _decode((payload or b"").decode())[0])
+    except (ValueError, IndexError, UnicodeError, LinkError):
+        return None
 
 
 def read_token(token: str) -> LinkTarget:
@@ -107,8 +116,8 @@ def read_token(token: str) -> LinkTarget:
     max_age = current_app.config["VOLUNTEER_LINK_MAX_AGE"]
     try:
         payload = TimestampSigner(**_options(SALT)).unsign(token, max_age=max_age).decode()
-    except SignatureExpired:
-        raise LinkError("expired") from None
+    except SignatureExpired as expired:
+        raise LinkError("expired", _owner(expired.payload)) from None
     except (BadSignature, UnicodeError):
         raise LinkError("invalid") from None
     parts = _decode(payload)

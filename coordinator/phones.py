@@ -26,10 +26,20 @@ def normalise_phone(raw: str, *, region: str = DEFAULT_REGION, field: str = "pho
     except phonenumbers.NumberParseException:
         raise ValidationError(gettext("%(text)r is not a phone number", text=text),
                               field=field) from None
+    if _is_short_korean_mobile(number):
+        raise ValidationError(gettext("%(text)s has 10 digits: a mobile number starting with 010 "
+                                      "has 11. Did you miss a digit?", text=text), field=field)
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(gettext("%(text)r is not a valid phone number", text=text),
                               field=field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _is_short_korean_mobile(number: phonenumbers.PhoneNumber) -> bool:
+    """010 numbers all have 8 digits after 010 since 2004; 7 is a digit missed, not another
+    number (phonenumbers still accepts 010-123-4567, from the days of 3-digit exchanges)."""
+    national = str(number.national_number)
+    return number.country_code == 82 and national.startswith("10") and len(national) == 9
 
 
 def display_phone(e164: str) -> str:
@@ -51,3 +61,8 @@ def mask_phone(e164: str) -> str:
         return shown
     hidden = set(digits[-8:-4])
     return "".join("*" if i in hidden else ch for i, ch in enumerate(shown))
+
+
+def can_text_us(e164: str | None, no_reply_prefixes: tuple[str, ...]) -> bool:
+    """Whether an SMS from this number reaches us; an unknown number is assumed not to."""
+    return bool(e164) and not any(e164.startswith(p) for p in no_reply_prefixes)

@@ -6,4 +6,19 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+
+  // After a refused form: the cursor waits in the first field in error.
+  const firstInvalid = document.querySelector("[aria-invalid='true']");
+  if (firstInvalid) firstInvalid.focus();
+
+  // Length counters "12/100", marked when over: nothing is cut, the server refuses it.
+  document.querySelectorAll("[data-max]").forEach((input) => {
+    const counter = document.getElementById(`${input.id}-count`);
+    if (!counter) return;
+    input.addEventListener("input", () => {
+      const used = [...input.value].length;
+      counter.querySelector(".used").textContent = used;
+      counter.classList.toggle("over", used > Number(input.dataset.max));
+    });
+  });
 });

@@ -9,7 +9,8 @@
   function applyRow(id, row) {
     const item = document.querySelector(`li.person[data-signup="${id}"]`);
     if (!item) return false;
-    item.className = `person state-${row.status}`;
+    const where = row.on_site ? "on-site" : (row.out ? "checked-out" : "not-here");
+    item.className = `person state-${row.status} ${where}`;
     item.querySelector(".person-status").textContent = row.label;
     const times = [];
     if (row.in) times.push(`${item.closest("#day").dataset.inLabel || "in"} ${row.in}`);
@@ -92,6 +93,7 @@
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         send(form, event.submitter?.value || "");
+        form.querySelector("details[open]")?.removeAttribute("open");
       });
     });
     setInterval(() => poll(day.dataset.stateUrl), POLL_MS);

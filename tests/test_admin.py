@@ -85,7 +85,8 @@ def test_a_role_change_is_audited_with_who_and_before_and_after(
     assert entry.staff_user_id == admin.id and entry.via == "web" and entry.action == "update"
     assert entry.changes["role"] == ["team_lead", "coordinator"]
     page = client.get("/admin/audit").get_data(as_text=True)
-    assert "boss@example.org" in page and "coordinator" in page
+    said = f"changed the role of the staff account {lead.name} from Team lead to Coordinator"
+    assert said in page
 
 
 def test_password_hashes_never_reach_the_audit_log(client, create_staff, login, csrf_token):

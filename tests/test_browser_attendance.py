@@ -35,8 +35,8 @@ def log_in(page, base: str, email: str) -> None:
     page.goto(f"{base}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def test_a_team_lead_checks_in_three_people_and_marks_a_no_show_on_a_phone(
@@ -55,9 +55,10 @@ def test_a_team_lead_checks_in_three_people_and_marks_a_no_show_on_a_phone(
         phone.evaluate("window.notReloaded = true")
         for signup in arrived:
             row = phone.locator(f'li[data-signup="{signup.id}"]')
-            row.locator('button[value="check_in"]').click()
+            row.locator("button.tap-in").click()
             row.and_(phone.locator("li.state-present")).wait_for(timeout=5000)
         missing_row = phone.locator(f'li[data-signup="{missing.id}"]')
+        missing_row.locator("details.more-marks summary").click()
         missing_row.locator('button[value="no_show"]').click()
         missing_row.and_(phone.locator("li.state-no_show")).wait_for(timeout=5000)
 

@@ -50,13 +50,15 @@ def test_a_tampered_link_gets_a_friendly_page_and_changes_nothing(
     before = snapshot()
     page = client.get(f"/v/{token}")
     assert page.status_code == 404
-    assert "Text LINK to" in page.get_data(as_text=True)
+    # Nobody knows whose link it was: only advice that works for every number.
+    assert "Ask the coordinator for a new link" in page.get_data(as_text=True)
+    assert "LINK" not in page.get_data(as_text=True)
     client.post(f"/v/{token}/take/{mission.positions[0].id}")
     assert snapshot() == before
 
 
 def test_an_expired_link_says_how_to_get_a_new_one(app, client, create_volunteer, monkeypatch):
-    volunteer = create_volunteer()
+    volunteer = create_volunteer(language="en")
     fifteen_days_ago = time.time() - 15 * 24 * 3600
     with monkeypatch.context() as patch:
         patch.setattr(time, "time", lambda: fifteen_days_ago)
@@ -64,6 +66,35 @@ def test_an_expired_link_says_how_to_get_a_new_one(app, client, create_volunteer
     page = client.get(f"/v/{token}")
     assert page.status_code == 410
     assert "stop working after a while" in page.get_data(as_text=True)
+
+
+def _expired_link_page(client, volunteer, monkeypatch):  # noqa: ANN001, ANN202
+    fifteen_days_ago = time.time() - 15 * 24 * 3600
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda: fifteen_days_ago)
+        token = links.make_token(volunteer)
+    return client.get(f"/v/{token}").get_data(as_text=True)
+
+
+def test_a_korean_volunteer_is_never_told_to_text_us_because_replies_cannot_reach_us(
+    app, client, create_volunteer, monkeypatch
+):
+    volunteer = create_volunteer("김하나", phone="+821055556666", language="ko")
+
+    page = _expired_link_page(client, volunteer, monkeypatch)
+
+    assert "LINK" not in page
+    assert "코디네이터에게 새 링크를 요청하세요" in page  # in their own language
+
+
+def test_a_volunteer_on_a_foreign_number_is_told_to_text_link(
+    app, client, create_volunteer, monkeypatch
+):
+    volunteer = create_volunteer("Sam", phone="+447700900456", language="en")
+
+    page = _expired_link_page(client, volunteer, monkeypatch)
+
+    assert "Text LINK to" in page
 
 
 def test_a_link_younger_than_the_maximum_age_still_works(
@@ -78,7 +109,7 @@ def test_a_link_younger_than_the_maximum_age_still_works(
 
 
 def test_a_revoked_link_stops_working_and_a_new_one_works(app, client, create_volunteer):
-    volunteer = create_volunteer()
+    volunteer = create_volunteer(language="en")
     old = links.make_token(volunteer)
     calendar = links.make_calendar_token(volunteer)
     links.revoke_links(volunteer)

@@ -30,3 +30,17 @@ def test_invalid_numbers_are_refused_with_the_value_named(typed):
 def test_numbers_are_shown_the_way_people_write_them_and_masked_for_team_leads():
     assert display_phone("+821012345678") == "010-1234-5678"
     assert mask_phone("+821012345678") == "010-****-5678"
+
+
+@pytest.mark.parametrize("typed", ["010 1234 567", "010-123-4567", "+82 10 1234 567"])
+def test_a_korean_mobile_number_with_a_digit_missing_asks_about_the_missing_digit(app, typed):
+    with pytest.raises(ValidationError) as refused:
+        normalise_phone(typed)
+    assert "Did you miss a digit?" in str(refused.value.message)
+
+
+def test_the_missing_digit_question_is_asked_in_korean_on_a_korean_page(app):
+    with app.test_request_context(headers={"Accept-Language": "ko"}):
+        with pytest.raises(ValidationError) as refused:
+            normalise_phone("010 1234 567")
+    assert "한 자리를 빠뜨리셨나요?" in str(refused.value.message)

@@ -232,7 +232,7 @@ def test_the_deletion_is_audited_without_the_deleted_data(client, login, csrf_to
     for secret in ("이지우", PHONE, "수원", "allergic"):
         assert secret not in everything
     log = client.get("/admin/audit").get_data(as_text=True)
-    assert "erase volunteers" in log and "이지우" not in log
+    assert "erased the personal data of the volunteer (deleted)" in log and "이지우" not in log
 
 
 def test_the_placeholder_number_is_unique_and_refused_as_input(app, create_volunteer):

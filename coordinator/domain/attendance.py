@@ -26,6 +26,7 @@ from coordinator.models import (
     Attendance,
     AttendanceEvent,
     AttendanceStatus,
+    AuditEntry,
     Mission,
     Position,
     Shift,
@@ -39,7 +40,7 @@ from coordinator.models import (
 )
 from coordinator.phones import normalise_phone
 from coordinator.sms.outbox import queue_sms
-from coordinator.timeutil import now_utc
+from coordinator.timeutil import now_utc, to_local
 
 
 class Action(StrEnum):
@@ -510,3 +511,25 @@ def _team(mission: Mission, *, shift: Shift | None, vehicle_id: int | None) -> l
     if vehicle is not None and vehicle.driver is not None:
         people.setdefault(vehicle.driver.id, vehicle.driver)
     return sorted(people.values(), key=lambda v: v.id)
+
+
+class NotTheDay(DomainError):
+    code = "not_the_day"
+
+
+def number_to_call(user: StaffUser, signup: Signup, *, via: str = "web",
+                   at: datetime | None = None) -> str:
+    """The number a team lead rings from the day's page: their own mission's people, on the
+    mission's day only. Every call is in the audit log; the page itself shows it masked."""
+    mission = signup.mission
+    if not can_manage(user, mission):
+        raise NotFound(gettext("that person is not on a mission you lead"), field="signup")
+    today = to_local(at or now_utc()).date()
+    if not to_local(mission.starts_at).date() <= today <= to_local(mission.ends_at).date():
+        raise NotTheDay(gettext("numbers can be called from this page on the mission's day "
+                                "only"), field="signup")
+    db.session.add(AuditEntry(staff_user_id=user.id, via=via, action="call",
+                              object_type="volunteers", object_id=signup.volunteer_id,
+                              changes={}))
+    db.session.flush()
+    return signup.volunteer.phone

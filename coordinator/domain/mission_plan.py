@@ -6,6 +6,7 @@ from datetime import datetime
 from flask_babel import gettext
 from sqlalchemy import func, select, update
 
+from coordinator import audit
 from coordinator.domain import missions as mission_rules
 from coordinator.domain import signups
 from coordinator.domain.vehicles import MAX_CRATES, MAX_SEATS
@@ -178,6 +179,8 @@ def _set_capacity(position: Position, capacity: int) -> None:
                     shift=position.shift.name, filled=position.filled, capacity=capacity),
             field="capacity",
         )
+    if capacity != old:
+        audit.record_update(position, {"capacity": (old, capacity)})
     for _ in range(max(capacity - old, 0)):
         if signups.offer_to_waitlist(position) is None:
             break

@@ -2,6 +2,8 @@
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.validators import Length
 
 from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
 
@@ -21,3 +23,25 @@ def show_error(form: FlaskForm | None, error: DomainError) -> int:
     else:
         flash(error.message, "error")
     return status_of(error)
+
+
+def error_list(form: FlaskForm | None) -> list[tuple[str, str, str]]:
+    """Every error of a form, nested forms included, in page order: (field id, label, message)."""
+    found: list[tuple[str, str, str]] = []
+    for field in form or []:
+        if hasattr(field, "entries") or hasattr(field, "form"):  # FieldList / FormField
+            inner = field.entries if hasattr(field, "entries") else [field]
+            for entry in inner:
+                found += error_list(getattr(entry, "form", None)) if hasattr(entry, "form") \
+                    else [(entry.id, str(entry.label.text), str(e)) for e in entry.errors]
+            found += [(field.id, str(field.label.text), str(e))
+                      for e in field.errors if isinstance(e, str)]
+        else:
+            found += [(field.id, str(field.label.text), str(e)) for e in field.errors]
+    return found
+
+
+def max_length(field: Field) -> int | None:
+    """The longest value a field's validators accept, for its counter."""
+    limits = [v.max for v in field.validators if isinstance(v, Length) and v.max and v.max > 0]
+    return min(limits) if limits else None

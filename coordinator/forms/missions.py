@@ -1,12 +1,10 @@
 """Forms of the mission pages: details, roles, shifts, vehicles, duplicate, cancel."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -19,27 +17,18 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from coordinator.domain.missions import MissionDetails
-from coordinator.i18n import label as value_label
-from coordinator.models import MissionKind, Skill, VehicleKind
+from coordinator.forms.translations import AppForm, SubForm
+from coordinator.labels import LABELS, choices
 from coordinator.timeutil import local_to_utc, to_local
 
 LOCAL = "%Y-%m-%dT%H:%M"
-KIND_LABELS = {
-    MissionKind.FARM_CLOSURE: _l("Farm closure"),
-    MissionKind.HOARDING: _l("Hoarding"),
-    MissionKind.CRUELTY_CASE: _l("Cruelty case"),
-    MissionKind.LARGE_ANIMAL: _l("Large animal"),
-    MissionKind.WILDLIFE: _l("Wildlife"),
-    MissionKind.OTHER: _l("Other"),
-}
-
-
+KIND_LABELS = LABELS["mission_kind"]
 # Stored tags as value, the reader's word as label.
-SKILL_CHOICES = [SelectChoice(s.value, value_label(s.value)) for s in Skill]
-VEHICLE_CHOICES = [SelectChoice(k.value, value_label(k.value)) for k in VehicleKind]
+SKILL_CHOICES = choices("skill")
+VEHICLE_CHOICES = choices("vehicle_kind")
 
 
-class AnimalsForm(Form):
+class AnimalsForm(SubForm):
     species = StringField(_l("Species"), validators=[Optional(), Length(max=50)])
     count = IntegerField(_l("How many"), validators=[Optional(), NumberRange(0, 10_000)])
     needs_crate = BooleanField(_l("Travels in a crate"), default=True)
@@ -50,9 +39,9 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class MissionForm(FlaskForm):
+class MissionForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=choices("mission_kind"))
     code = StringField(_l("SMS code"), validators=[Optional(), Length(max=5)],
                        description=_l("1-2 letters then 1-3 digits; leave empty for a suggestion"))
     starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL, validators=[DataRequired()])
@@ -101,33 +90,41 @@ class MissionForm(FlaskForm):
         )
 
 
-class RoleForm(FlaskForm):
-    name = StringField(_l("Role"), validators=[DataRequired(), Length(max=100)])
+# The role, shift and vehicle forms share one page: ids (not names) carry the form's prefix,
+# so every label points at its own input.
+class RoleForm(AppForm):
+    name = StringField(_l("Role"), validators=[DataRequired(), Length(max=100)], id="role-name")
     sms_key = StringField(_l("SMS key"), validators=[Optional(), Length(max=4)],
-                          description=_l("The letter volunteers text, like H"))
+                          description=_l("The letter volunteers text, like H"), id="role-sms_key")
     required_skill = SelectField(
-        _l("Needs skill"), choices=[SelectChoice("", "—"), *SKILL_CHOICES])
+        _l("Needs skill"), choices=[SelectChoice("", "—"), *SKILL_CHOICES],
+        id="role-required_skill")
 
 
-class ShiftForm(FlaskForm):
-    name = StringField(_l("Shift"), validators=[Optional(), Length(max=50)])
+class ShiftForm(AppForm):
+    name = StringField(_l("Shift"), validators=[Optional(), Length(max=50)], id="shift-name")
     sms_key = StringField(_l("SMS key"), validators=[Optional(), Length(max=4)],
-                          description=_l("Like AM or PM"))
-    starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL, validators=[DataRequired()])
-    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL, validators=[DataRequired()])
+                          description=_l("Like AM or PM"), id="shift-sms_key")
+    starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL, validators=[DataRequired()],
+                                   id="shift-starts_at")
+    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL, validators=[DataRequired()],
+                                 id="shift-ends_at")
 
 
-class VehicleForm(FlaskForm):
-    label = StringField(_l("Vehicle"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=VEHICLE_CHOICES)
-    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)])
-    crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 200)])
+class VehicleForm(AppForm):
+    label = StringField(_l("Vehicle"), validators=[DataRequired(), Length(max=100)],
+                        id="vehicle-label")
+    kind = SelectField(_l("Kind"), choices=VEHICLE_CHOICES, id="vehicle-kind")
+    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)],
+                         id="vehicle-seats")
+    crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 200)],
+                          id="vehicle-crates")
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(AppForm):
     starts_at = DateTimeLocalField(_l("New start"), format=LOCAL, validators=[DataRequired()])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(AppForm):
     confirm = BooleanField(_l("Yes, cancel this mission and text everyone holding a place"),
                            validators=[DataRequired()])

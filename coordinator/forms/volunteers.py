@@ -1,7 +1,6 @@
 """Forms of the volunteer pages: details, opt-out, CSV import."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -9,11 +8,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from coordinator.domain.volunteers import VolunteerDetails
 from coordinator.forms.missions import SKILL_CHOICES, VEHICLE_CHOICES, CheckboxesField
+from coordinator.forms.translations import AppForm
 
 LANGUAGE_CHOICES = [SelectChoice("ko", "한국어"), SelectChoice("en", "English")]
 
 
-class VolunteerForm(FlaskForm):
+class VolunteerForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     phone = StringField(_l("Mobile phone"), validators=[DataRequired(), Length(max=40)],
                         description=_l("010-1234-5678, or +44… for a foreign number"))
@@ -43,15 +43,15 @@ class VolunteerForm(FlaskForm):
         )
 
 
-class OptOutForm(FlaskForm):
+class OptOutForm(AppForm):
     action = HiddenField(validators=[DataRequired()])  # "opt_out" or "clear"
     note = TextAreaField(_l("Note"), validators=[Length(max=1000)],
                          description=_l("Who asked, when and how (needed to clear an opt-out)"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
 
 
-class ImportCommitForm(FlaskForm):
+class ImportCommitForm(AppForm):
     content = HiddenField(validators=[DataRequired()])  # the previewed file, base64

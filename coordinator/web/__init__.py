@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from coordinator.extensions import csrf
+from coordinator.forms import error_list, max_length
 from coordinator.models import StaffRole
 from coordinator.web import errors
 
@@ -59,6 +60,7 @@ def _nav_links() -> list[tuple[str, object]]:
 def register_blueprints(app: Flask) -> None:
     errors.init_app(app)
     app.context_processor(lambda: {"nav_links": _nav_links})
+    app.jinja_env.globals.update(form_errors=error_list, max_length=max_length)
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(f"coordinator.web.{name}")
         if name in CSRF_EXEMPT:

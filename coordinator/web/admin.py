@@ -3,16 +3,17 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from coordinator import audit_sentences
 from coordinator.domain import staff
 from coordinator.errors import DomainError
 from coordinator.extensions import db
+from coordinator.forms.translations import AppForm
 from coordinator.models import AuditEntry, StaffRole, StaffUser
 from coordinator.security import role_required
 from coordinator.web import add_nav_link
@@ -29,14 +30,14 @@ ROLE_CHOICES = [
 PAGE_SIZE = 50
 
 
-class StaffForm(FlaskForm):
+class StaffForm(AppForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Length(max=100)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
@@ -80,7 +81,7 @@ def change_role(user_id: int):
 @role_required(StaffRole.ADMIN)
 def toggle_active(user_id: int):
     user = db.get_or_404(StaffUser, user_id)
-    if FlaskForm().validate_on_submit():
+    if AppForm().validate_on_submit():
         staff.set_active(user, not user.is_active_user)
         db.session.commit()
     return redirect(url_for("admin.staff_users"))
@@ -92,12 +93,16 @@ def audit_log():
     page = request.args.get("page", 1, type=int) or 1
     query = select(AuditEntry).options(selectinload(AuditEntry.staff_user))
     object_type = request.args.get("object_type", "").strip()
-    if object_type:
-        query = query.where(AuditEntry.object_type == object_type[:50])
+    if object_type in audit_sentences.FILTERS:
+        query = query.where(AuditEntry.object_type == object_type)
     entries = db.paginate(
         query.order_by(AuditEntry.id.desc()),
         page=max(page, 1),
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    return render_template("admin/audit.html", entries=entries, object_type=object_type)
+    return render_template(
+        "admin/audit.html", entries=entries, object_type=object_type,
+        lines=[audit_sentences.describe(entry) for entry in entries.items],
+        object_types=audit_sentences.object_type_choices(),
+    )

@@ -139,6 +139,13 @@ def row_state(signup: Signup) -> dict:
     }
 
 
+@bp.app_template_global("row_classes")
+def row_classes(row: dict) -> str:
+    """A row's classes: its state, and where the person is (which picks the main button)."""
+    where = "on-site" if row["on_site"] else ("checked-out" if row["out"] else "not-here")
+    return f"person state-{row['status']} {where}"
+
+
 def state_payload(roster: list[Signup], headcount: list, on_site: list[Signup]) -> dict:
     return {
         "rows": {str(s.id): row_state(s) for s in roster},
@@ -167,6 +174,18 @@ def mark(mission_id: int, signup_id: int):
 
 WALK_IN_FORM = "walk_in_form"  # session key: what was typed, shown again after a refusal
 WALK_IN_FIELDS = ("name", "phone", "position_id", "language")
+@bp.get("/missions/<int:mission_id>/signups/<int:signup_id>/call")
+def call(mission_id: int, signup_id: int):
+    """Tap-to-call without showing the number: a logged redirect to tel:."""
+    mission = managed_mission(mission_id)
+    signup = _child(Signup, mission, signup_id)
+    try:
+        number = attendance.number_to_call(current_user, signup)
+    except DomainError as error:
+        return _refused(error, url_for(".index"))
+    db.session.commit()
+    return redirect(f"tel:{number}", 303), {"Cache-Control": "no-store",
+                                             "Referrer-Policy": "no-referrer"}
 
 
 @bp.post("/missions/<int:mission_id>/shifts/<int:shift_id>/walk-in")

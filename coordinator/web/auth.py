@@ -6,17 +6,18 @@ import secrets
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -25,6 +26,8 @@ from coordinator import ratelimit
 from coordinator.domain import staff
 from coordinator.errors import DomainError
 from coordinator.extensions import db
+from coordinator.forms.translations import AppForm
+from coordinator.i18n import LANGUAGE_NAMES
 from coordinator.models import StaffRole, StaffUser
 from coordinator.security import public, role_required, start_session
 
@@ -40,21 +43,28 @@ DEVICE_MAX_AGE = 180 * 24 * 3600
 SAFE_NEXT = re.compile(r"/(?![/\\])[\x21-\x5b\x5d-\x7e]*")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(AppForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
 
 
-def _safe_next(target: str | None) -> str:
+def landing_page(user: StaffUser) -> str:
+    """Where a user starts: a team lead on the day's page, everyone else on the board."""
+    if user.role == StaffRole.TEAM_LEAD:
+        return url_for("attendance.index")
+    return url_for("home.board")
+
+
+def _safe_next(target: str | None, user: StaffUser) -> str:
     """Only redirect within this site after login (no open redirect, no header injection)."""
     if target and SAFE_NEXT.fullmatch(target):
         return target
-    return url_for("home.board")
+    return landing_page(user)
 
 
 def _devices() -> URLSafeTimedSerializer:
@@ -86,7 +96,7 @@ def _remember_device(response: Response, user: StaffUser) -> Response:
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home.board"))
+        return redirect(landing_page(current_user))
     form = LoginForm()
     if request.method == "POST" and not ratelimit.allow(
         f"login-address:{ratelimit.client_address()}",
@@ -104,9 +114,20 @@ def login():
             return render_template("auth/login.html", form=form), 401
         db.session.commit()
         start_session(user)
-        return _remember_device(redirect(_safe_next(request.args.get("next"))), user)
+        return _remember_device(redirect(_safe_next(request.args.get("next"), user)), user)
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/login/language")
+@public
+def login_language():
+    """The language of the login page, before anyone is logged in (kept in the session)."""
+    language = request.form.get("language", "")
+    if language not in LANGUAGE_NAMES:
+        abort(400)
+    session["lang"] = language
+    return redirect(url_for("auth.login", next=request.args.get("next")), code=303)
 
 
 @bp.post("/logout")

@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import (
@@ -22,6 +21,7 @@ from coordinator.domain import audience as audiences
 from coordinator.domain import callouts
 from coordinator.errors import DomainError
 from coordinator.extensions import db
+from coordinator.forms.translations import AppForm
 from coordinator.i18n import label
 from coordinator.models import CallOut, Mission, Skill, StaffRole
 from coordinator.security import role_required
@@ -36,7 +36,7 @@ add_nav_link("callouts.index", _l("Call-outs"), StaffRole.COORDINATOR)
 RUN_WAVE_TASK = "tasks.callouts.run_wave"
 
 
-class CallOutForm(FlaskForm):
+class CallOutForm(AppForm):
     skills = SelectMultipleField(
         _l("Skills"), choices=[(s.value, label(s.value)) for s in Skill],
         widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput(),

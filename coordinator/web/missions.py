@@ -21,6 +21,7 @@ from coordinator.forms.missions import (
     ShiftForm,
     VehicleForm,
 )
+from coordinator.labels import label
 from coordinator.models import Mission, Role, Shift, StaffRole, StaffUser, Vehicle
 from coordinator.security import role_required
 from coordinator.timeutil import local_to_utc, to_local
@@ -56,7 +57,7 @@ def _staff_choices() -> list[SelectChoice]:
     users = db.session.scalars(
         select(StaffUser).where(StaffUser.is_active_user.is_(True)).order_by(StaffUser.name)
     )
-    return [SelectChoice(u.id, f"{u.name} ({u.role})") for u in users]
+    return [SelectChoice(u.id, f"{u.name} ({label(u.role, 'staff_role')})") for u in users]
 
 
 def _empty_shift_form(mission: Mission) -> ShiftForm:
@@ -128,8 +129,13 @@ def edit(mission_id: int):
     return render_template("missions/form.html", form=form, mission=mission), status
 
 
-def _plan_change(mission: Mission, form_name: str, form: object, change) -> object:  # noqa: ANN001
-    """Run one change to the plan; on refusal show the plan again with the error."""
+def _plan_change(mission: Mission, form_name: str, form: object, change,  # noqa: ANN001
+                 anchor: str | None = "plan") -> object:
+    """Run one change to the plan; on refusal show the plan again with the error.
+
+    Success goes back to the part of the page the change was made in (`anchor`), so the
+    coordinator adding role after role never loses their place on a long page.
+    """
     if form is not None and not form.validate_on_submit():
         return _render_show(mission, 400, **{form_name: form})
     try:
@@ -139,7 +145,7 @@ def _plan_change(mission: Mission, form_name: str, form: object, change) -> obje
         db.session.rollback()
         status = show_error(form, error)
         return _render_show(get_mission(mission.id), status, **({form_name: form} if form else {}))
-    return redirect(url_for(".show", mission_id=mission.id), 303)
+    return redirect(url_for(".show", mission_id=mission.id, _anchor=anchor), 303)
 
 
 @bp.post("/<int:mission_id>/roles")
@@ -148,7 +154,7 @@ def add_role(mission_id: int):
     mission, form = get_mission(mission_id), RoleForm()
     return _plan_change(mission, "role_form", form, lambda: mission_plan.add_role(
         mission, name=form.name.data, sms_key=form.sms_key.data or "",
-        required_skill=form.required_skill.data or None))
+        required_skill=form.required_skill.data or None), anchor="add-role")
 
 
 @bp.post("/<int:mission_id>/shifts")
@@ -157,7 +163,8 @@ def add_shift(mission_id: int):
     mission, form = get_mission(mission_id), ShiftForm()
     return _plan_change(mission, "shift_form", form, lambda: mission_plan.add_shift(
         mission, name=form.name.data or "", sms_key=form.sms_key.data or "",
-        starts_at=local_to_utc(form.starts_at.data), ends_at=local_to_utc(form.ends_at.data)))
+        starts_at=local_to_utc(form.starts_at.data), ends_at=local_to_utc(form.ends_at.data)),
+        anchor="add-shift")
 
 
 @bp.post("/<int:mission_id>/vehicles")
@@ -166,7 +173,7 @@ def add_vehicle(mission_id: int):
     mission, form = get_mission(mission_id), VehicleForm()
     return _plan_change(mission, "vehicle_form", form, lambda: mission_plan.add_vehicle(
         mission, label=form.label.data, kind=form.kind.data, seats=form.seats.data,
-        crates=form.crates.data))
+        crates=form.crates.data), anchor="vehicles")
 
 
 def _child(model: type, mission: Mission, child_id: int):  # noqa: ANN202
@@ -186,7 +193,8 @@ def remove_part(mission_id: int, kind: str, child_id: int):
         "vehicles": (Vehicle, mission_plan.remove_vehicle),
     }[kind]
     row = _child(model, mission, child_id)
-    return _plan_change(mission, "", None, lambda: remove(row))
+    return _plan_change(mission, "", None, lambda: remove(row),
+                        anchor="vehicles" if kind == "vehicles" else "plan")
 
 
 def _capacities() -> dict[int, int]:
@@ -212,7 +220,8 @@ def capacities(mission_id: int):
 def change_status(mission_id: int):
     mission = get_mission(mission_id)
     target = request.form.get("status", "")
-    return _plan_change(mission, "", None, lambda: mission_rules.change_status(mission, target))
+    return _plan_change(mission, "", None, lambda: mission_rules.change_status(mission, target),
+                        anchor=None)
 
 
 @bp.route("/<int:mission_id>/cancel", methods=["GET", "POST"])

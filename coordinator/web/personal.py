@@ -32,7 +32,7 @@ from coordinator.errors import DomainError, NotFound
 from coordinator.extensions import db
 from coordinator.models import Mission, StaffRole, Volunteer
 from coordinator.models.volunteers import LANGUAGES
-from coordinator.phones import display_phone
+from coordinator.phones import can_text_us, display_phone
 from coordinator.security import public, role_required
 from coordinator.timeutil import now_utc
 from coordinator.web.personal_forms import (
@@ -68,9 +68,13 @@ def link_view(view: Callable) -> Callable:
             link = links.read_token(token)
         except links.LinkError as error:
             status = 410 if error.reason in ("expired", "revoked") else 404
-            page = render_template(
-                "personal/link_invalid.html", reason=error.reason, display_phone=display_phone
-            )
+            owner = error.volunteer
+            if owner is not None:
+                _choose_language(owner)
+            can_text = can_text_us(owner.phone if owner else None,
+                                   current_app.config["SMS_NO_REPLY_PREFIXES"])
+            page = render_template("personal/link_invalid.html", reason=error.reason,
+                                   display_phone=display_phone, can_text_us=can_text)
             return page, status
         _choose_language(link.volunteer)
         g.link, g.token = link, token

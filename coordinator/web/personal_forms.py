@@ -1,7 +1,6 @@
 """Forms of the volunteer's personal page: they parse input; the domain decides what is allowed."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
@@ -9,36 +8,23 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from coordinator.domain import vehicles
 from coordinator.domain.personal import VehicleOffer
-from coordinator.models import Skill, VehicleKind
+from coordinator.forms.translations import AppForm
+from coordinator.labels import LABELS, choices
 
-KIND_LABELS = {
-    VehicleKind.VAN: _l("Van"),
-    VehicleKind.CAR: _l("Car"),
-    VehicleKind.TRUCK: _l("Truck"),
-    VehicleKind.TRAILER: _l("Horse trailer"),
-}
-SKILL_LABELS = {
-    Skill.DRIVER: _l("Driver"),
-    Skill.HANDLER: _l("Animal handler"),
-    Skill.LARGE_ANIMAL: _l("Large animals (horses, cattle)"),
-    Skill.VET: _l("Vet"),
-    Skill.VET_TECH: _l("Vet technician"),
-    Skill.FIRST_AID: _l("First aid"),
-    Skill.PHOTO: _l("Photos and video"),
-    Skill.TEAM_LEAD: _l("Team lead"),
-}
+KIND_LABELS = LABELS["vehicle_kind"]
+SKILL_LABELS = LABELS["skill"]
 NO_VEHICLE = [SelectChoice("", _l("No vehicle"))]
 
 
 def _kind_choices() -> list[tuple[str, object]]:
-    return NO_VEHICLE + [SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
+    return NO_VEHICLE + choices("vehicle_kind")
 
 
 def _seats_field(label: object, upper: int) -> IntegerField:
     return IntegerField(label, validators=[Optional(), NumberRange(0, upper)])
 
 
-class VehicleForm(FlaskForm):
+class VehicleForm(AppForm):
     """The optional vehicle offer that goes with taking a place."""
 
     kind = SelectField(_l("I can bring"), choices=_kind_choices(), default="")
@@ -64,7 +50,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     language = RadioField(
         _l("Messages in"),
         choices=[SelectChoice("ko", "한국어"), SelectChoice("en", "English")],
@@ -72,7 +58,7 @@ class ProfileForm(FlaskForm):
     )
     skills = CheckboxesField(
         _l("What I can do"),
-        choices=[SelectChoice(s.value, label) for s, label in SKILL_LABELS.items()],
+        choices=choices("skill"),
     )
     vehicle_kind = SelectField(_l("My vehicle"), choices=_kind_choices(), default="")
     vehicle_seats = _seats_field(_l("Free seats"), vehicles.MAX_SEATS)
@@ -88,5 +74,5 @@ class ProfileForm(FlaskForm):
         }
 
 
-class PauseForm(FlaskForm):
+class PauseForm(AppForm):
     resume_on = DateField(_l("Send me call-outs again from"), validators=[DataRequired()])

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -14,6 +13,7 @@ from coordinator.domain import api_tokens, privacy
 from coordinator.errors import DomainError
 from coordinator.extensions import db
 from coordinator.forms import show_error
+from coordinator.forms.translations import AppForm
 from coordinator.models import StaffRole, Volunteer
 from coordinator.security import role_required
 from coordinator.web import add_nav_link
@@ -23,12 +23,12 @@ add_nav_link("privacy.my_tokens", _l("API tokens"), StaffRole.TEAM_LEAD)
 ADMIN = StaffRole.ADMIN
 
 
-class EraseForm(FlaskForm):
+class EraseForm(AppForm):
     confirm = BooleanField(_l("The volunteer asked us to delete their data"),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(AppForm):
     name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=100)])
 
 
@@ -56,7 +56,7 @@ def _volunteer(volunteer_id: int) -> Volunteer:
 @role_required(ADMIN)
 def export(volunteer_id: int):
     volunteer = _volunteer(volunteer_id)
-    if not FlaskForm().validate_on_submit():
+    if not AppForm().validate_on_submit():
         abort(400)
     data = privacy.export_volunteer(volunteer, staff_user_id=current_user.id, via="web")
     db.session.commit()
@@ -88,7 +88,7 @@ def erase(volunteer_id: int):
 def _tokens_page(form: TokenForm, *, new_token: str | None = None, status: int = 200):
     response = Response(render_template(
         "privacy/tokens.html", form=form, tokens=api_tokens.tokens_of(current_user),
-        new_token=new_token, revoke_form=FlaskForm(formdata=None)), status)
+        new_token=new_token, revoke_form=AppForm(formdata=None)), status)
     response.headers["Cache-Control"] = "no-store"  # the new token must not stay in a cache
     return response
 
@@ -109,7 +109,7 @@ def my_tokens():
 
 
 def _revoke(token_id: int, back: str):
-    if not FlaskForm().validate_on_submit():
+    if not AppForm().validate_on_submit():
         abort(400)
     try:
         token = api_tokens.token_for(token_id, current_user)
