@@ -89,6 +89,12 @@ class Mission(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     meeting_point: Mapped[str] = mapped_column(String(300), default="")
     is_address_confidential: Mapped[bool] = mapped_column(default=False)
+    # Coordinates for directions (WGS84 degrees), typed or read from a pasted map link.
+    meeting_lat: Mapped[float | None]
+    meeting_lng: Mapped[float | None]
+    address_lat: Mapped[float | None]  # confidential with the address until confirmed
+    address_lng: Mapped[float | None]
+    parking_notes: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     briefing: Mapped[str] = mapped_column(Text, default="")

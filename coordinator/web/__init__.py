@@ -21,6 +21,7 @@ BLUEPRINT_MODULES = [
     "volunteers",
     "callouts",
     "attendance",
+    "animals",
     "reports",
     "inbox",
     "simulator",
