@@ -24,7 +24,7 @@ from coordinator.models.animals import (
     AnimalSex,
     DestinationKind,
 )
-from coordinator.timeutil import now_utc
+from coordinator.timeutil import now_utc, to_local
 
 MAX_ANIMALS_PER_MISSION = 2000
 TEXT_LIMITS = {"tag": 40, "species": 50, "crate": 20, "destination_name": 200, "notes": 2000}
@@ -323,3 +323,34 @@ def _shown(name: str, value: object, vehicles: dict[int, str]) -> str:
     if name in ("taken_at", "arrived_at"):
         return format_local(datetime.fromisoformat(str(value)), "datetime")
     return str(label(value))
+
+
+# Animal Shelter Manager's CSV import names these columns; a receiving shelter imports the
+# file as it is (ANIMALNAME is required there: a rescued animal's tag is its first name).
+SHELTER_COLUMNS = [
+    "ANIMALCODE", "ANIMALNAME", "ANIMALSPECIES", "ANIMALSEX", "ANIMALCOMMENTS",
+    "ANIMALHEALTHPROBLEMS", "ANIMALENTRYDATE", "ANIMALPICKUPLOCATION", "ANIMALLOCATION",
+    "ANIMALREASONFORENTRY",
+    # Ours, after ASM's: the record as the rescue kept it.
+    "AGEBAND", "CONDITION", "VEHICLE", "CRATE", "TAKEN", "DESTINATIONTYPE", "ARRIVED",
+]
+ASM_SEX = {AnimalSex.MALE: "Male", AnimalSex.FEMALE: "Female", AnimalSex.UNKNOWN: "Unknown"}
+NEEDS_CARE = (AnimalCondition.INJURED, AnimalCondition.CRITICAL)
+
+
+def shelter_rows(mission: Mission, recorded: list[Animal]) -> list[list[object]]:
+    """One row per animal in a layout a shelter system imports (header first)."""
+    vehicles = {v.id: v.label for v in mission.vehicles}
+    rows: list[list[object]] = [list(SHELTER_COLUMNS)]
+    for a in recorded:
+        arrived = format_local(a.arrived_at, "datetime") if a.arrived_at else ""
+        rows.append([
+            a.tag, a.tag, label(a.species), ASM_SEX[AnimalSex(a.sex)], a.notes,
+            label(a.condition) if a.condition in NEEDS_CARE else "",
+            to_local(a.arrived_at).date().isoformat() if a.arrived_at else "",
+            mission.area, a.destination_name, f"{mission.code} {mission.title}",
+            label(a.age_band), label(a.condition), vehicles.get(a.vehicle_id or 0, ""), a.crate,
+            format_local(a.taken_at, "datetime"),
+            label(a.destination_kind) if a.destination_kind else "", arrived,
+        ])
+    return rows

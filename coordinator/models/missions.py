@@ -95,6 +95,8 @@ class Mission(db.Model):
     address_lat: Mapped[float | None]  # confidential with the address until confirmed
     address_lng: Mapped[float | None]
     parking_notes: Mapped[str] = mapped_column(Text, default="")
+    # When a coordinator entered the volunteers' hours on the 1365 portal (stops reminders).
+    hours_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     briefing: Mapped[str] = mapped_column(Text, default="")

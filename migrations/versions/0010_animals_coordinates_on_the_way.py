@@ -58,6 +58,7 @@ def upgrade():
         batch_op.add_column(sa.Column('address_lat', sa.Double(), nullable=True))
         batch_op.add_column(sa.Column('address_lng', sa.Double(), nullable=True))
         batch_op.add_column(sa.Column('parking_notes', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('hours_entered_at', coordinator.models.types.UTCDateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('signups', schema=None) as batch_op:
         batch_op.add_column(sa.Column('travel_status', sa.String(length=12), nullable=True))
@@ -81,6 +82,7 @@ def downgrade():
         batch_op.drop_column('travel_status')
 
     with op.batch_alter_table('missions', schema=None) as batch_op:
+        batch_op.drop_column('hours_entered_at')
         batch_op.drop_column('parking_notes')
         batch_op.drop_column('address_lng')
         batch_op.drop_column('address_lat')
