@@ -33,6 +33,7 @@ class ServiceDay:
     ended: datetime
     minutes: int  # credited: at most DAILY_CAP_MINUTES
     roles: tuple[str, ...]
+    missions: tuple[str, ...]
 
 
 def _attended(where: list) -> list[Signup]:
@@ -60,8 +61,9 @@ def service_days(signups: list[Signup]) -> list[ServiceDay]:
         started = min(s.attendance.checked_in_at for s in group)
         ended = max(s.attendance.checked_out_at or s.position.shift.ends_at for s in group)
         roles = tuple(dict.fromkeys(s.position.role.name for s in group))
+        titles = tuple(dict.fromkeys(s.mission.title for s in group))
         entries.append(ServiceDay(group[0].volunteer, day, started, ended,
-                                  min(minutes, DAILY_CAP_MINUTES), roles))
+                                  min(minutes, DAILY_CAP_MINUTES), roles, titles))
     return entries
 
 
