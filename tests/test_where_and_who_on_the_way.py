@@ -161,3 +161,21 @@ def test_late_against_the_shift_start_is_counted(app, mission_day):
     board = {t.signup.id: t for t in travel.travel_board(day.signups, at)}
     assert board[first.id].minutes_late == 45
     assert board[second.id].state == "late" and board[second.id].minutes_late == 30
+
+
+def test_the_api_sets_and_shows_where_to_meet(app, client, create_staff, mission_day):
+    from tests.support.api import ApiCaller
+
+    day = mission_day()
+    api = ApiCaller(client, create_staff("coordinator"))
+    response = api.put(f"/missions/{day.mission.id}/place", json={
+        "meeting": "https://map.kakao.com/link/map/수원역,37.26634,127.00072",
+        "parking_notes": "정문 앞"})
+    assert response.status_code == 200, response.json
+    assert (response.json["meeting_lat"], response.json["parking_notes"]) == (37.26634, "정문 앞")
+    bad = api.put(f"/missions/{day.mission.id}/place", json={"meeting": "95, 127"})
+    assert bad.status_code == 422 and bad.json["error"]["field"] == "meeting"
+    shown = api.get(f"/missions/{day.mission.id}").json
+    assert (shown["meeting_lat"], shown["meeting_lng"]) == (37.26634, 127.00072)
+    lead = ApiCaller(client, day.lead)
+    assert lead.put(f"/missions/{day.mission.id}/place", json={}).status_code == 403
