@@ -62,6 +62,25 @@ LABELS: dict[str, dict[str, object]] = {
         "wildlife": _l("Wildlife"), "other": _l("Other"),
     },
     "language": {"ko": _l("Korean"), "en": _l("English")},
+    # Animals taken on a mission (coordinator/models/animals.py).
+    "species": {
+        "dog": _l("Dog"), "cat": _l("Cat"), "horse": _l("Horse"), "rabbit": _l("Rabbit"),
+        "goat": _l("Goat"), "pig": _l("Pig"), "bird": _l("Bird"),
+    },
+    "animal_sex": {"male": _l("Male"), "female": _l("Female"), "unknown": _l("Unknown")},
+    "age_band": {
+        "baby": _l("Under 6 months"), "young": _l("6 months to 2 years"), "adult": _l("Adult"),
+        "senior": _l("Senior"), "age_unknown": _l("Age unknown"),
+    },
+    "animal_condition": {
+        "walking": _l("Walking"), "needs_carrying": _l("Needs carrying"),
+        "injured": _l("Injured"), "critical": _l("Critical"),
+    },
+    "destination": {
+        "shelter": _l("Shelter"), "vet_clinic": _l("Vet clinic"), "foster": _l("Foster home"),
+        "adoption_centre": _l("Adoption centre"), "not_arrived": _l("Not arrived yet"),
+    },
+    "travel_status": {"on_the_way": _l("On the way"), "running_late": _l("Running late")},
     "via": {"web": _l("on the web"), "api": _l("through the API"), "cli": _l("on the command line"),
             "sms": _l("by SMS"), "staff": _l("by staff")},
 }
@@ -70,7 +89,8 @@ LABELS: dict[str, dict[str, object]] = {
 _ANY: dict[str, object] = {}
 for _kind in ("mission_status", "signup_status", "attendance_status", "callout_stop",
               "callout_status", "message_status", "staff_role", "skill", "vehicle_kind",
-              "mission_kind", "language", "message_kind"):
+              "mission_kind", "language", "message_kind", "species", "animal_sex", "age_band",
+              "animal_condition", "destination", "travel_status"):
     for _value, _word in LABELS[_kind].items():
         _ANY.setdefault(_value, _word)
 

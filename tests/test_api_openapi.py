@@ -12,6 +12,9 @@ from tests.support.api import api_as_fixture, error_of  # noqa: F401
 TEAM_LEAD_READS = {
     "GET /api/v1/me", "GET /api/v1/missions", "GET /api/v1/missions/{mission_id}",
     "GET /api/v1/missions/{mission_id}/roster",
+    # Team leads record the animals of the missions they lead (tests/test_animals.py).
+    "GET /api/v1/missions/{mission_id}/animals", "POST /api/v1/missions/{mission_id}/animals",
+    "PATCH /api/v1/missions/{mission_id}/animals/{animal_id}",
 }
 
 

@@ -154,10 +154,12 @@ def _integrity_error(error: IntegrityError):  # noqa: ANN202
 def init_app(app: Flask) -> None:
     # Importing the modules registers their routes on bp.
     from coordinator.api import (  # noqa: F401
+        animals,
         callouts,
         endpoints,
         mission_plan,
         missions,
+        places,
         roster,
         volunteers,
     )

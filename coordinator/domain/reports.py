@@ -14,9 +14,11 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from coordinator.domain.animals import AnimalSummary, animals_of, summary
 from coordinator.errors import Conflict
 from coordinator.extensions import db
 from coordinator.models import (
+    Animal,
     Attendance,
     AttendanceStatus,
     Direction,
@@ -88,6 +90,7 @@ class MissionReport:
     late_cancels: list[Signup]
     vehicles: list[Vehicle]
     messages: list[MessageLine]
+    animals: list[Animal] = field(default_factory=list)
 
     @property
     def attended(self) -> list[AttendeeRow]:
@@ -99,7 +102,20 @@ class MissionReport:
 
     @property
     def animals_moved(self) -> int:
+        """Animals recorded one by one once there are any; the counts typed per vehicle before."""
+        if self.animals:
+            return len(self.animals)
         return sum(v.animals_moved or 0 for v in self.vehicles)
+
+    @property
+    def animal_summary(self) -> AnimalSummary:
+        return summary(self.animals)
+
+    def moved_in(self, vehicle: Vehicle) -> int | None:
+        """Animals that left in this vehicle: its records, else the count typed for it."""
+        if self.animals:
+            return sum(1 for a in self.animals if a.vehicle_id == vehicle.id)
+        return vehicle.animals_moved
 
     @property
     def message_cost(self) -> Decimal:
@@ -111,7 +127,7 @@ class MissionReport:
 
 
 def mission_report(mission: Mission) -> MissionReport:
-    """Everything the after-action report shows for one mission, in four queries."""
+    """Everything the after-action report shows for one mission, in five queries."""
     signups = db.session.scalars(
         select(Signup)
         .join(Position, Signup.position_id == Position.id)
@@ -143,7 +159,7 @@ def mission_report(mission: Mission) -> MissionReport:
     ).all()
     return MissionReport(
         mission, list(groups.values()), no_shows, late_cancels, list(vehicles),
-        message_costs(mission),
+        message_costs(mission), animals_of(mission),
     )
 
 

@@ -1,5 +1,12 @@
 """The domain model. Importing this package registers every table on db.metadata."""
 
+from coordinator.models.animals import (
+    AgeBand,
+    Animal,
+    AnimalCondition,
+    AnimalSex,
+    DestinationKind,
+)
 from coordinator.models.audit import AuditEntry
 from coordinator.models.messaging import (
     CallOut,
@@ -34,6 +41,11 @@ from coordinator.models.staff import ApiToken, StaffRole, StaffUser
 from coordinator.models.volunteers import Skill, VehicleKind, Volunteer, VolunteerSkill
 
 __all__ = [
+    "AgeBand",
+    "Animal",
+    "AnimalCondition",
+    "AnimalSex",
+    "DestinationKind",
     "AuditEntry",
     "OPEN_STATUSES",
     "ApiToken",

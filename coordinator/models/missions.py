@@ -89,6 +89,14 @@ class Mission(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     meeting_point: Mapped[str] = mapped_column(String(300), default="")
     is_address_confidential: Mapped[bool] = mapped_column(default=False)
+    # Coordinates for directions (WGS84 degrees), typed or read from a pasted map link.
+    meeting_lat: Mapped[float | None]
+    meeting_lng: Mapped[float | None]
+    address_lat: Mapped[float | None]  # confidential with the address until confirmed
+    address_lng: Mapped[float | None]
+    parking_notes: Mapped[str] = mapped_column(Text, default="")
+    # When a coordinator entered the volunteers' hours on the 1365 portal (stops reminders).
+    hours_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     briefing: Mapped[str] = mapped_column(Text, default="")

@@ -77,6 +77,10 @@ class Signup(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # On the day: what the volunteer last said about getting there (see domain/on_the_way.py).
+    travel_status: Mapped[str | None] = mapped_column(String(12))  # on_the_way, running_late
+    expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    travel_said_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     volunteer: Mapped[Volunteer] = relationship()
     position: Mapped[Position] = relationship()

@@ -51,6 +51,8 @@ class Volunteer(db.Model):
     vehicle_seats: Mapped[int | None]
     vehicle_crates: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The volunteer's id on the 1365 volunteer portal, given by them for their hours.
+    portal_1365_id: Mapped[str] = mapped_column(String(40), default="")
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opt_out_note: Mapped[str] = mapped_column(Text, default="")
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

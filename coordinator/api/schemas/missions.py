@@ -189,6 +189,11 @@ class MissionSummary(ApiModel):
 class MissionOut(MissionSummary):
     address: str
     meeting_point: str
+    meeting_lat: float | None
+    meeting_lng: float | None
+    address_lat: float | None = Field(description="confidential with the address")
+    address_lng: float | None
+    parking_notes: str
     is_address_confidential: bool
     briefing: str
     what_to_bring: str
