@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "3fb8c3f87b89"  # 0004_invitation_role; the integrator chains the 0005s
+down_revision = "3fb8c3f87b89"
 branch_labels = None
 depends_on = None
 
