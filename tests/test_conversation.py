@@ -110,7 +110,7 @@ def test_choosing_a_role_without_the_skill_is_refused_with_the_reason(
 
     answer = say(volunteer, "B7 3")
 
-    assert "driver" in answer.text
+    assert "'운전' 자격" in answer.text  # the skill as a Korean word, not the stored "driver"
     assert signups.live_signup(volunteer, conversation.position_options(farm)[2]) is None
 
 
@@ -159,7 +159,7 @@ def test_a_vehicle_offer_in_the_same_text_comes_with_the_booking(app, farm, crea
     signup = signups.live_signup(volunteer, conversation.position_options(farm)[2])
     vehicle = db.session.get(Vehicle, signup.vehicle_id)
     assert (vehicle.kind, vehicle.crate_slots, vehicle.driver_id) == ("van", 4, volunteer.id)
-    assert "van" in answer.text
+    assert "차량: 승합차 크레이트 4" in answer.text
 
 
 def test_a_vehicle_offered_with_yes_survives_the_menu(app, farm, create_volunteer, invite):
