@@ -1,5 +1,7 @@
 """Call-outs: audience, preview, send, progress, cancel."""
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -118,7 +120,7 @@ def _new_page(mission: Mission, form: CallOutForm) -> str:
                            regions=audiences.regions(), open_roles=audiences.open_roles(mission))
 
 
-def _plan(mission: Mission, previews: list, values: dict, now) -> callout_state.Plan:  # noqa: ANN001
+def _plan(mission: Mission, previews: list, values: dict, now: datetime) -> callout_state.Plan:
     """The confirmation sentence for these previews and the form's wave settings."""
 
     def number(name: str, default: int) -> int:
