@@ -1,6 +1,7 @@
 """Korean and English: who reads in which language, and dates in the organisation's zone."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, current_app, g, has_request_context, request, session
@@ -100,11 +101,21 @@ def format_local(value: datetime | None, kind: str = "datetime", locale: str | N
     return babel_format_datetime(as_utc(value), pattern, tzinfo=local_zone(), locale=lang)
 
 
+def format_cost(amount: Decimal | float | int) -> str:
+    """An SMS cost as the reader sees it: the one place that knows how money is written.
+
+    The price setting (SMS_PRICE_PER_SEGMENT) is in US dollars today; a currency setting
+    changes only this function.
+    """
+    return f"${Decimal(str(amount)):.2f}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = lambda v, loc=None: format_local(v, "datetime", loc)
     app.jinja_env.filters["local_date"] = lambda v, loc=None: format_local(v, "date", loc)
     app.jinja_env.filters["local_time"] = lambda v, loc=None: format_local(v, "time", loc)
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["cost"] = format_cost
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale

@@ -15,13 +15,17 @@ function watchAudience(form) {
   const refresh = debounce(async () => {
     const params = new URLSearchParams();
     for (const [key, value] of new FormData(form)) {
-      if (["skills", "region", "has_vehicle", "language", "note"].includes(key)) params.append(key, value);
+      if (["skills", "region", "has_vehicle", "language", "note", "wave_size",
+           "wave_interval_minutes", "is_urgent"].includes(key)) params.append(key, value);
     }
     try {
       const response = await fetch(`${form.dataset.previewUrl}?${params}`, { headers: { Accept: "application/json" } });
       if (!response.ok) return;
       const data = await response.json();
       total.textContent = data.total;
+      form.dataset.confirm = data.plan;  // what the coordinator confirms on Send
+      const plan = document.getElementById("send-plan");
+      if (plan) plan.textContent = data.plan;
       for (const preview of data.previews) {
         const box = document.querySelector(`.sms-preview[data-language="${preview.language}"]`);
         if (!box) continue;
@@ -36,29 +40,23 @@ function watchAudience(form) {
 }
 
 function watchProgress(section) {
-  const bar = document.getElementById("callout-bar");
+  // The server says what the call-out is doing (held, sending wave k of n, waiting, finished):
+  // swap its words and bars in until nothing more can change on its own.
   const poll = async () => {
     try {
-      const response = await fetch(section.dataset.progressUrl, { headers: { Accept: "application/json" } });
+      const response = await fetch(section.dataset.progressUrl, { headers: { Accept: "text/html" } });
       if (response.ok) {
-        const data = await response.json();
-        setField(section, "status", data.status_label);
-        for (const key of ["waves_sent", "stopped_reason", "queued", "sent", "delivered", "failed", "cancelled", "replied"]) {
-          setField(section, key, data[key]);
-        }
-        bar.max = Math.max(data.total, 1);
-        bar.value = data.total - data.queued;
-        bar.textContent = `${data.total - data.queued} / ${data.total}`;
-        const statusBadge = section.querySelector('[data-field="status"]');
-        if (statusBadge) statusBadge.className = `status status-${data.status}`;
-        if (data.status !== "sending" && data.status !== "draft" && data.queued === 0) return;
+        section.innerHTML = await response.text();
+        const state = section.querySelector("[data-live]");
+        if (state && state.dataset.live === "0") return;
       }
     } catch (error) {
       // Keep polling: the network on site comes and goes.
     }
     setTimeout(poll, 2000);
   };
-  setTimeout(poll, 1000);
+  const state = section.querySelector("[data-live]");
+  if (!state || state.dataset.live !== "0") setTimeout(poll, 1000);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

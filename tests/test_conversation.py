@@ -79,6 +79,8 @@ def test_yes_with_several_open_positions_gets_a_menu_and_a_number_books_that_one
 
     menu = say(volunteer, "yes")
     assert "1) Handler 07:00 2자리" in menu.text and "4) Driver 13:00" in menu.text
+    assert db.session.get(ConversationState, volunteer.id).payload["positions"] == [
+        p.id for p in conversation.position_options(farm)]
     assert db.session.get(ConversationState, volunteer.id).kind == "positions"
 
     answer = say(volunteer, "3번")
@@ -108,7 +110,7 @@ def test_choosing_a_role_without_the_skill_is_refused_with_the_reason(
 
     answer = say(volunteer, "B7 3")
 
-    assert "driver" in answer.text
+    assert "'운전' 자격" in answer.text  # the skill as a Korean word, not the stored "driver"
     assert signups.live_signup(volunteer, conversation.position_options(farm)[2]) is None
 
 
@@ -157,7 +159,7 @@ def test_a_vehicle_offer_in_the_same_text_comes_with_the_booking(app, farm, crea
     signup = signups.live_signup(volunteer, conversation.position_options(farm)[2])
     vehicle = db.session.get(Vehicle, signup.vehicle_id)
     assert (vehicle.kind, vehicle.crate_slots, vehicle.driver_id) == ("van", 4, volunteer.id)
-    assert "van" in answer.text
+    assert "차량: 승합차 크레이트 4" in answer.text
 
 
 def test_a_vehicle_offered_with_yes_survives_the_menu(app, farm, create_volunteer, invite):
@@ -260,7 +262,92 @@ def test_a_number_outside_the_menu_asks_again_with_the_valid_numbers(
 
     answer = say(volunteer, "7")
 
-    assert "1, 2" in answer.text and not answer.needs_attention
+    assert "1 또는 2" in answer.text and not answer.needs_attention
+
+
+def test_a_menu_numbers_what_it_shows_from_one(app, farm, create_volunteer, invite):
+    volunteer = create_volunteer(skills=["driver"], language="en")
+    invite(farm, volunteer)
+
+    menu = say(volunteer, "yes")
+
+    assert "1) Driver 07:00" in menu.text and "2) Driver 13:00" in menu.text
+    assert "3)" not in menu.text and "4)" not in menu.text
+    say(volunteer, "2")
+    afternoon_driver = conversation.position_options(farm)[3]
+    assert signups.live_signup(volunteer, afternoon_driver).status == SignupStatus.CONFIRMED
+
+
+def test_a_number_outside_the_menu_is_asked_again_not_refused_for_a_place_never_shown(
+    app, farm, create_volunteer, invite
+):
+    volunteer = create_volunteer(skills=["handler"])
+    invite(farm, volunteer)
+    say(volunteer, "네")  # 1) Handler 07:00  2) Handler 13:00
+
+    answer = say(volunteer, "3")  # the mission's own 3 is Driver 07:00, which needs a skill
+
+    assert answer.text == "1 또는 2로 답장해 주세요."
+    assert "driver" not in answer.text and not answer.needs_attention
+    assert all(signups.live_signup(volunteer, p) is None
+               for p in conversation.position_options(farm))
+    assert db.session.get(ConversationState, volunteer.id).kind == "positions"  # menu kept
+    assert "Handler" in say(volunteer, "B7 2").text  # the menu's 2, code or not
+
+
+def test_a_number_outside_the_menu_is_asked_again_in_english_too(
+    app, farm, create_volunteer, invite
+):
+    volunteer = create_volunteer(skills=["handler", "driver"], language="en")
+    invite(farm, volunteer)
+    say(volunteer, "yes")
+
+    assert say(volunteer, "5").text == "Please reply with a number from 1 to 4."
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "holding"),
+    [
+        ("몇 시에 끝나요? 주차 가능한가요?", "ko", "담당자가 읽고 답장드릴게요"),
+        ("주차 가능한가요", "ko", "담당자가 읽고 답장드릴게요"),
+        ("Can I bring my own crate?", "en", "A coordinator will read it"),
+    ],
+)
+def test_a_question_goes_to_a_person_with_a_holding_answer_and_books_nothing(
+    app, farm, create_volunteer, invite, text, language, holding
+):
+    volunteer = create_volunteer(skills=["handler"], language=language)
+    invite(farm, volunteer)
+
+    answer = say(volunteer, text)
+
+    assert holding in answer.text and "010-1234-5678" in answer.text
+    assert answer.needs_attention
+    assert "1)" not in answer.text  # not the booking menu
+    assert all(signups.live_signup(volunteer, p) is None
+               for p in conversation.position_options(farm))
+
+
+def test_a_question_asked_from_a_menu_keeps_the_menu(app, farm, create_volunteer, invite):
+    volunteer = create_volunteer(skills=["handler"])
+    invite(farm, volunteer)
+    say(volunteer, "네")
+
+    say(volunteer, "점심 주나요?")
+    answer = say(volunteer, "2")
+
+    assert "확정" in answer.text and "13:00" in answer.text
+
+
+def test_korean_can_go_books_the_only_place(app, create_mission, create_volunteer, invite):
+    mission = create_mission(code="B7", capacity=3)
+    volunteer = create_volunteer()
+    invite(mission, volunteer)
+
+    answer = say(volunteer, "갈 수 있어요")
+
+    assert "확정" in answer.text
+    assert signups.live_signup(volunteer, mission.positions[0]).status == SignupStatus.CONFIRMED
 
 
 def test_a_menu_expires_and_a_late_number_is_read_against_what_is_open_now(

@@ -133,3 +133,22 @@ def test_a_late_cancellation_shows_in_the_inbox_and_texts_the_mission_team(
 def test_team_leads_do_not_see_the_inbox(app, client, create_staff, login):
     login(create_staff(StaffRole.TEAM_LEAD))
     assert client.get("/inbox/").status_code == 403
+
+
+def test_a_question_reaches_the_inbox_and_the_navigation_counts_what_waits(
+    app, client, coordinator, create_volunteer, text_in, csrf_token
+):
+    volunteer = create_volunteer("최하은")
+    text_in(volunteer.phone, "몇 시에 끝나요? 주차 가능한가요?")
+    text_in(volunteer.phone, "개가 다리를 다쳤어요")
+
+    board = client.get("/").get_data(as_text=True)
+    inbox = client.get("/inbox/").get_data(as_text=True)
+
+    assert 'Inbox <span class="badge">2<' in board or '받은 문자 <span class="badge">2<' in board
+    assert "몇 시에 끝나요? 주차 가능한가요?" in inbox
+    assert "담당자가 읽고 답장드릴게요" in inbox  # the holding answer they got
+
+    token = csrf_token(client.get("/inbox/"))
+    client.post(f"/inbox/{flagged().id}/handled", data={"csrf_token": token})
+    assert '<span class="badge">1<' in client.get("/").get_data(as_text=True)

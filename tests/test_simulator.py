@@ -144,3 +144,23 @@ def test_a_coordinator_answers_a_call_out_from_the_simulator_on_a_phone_screen(
     assert errors == []  # no CSP violation, no script error
     db.session.expire_all()
     assert db.session.scalar(select(Signup.status)) == SignupStatus.CONFIRMED
+
+
+def test_the_quick_replies_offer_what_the_last_menu_offered(
+    app, client, coordinator, create_mission, create_volunteer, invite, csrf_token
+):
+    mission = create_mission(code="B7", roles={"Handler": None, "Driver": "driver"},
+                             shifts=[(7, 12), (13, 18)])
+    volunteer = create_volunteer("이서연")  # no driver skill: a menu of the two Handler places
+    invite(mission, volunteer)
+    db.session.commit()
+
+    def buttons() -> list[str]:
+        page = client.get(f"/simulator/{volunteer.id}").get_data(as_text=True)
+        quick = page.split('class="sim-quick"')[1].split("</form>")[0]
+        return [part.split('"')[0] for part in quick.split('name="body" value="')[1:]]
+
+    assert buttons() == ["네", "아니요", "취소", "내 일정", "도착", "도움말"]
+    page = client.get(f"/simulator/{volunteer.id}")
+    client.post(f"/simulator/{volunteer.id}", data={"body": "네", "csrf_token": csrf_token(page)})
+    assert buttons() == ["1", "2", "아니요"]

@@ -3,6 +3,7 @@
 Run with `-s` to see the segment count of every template with long and typical values.
 """
 
+import re
 from collections import defaultdict
 
 import pytest
@@ -15,8 +16,10 @@ from coordinator.sms.texts import render_sms
 from tests.support.i18n import ROOT
 from tests.support.sms_samples import (
     ENGLISH_LONG,
+    ENGLISH_SPARSE,
     ENGLISH_TYPICAL,
     KOREAN_LONG,
+    KOREAN_SPARSE,
     KOREAN_TYPICAL,
     contexts,
 )
@@ -96,6 +99,40 @@ def test_english_templates_carry_no_korean_words_of_their_own(strict_app):
     for case, context in contexts(ENGLISH_TYPICAL, "en").items():
         text = render_sms(_template_of(case), "en", **context)
         assert [char for char in text if ord(char) in HANGUL] == [], f"{case}: {text!r}"
+
+
+# A label with nothing after it ("Meet:", "Meet at:"; on the first line, "Your plans:" heads a
+# list), a separator with nothing after it ("@", "- ", ","), a comma before nothing ("07:00, .")
+BARE_LABEL = re.compile(r"^[^\s:]+( [^\s:]+)?:\s*$")
+EMPTY_VALUE = re.compile(r"(@|,| -)\s*$|,\s*[.,]|\(\s*\)")
+
+
+@pytest.mark.parametrize(("language", "values"), [("ko", KOREAN_SPARSE), ("en", ENGLISH_SPARSE)])
+def test_no_sms_shows_an_empty_label_when_a_value_is_missing(strict_app, language, values):
+    empty = {}
+    for case, context in contexts(values, language).items():
+        text = render_sms(_template_of(case), language, **context)
+        lines = text.splitlines()
+        bad = [line for i, line in enumerate(lines)
+               if EMPTY_VALUE.search(line) or (i and BARE_LABEL.match(line))]
+        if bad:
+            empty[case] = bad
+    assert empty == {}
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("ko", ["승합차", "운전"]), ("en", ["Van", "Driver"])])
+def test_vehicle_kinds_and_skills_are_words_in_the_volunteers_language(
+    strict_app, language, words
+):
+    world = contexts(KOREAN_TYPICAL if language == "ko" else ENGLISH_TYPICAL, language)
+    confirmed = render_sms("booking_confirmed", language, **world["booking_confirmed"])
+    position = world["booking_refused[skill]"]["position"]
+    position.role.required_skill = "driver"
+    refused = render_sms("booking_refused", language, **world["booking_refused[skill]"])
+
+    assert words[0] in confirmed and "van" not in confirmed
+    assert words[1] in refused and "driver" not in refused
 
 
 def test_every_sms_goes_out_in_the_volunteers_own_language(app, create_volunteer):

@@ -85,7 +85,7 @@ def test_an_unclear_message_is_answered_and_kept_for_the_inbox(app, create_volun
 
     response = text_in(volunteer.phone, "내일 비 오면 어떻게 해요")
 
-    assert "담당자도 읽어요" in reply_text(response)
+    assert "담당자가 읽고 답장드릴게요" in reply_text(response)  # a question: a person answers
     inbound = db.session.scalar(select(Message).where(Message.direction == "in"))
     assert inbound.needs_attention
 

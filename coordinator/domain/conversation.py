@@ -5,8 +5,10 @@ volunteer was last shown (a menu of positions, of missions, of signups to cancel
 ConversationState and expires, so "2" an hour later means the menu they just saw; a number
 alone with no menu falls back to the options of their single open call-out.
 
-Menu numbers are the mission's own (see position_options), so "B7 2" means the same place in
-the call-out, in a menu and typed cold.
+A menu numbers what it shows from 1 (never "3) … 4)"), and the saved state maps each number
+back to its position, so a number outside the menu gets "reply 1 or 2", not a refusal about
+a place the volunteer was never shown. A code and a number typed cold ("B7 2") use the
+mission's own numbering (see position_options). A question goes to a person.
 """
 
 from contextlib import nullcontext
@@ -219,27 +221,53 @@ def _target_mission(turn: Turn) -> Mission | Answer:
 
 def _book_in(turn: Turn, mission: Mission) -> Answer:
     options = position_options(mission)
-    numbered = list(enumerate(options, start=1))
     reply = turn.reply
     if reply.option is not None:
-        if not 1 <= reply.option <= len(options):
-            return turn.say("choose_again", mission=mission, numbers=[n for n, _ in numbered])
-        return _book(turn, options[reply.option - 1])
+        menu = _menu_shown(turn, mission, options)
+        choices = options if menu is None else menu
+        if not 1 <= reply.option <= len(choices):
+            return _choose_again(turn, len(choices), mission)
+        chosen = choices[reply.option - 1]
+        if chosen is not None:
+            return _book(turn, chosen)
+    numbered = list(enumerate(options, start=1))
     if reply.role_key or reply.shift_key:
         numbered = [(n, p) for n, p in numbered if _keys_match(p, reply)]
         if not numbered:
-            return turn.say("choose_again", mission=mission,
-                            numbers=list(range(1, len(options) + 1)))
+            return _choose_again(turn, len(options), mission)
     fits = fitting(turn.volunteer, numbered, turn.mine)
     free = [(n, p) for n, p in fits if p.places_left > 0]
-    pick = free or fits
+    pick = [p for _, p in free or fits]
     if not pick:
         return turn.say("not_qualified", mission=mission, attention=True)
     if len(pick) == 1:
-        return _book(turn, pick[0][1])
-    numbers = [n for n, _ in pick]
-    turn.remember("positions", {"mission": mission.id, "vehicle": turn.vehicle, "numbers": numbers})
-    return turn.say("menu_positions", mission=mission, options=pick)
+        return _book(turn, pick[0])
+    turn.remember("positions", {"mission": mission.id, "vehicle": turn.vehicle,
+                                "positions": [p.id for p in pick]})
+    return turn.say("menu_positions", mission=mission, options=list(enumerate(pick, start=1)))
+
+
+def _menu_shown(
+    turn: Turn, mission: Mission, options: list[Position]
+) -> list[Position | None] | None:
+    """The positions of the menu this volunteer was last shown for `mission`, in its order.
+
+    None when no such menu is current (the number then means the mission's own numbering);
+    a place closed since the menu was sent is None in the list.
+    """
+    state = turn.state
+    if state is None or state.kind != "positions" or state.payload.get("mission") != mission.id:
+        return None
+    ids = state.payload.get("positions")
+    if ids is None:  # a menu saved before menus were numbered from 1: the mission's numbers
+        return None
+    by_id = {p.id: p for p in options}
+    return [by_id.get(position_id) for position_id in ids]
+
+
+def _choose_again(turn: Turn, count: int, mission: Mission | None = None) -> Answer:
+    """Ask for "1 or 2" (the numbers of the menu the volunteer was shown) in their language."""
+    return turn.say("choose_again", mission=mission, count=count)
 
 
 def _keys_match(position: Position, reply: Reply) -> bool:
@@ -355,7 +383,7 @@ def _cancel(turn: Turn) -> Answer:
 def _cancel_chosen(turn: Turn, signup_ids: list[int]) -> Answer:
     option = turn.reply.option
     if option is None or not 1 <= option <= len(signup_ids):
-        return turn.say("choose_again", numbers=list(range(1, len(signup_ids) + 1)))
+        return _choose_again(turn, len(signup_ids))
     signup = db.session.get(Signup, signup_ids[option - 1])
     if signup is None or signup.status == SignupStatus.CANCELLED:
         turn.forget()
@@ -430,8 +458,14 @@ def _unknown(turn: Turn) -> Answer:
         if state.kind == "cancel":
             return _cancel_chosen(turn, state.payload["signups"])
         if state.kind == "positions":
-            return turn.say("choose_again", numbers=state.payload["numbers"])
+            shown = state.payload.get("positions") or state.payload.get("numbers") or []
+            return _choose_again(turn, len(shown))
     return turn.say("unknown", attention=True)
+
+
+def _question(turn: Turn) -> Answer:
+    """A question is read by a person; the volunteer hears that it was, and any menu stays."""
+    return turn.say("question_received", attention=True)
 
 
 def _only_digits(text: str) -> bool:
@@ -450,5 +484,6 @@ HANDLERS = {
     Intent.HELP: _help,
     Intent.LINK: _link,
     Intent.HERE: _here,
+    Intent.QUESTION: _question,
     Intent.UNKNOWN: _unknown,
 }

@@ -13,6 +13,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from coordinator.extensions import db
 from coordinator.models import (
     OPEN_STATUSES,
+    ConversationState,
     Invitation,
     InvitationResponse,
     Mission,
@@ -131,3 +132,33 @@ def mission_by_code(code: str) -> Mission | None:
     return db.session.scalar(
         select(Mission).where(Mission.code == code.upper(), Mission.status.in_(OPEN_STATUSES))
     )
+
+
+KEYWORDS = {
+    "ko": ["네", "아니요", "취소", "내 일정", "도착", "도움말"],
+    "en": ["YES", "NO", "CANCEL", "STATUS", "HERE", "HELP"],
+}
+
+
+def suggested_replies(volunteer: Volunteer, now: datetime) -> list[str]:
+    """What the volunteer can answer now: the last menu's numbers or codes, else the keywords.
+
+    The simulator's quick-reply buttons, so a demo offers what the phone was just asked.
+    """
+    language = volunteer.language if volunteer.language in KEYWORDS else "ko"
+    words = KEYWORDS[language]
+    state = db.session.get(ConversationState, volunteer.id)
+    if state is None or state.expires_at <= now:
+        return words
+    payload = state.payload
+    if state.kind == "positions":
+        shown = payload.get("positions")
+        numbers = range(1, len(shown) + 1) if shown is not None else payload.get("numbers", [])
+        return [*map(str, numbers), words[1]]
+    if state.kind == "cancel":
+        return [str(n) for n in range(1, len(payload["signups"]) + 1)]
+    if state.kind == "missions":
+        codes = db.session.scalars(select(Mission.code).where(Mission.id.in_(payload["missions"]))
+                                   .order_by(Mission.starts_at))
+        return [*(f"{code} {words[0]}" for code in codes), words[1]]
+    return words

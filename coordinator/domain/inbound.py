@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from coordinator.database import insert_unless_exists
@@ -158,6 +158,14 @@ def needing_attention(limit: int = 200) -> list[Message]:
             .limit(limit)
         )
     )
+
+
+def unread_count() -> int:
+    """How many inbound SMS wait for a person (the number beside Inbox in the navigation)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Message)
+        .where(Message.direction == Direction.INBOUND, Message.needs_attention.is_(True))
+    ) or 0
 
 
 def answers_to(messages: list[Message]) -> dict[int, list[Message]]:

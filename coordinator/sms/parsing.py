@@ -3,8 +3,14 @@
 Precedence, first match wins (a refusal beats an acceptance because a false YES puts someone on
 the roster who will not come, while a false NO only costs one more call-out):
 
-    STOP > START > CANCEL > HELP > HERE > NO > STATUS > LINK > unsure (UNKNOWN)
-    > menu number (CHOOSE) > role/shift keys (CHOOSE) > YES > code + vehicle (YES) > emoji > UNKNOWN
+    STOP > START > question (HELP, STATUS or LINK if it asks for one, else QUESTION) > CANCEL
+    > HELP > HERE > NO > STATUS > LINK > unsure (UNKNOWN) > menu number (CHOOSE)
+    > role/shift keys (CHOOSE) > YES > code + vehicle (YES) > emoji > UNKNOWN
+
+A question is not an answer: "몇 시에 끝나요? 주차 가능한가요?" holds 가능 ("can") but asks,
+so it goes to a person (QUESTION), never books and never cancels. A message asks when it has
+a "?", a Korean question word or ending (언제, 어디, 몇, 혹시, -나요, -까요, -ㄴ가요, -ㅂ니까)
+or starts with an English question word (when, where, can I…).
 
 English opt-out words (STOP, END, QUIT…) count in a message of up to three words ("stop please"),
 a little wider than Twilio's whole-body rule so we never keep texting someone who asked us to stop.
@@ -36,6 +42,7 @@ class Intent(StrEnum):
     HELP = "help"
     HERE = "here"
     LINK = "link"
+    QUESTION = "question"
     UNKNOWN = "unknown"
 
 
@@ -96,17 +103,27 @@ _PHRASES = [
         (r"\b(IM|I AM|WE ARE|WERE) HERE\b|\bCHECK IN\b", "ARRIVED"),
         # "yes but no car" is a yes without a vehicle, not a refusal and not a car offer
         (r"\b(NO|WITHOUT|DONT HAVE)( A| MY)? (VAN|CAR|TRUCK|TRAILER|VEHICLE)S?\b", "NOVEHICLE"),
-        (r"\S*(차|밴|트럭|트레일러)\S* ?없\S*", "무차량"),
+        # (here the Korean "no vehicle" words are joined by _no_vehicle, a scan, not a pattern)
         (r"\bOPT OUT\b", "OPTOUT"),
         (r"\bSTOP ALL\b", "STOPALL"),
         (r"\bMY (SCHEDULE|SHIFTS?|SIGNUPS?)\b", "STATUS"),
         (r"내 일정", "내일정"),
         (r"수신 거부", "수신거부"),
         (r"(다시|수신|문자) (시작|재개)", r"\2"),
-        (r"수 없", "못"),  # "갈 수 없어요": cannot go
+        # "갈 수 없어요", "갈수없어요", "할 수가 없어요": cannot, a refusal
+        (r"수(가|는|도)? ?없", " 못"),
+        # "갈 수도 있어요": I might, not yet a yes
+        (r"수도 ?있", " 아마"),
+        # "갈 수 있으면", "가능하면": if I can, not yet a yes
+        (r"수(가|는|도)? ?있으면", " 있으면"),
+        # "갈 수 있어요", "참여할수있습니다", "갈 수 있을 것 같아요": can, a yes
+        (r"수(가|는|도)? ?있", " 가능"),
         (r"도착 ?예정", "예정"),  # "10시 도착 예정" announces an arrival, it is not one
     ]
 ]
+
+_KO_NO_VEHICLE_AT = 5  # the place of the Korean "no vehicle" step among the phrases
+_VEHICLE_STEMS = ("차", "밴", "트럭", "트레일러")
 
 _EN_WORDS = {
     "yes": "YES Y YA YE YEA YEAH YEP YUP YAS YSE YESSIR OK OKAY OKE K KK O SURE ABSOLUTELY "
@@ -131,6 +148,21 @@ _EN_WORDS = {
     "CAN WILL ILL IM GO DO GET GOT HAS HAD ALL ANY SEE SO TOO AS IF UP SIR LOL",
 }
 _EN = {word: tag for tag, words in _EN_WORDS.items() for word in words.split()}
+# A message that starts with one of these asks (first word, or the first two).
+_EN_ASKING = {"WHEN", "WHERE", "WHAT", "WHATS", "WHY", "HOW", "WHO", "WHOS", "WHICH", "QUESTION"}
+_EN_ASKING_PAIRS = {
+    (first, second)
+    for first in "IS ARE DO DOES DID CAN COULD SHOULD WILL WOULD MAY".split()
+    for second in "I WE THERE IT YOU THEY THE MY ANYONE SOMEONE".split()
+}
+# Korean question words (a word starting with one asks, unless it goes on as "any-": 언제든,
+# 뭐든, 어디나) and question endings (a word ending in one asks).
+_KO_ASKING_WORDS = ("언제", "어디", "몇", "무엇", "뭐", "뭘", "뭔", "무슨", "어떻게", "어떤",
+                    "어때", "어땠", "왜", "누구", "누가", "얼마", "혹시", "궁금", "문의", "질문")
+_KO_ANY = ("든", "나", "라도", "냐하면", "냐면")
+_KO_ASKING_ENDINGS = ("나요", "나여", "까요", "까여", "인가요", "한가요", "는가요", "은가요",
+                      "된가요", "건가요", "던가요", "는지요", "은지요", "을지요")
+_KO_NOT_ASKING = ("만나요", "니까요")  # "내일 만나요": see you tomorrow; "-니까요": because
 
 # Korean stems: "=" whole word, "<" prefix, "<!" prefix unless the message asks ("취소됐나요?"),
 # ">" suffix, "~" stem plus a particle ("차로", "밴으로"). Korean glues endings to the stem.
@@ -145,7 +177,7 @@ _KO_WORDS = [
     ("no", "=", "아니 노 안 ㄴㄴ 싫어요 패스"),
     ("no", "<", "아니 아뇨 아녀 못 불참 불가 안돼 안되 안됩 안가 안갈 어렵 어려 힘들 다음에 "
      "다음기회 곤란"),
-    ("unsure", "<", "모르 글쎄 아마 고민 늦"),
+    ("unsure", "<", "모르 글쎄 아마 고민 늦 있으면 가능하면 가능하다면 되면"),
     ("status", "<", "일정 내일정"),
     ("link", "<", "링크"),
     ("vehicle:van", "<", "승합차 봉고"), ("vehicle:van", "~", "밴"),
@@ -157,17 +189,17 @@ _KO_WORDS = [
     ("filler", "=", "요 이요 으로 로 주세요"), ("filler", "<", "감사 부탁"),
     ("yes", "=", "예스 오키 오케이 ㅇㅋ 콜 좋아요 좋습니다 물론 물론이죠 당연 당연하죠 가요 갑니다 "
      "알겠습니다 됩니다 돼요 되요"),
-    ("yes", "<", "갈게 갈께 참여 참석 가능 좋아 할게 할께"),
-    ("yes", ">", "게요 께요 겠습니다 겠어요"),
+    ("yes", "<", "갈게 갈께 참여 참석 참가 동참 가능 좋아 할게 할께 함께할 함께하 그럼요"),
+    ("yes", ">", "게요 께요 게용 께용 겠습니다 겠어요 겠음 겠습니당"),
 ]
 _KO = [(tag, how, stem) for tag, how, stems in _KO_WORDS for stem in stems.split()]
 _PARTICLES = {"", *"로 으로 가 이 는 은 도 를 을 있어요 있습니다 있음".split()}
 
 
 def parse_reply(body: str) -> Reply:
-    """Parse one SMS reply into a Reply; never raises."""
-    text = _normalise(body)
-    words = _words(text[:_MAX_CHARS])
+    """Parse one SMS reply into a Reply; never raises, and takes time linear in the body."""
+    text = _normalise(body[:_MAX_CHARS])
+    words = _words(text)
     if not words:
         return Reply(_without_words(text), text=text)
     if len(words) > _MAX_WORDS:
@@ -184,9 +216,33 @@ def _words(text: str) -> list[str]:
     upper = text.upper().replace("'", "").replace("\u2019", "")  # CAN'T -> CANT
     upper = _CLOCK.sub(" ", _NO_DOT.sub(" ", upper))
     joined = " ".join(_TOKEN.findall(_CODE_HYPHEN.sub(r"\1\2", upper)))
-    for pattern, word in _PHRASES:
+    for pattern, word in _PHRASES[:_KO_NO_VEHICLE_AT]:
+        joined = pattern.sub(word, joined)
+    joined = " ".join(_no_vehicle(joined.split()))
+    for pattern, word in _PHRASES[_KO_NO_VEHICLE_AT:]:
         joined = pattern.sub(word, joined)
     return joined.split()
+
+
+def _no_vehicle(words: list[str]) -> list[str]:
+    """Join "차 없어요", "자차없어요", "트럭은 없어서" into one word, 무차량 (a yes without a car).
+
+    A word scan, not a pattern: the pattern it replaces (any run of non-spaces, a vehicle,
+    any run, 없, any run) backtracked in time cubic in the length of one long word (1,600
+    characters of 차 took 20 s).
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        found = [at for stem in _VEHICLE_STEMS if (at := word.find(stem)) >= 0]
+        if found and i + 1 < len(words) and words[i + 1].startswith("없"):
+            out.append("무차량")
+            i += 2
+            continue
+        out.append("무차량" if found and "없" in word[min(found) + 1 :] else word)
+        i += 1
+    return out
 
 
 def _without_words(text: str) -> Intent:
@@ -218,6 +274,34 @@ def _tag(word: str, asking: bool) -> str | None:
         ):
             return tag
     return None
+
+
+def _asks(words: list[str], text: str) -> bool:
+    """True if the message asks something (see the module docstring), whatever else it says."""
+    if "?" in text:
+        return True
+    if words[0] in _EN_ASKING or tuple(words[:2]) in _EN_ASKING_PAIRS:
+        return True
+    return any(_korean_asks(word) for word in words if not word.isascii())
+
+
+def _korean_asks(word: str) -> bool:
+    for stem in _KO_ASKING_WORDS:
+        if word.startswith(stem) and not word[len(stem) :].startswith(_KO_ANY):
+            return True
+    if word.endswith(_KO_NOT_ASKING):
+        return False
+    if word.endswith("니까"):  # -ㅂ니까 (됩니까, 있습니까) asks; -니까 alone means "because"
+        return len(word) > 2 and _final_consonant(word[-3]) == _FINAL_B
+    return word.endswith(_KO_ASKING_ENDINGS)
+
+
+_FINAL_B = 17  # ㅂ as the final consonant of a Hangul syllable
+
+
+def _final_consonant(syllable: str) -> int | None:
+    code = ord(syllable) - 0xAC00
+    return code % 28 if 0 <= code < 11172 else None
 
 
 def _small(word: str) -> int | None:
@@ -304,6 +388,14 @@ def _classify(words: list[str], text: str) -> Reply:
         return reply(Intent.STOP)
     if (len(words) == 1 and words[0] in _OPT_IN) or tags[0] == "start":
         return reply(Intent.START)
+    if _asks(words, text):
+        if head in ("HELP", "INFO") or tags[head_at] == "help" or words == ["도움"]:
+            return reply(Intent.HELP)
+        if "status" in found or head == "SCHEDULE":
+            return reply(Intent.STATUS)
+        if "link" in found:
+            return reply(Intent.LINK)
+        return reply(Intent.QUESTION)
     if "cancel" in found:
         return reply(Intent.CANCEL)
     if head in ("HELP", "INFO") or tags[head_at] == "help" or words == ["도움"]:

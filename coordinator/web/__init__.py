@@ -1,6 +1,7 @@
 """Blueprints: the web doors onto the domain."""
 
 import importlib
+from collections.abc import Callable
 
 from flask import Flask, url_for
 from flask_login import current_user
@@ -37,26 +38,30 @@ BLUEPRINT_MODULES = [
 # Twilio cannot send a CSRF token; these check X-Twilio-Signature instead.
 CSRF_EXEMPT = {"webhooks", "sms_status"}
 
-# Top navigation entries: (endpoint, label, lowest role that sees it). Blueprints add theirs.
-NAV_LINKS: list[tuple[str, object, StaffRole]] = []
+# Top navigation entries: (endpoint, label, lowest role that sees it, what to count beside
+# it, e.g. unread messages). Blueprints add theirs.
+NAV_LINKS: list[tuple[str, object, StaffRole, Callable[[], int] | None]] = []
 
 
-def add_nav_link(endpoint: str, label: object, role: StaffRole = StaffRole.TEAM_LEAD) -> None:
-    """Show a link in the top navigation to users of `role` and above."""
+def add_nav_link(
+    endpoint: str, label: object, role: StaffRole = StaffRole.TEAM_LEAD,
+    count: Callable[[], int] | None = None,
+) -> None:
+    """Show a link in the top navigation to users of `role` and above, with `count()` if set."""
     if all(existing[0] != endpoint for existing in NAV_LINKS):
-        NAV_LINKS.append((endpoint, label, role))
+        NAV_LINKS.append((endpoint, label, role, count))
 
 
-def _nav_links() -> list[tuple[str, object]]:
+def _nav_links() -> list[tuple[str, object, int]]:
     links = []
-    for endpoint, label, role in NAV_LINKS:
+    for endpoint, label, role, count in NAV_LINKS:
         if not (current_user.is_authenticated and current_user.can(role)):
             continue
         try:
             url_for(endpoint)
         except BuildError:
             continue
-        links.append((endpoint, label))
+        links.append((endpoint, label, count() if count else 0))
     return links
 
 

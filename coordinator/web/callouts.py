@@ -1,5 +1,7 @@
 """Call-outs: audience, preview, send, progress, cancel."""
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,11 +20,11 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from coordinator.domain import audience as audiences
-from coordinator.domain import callouts
+from coordinator.domain import callout_state, callouts
 from coordinator.errors import DomainError
 from coordinator.extensions import db
 from coordinator.forms.translations import AppForm
-from coordinator.i18n import label
+from coordinator.i18n import format_cost, label
 from coordinator.models import CallOut, Mission, Skill, StaffRole
 from coordinator.security import role_required
 from coordinator.sms import outbox
@@ -111,9 +113,27 @@ def _new_page(mission: Mission, form: CallOutForm) -> str:
         audience = _audience_from(form.data)
     except DomainError:
         audience = audiences.Audience()
-    previews = callouts.preview(mission, audience, form.note.data or "", now_utc())
+    now = now_utc()
+    previews = callouts.preview(mission, audience, form.note.data or "", now)
     return render_template("callouts/new.html", mission=mission, form=form, previews=previews,
+                           plan=_plan(mission, previews, form.data, now),
                            regions=audiences.regions(), open_roles=audiences.open_roles(mission))
+
+
+def _plan(mission: Mission, previews: list, values: dict, now: datetime) -> callout_state.Plan:
+    """The confirmation sentence for these previews and the form's wave settings."""
+
+    def number(name: str, default: int) -> int:
+        try:
+            return int(values.get(name) or default)
+        except (TypeError, ValueError):
+            return default
+
+    urgent = str(values.get("is_urgent") or "").lower() in ("y", "1", "true", "on")
+    return callout_state.plan_of(
+        mission, sum(p.recipients for p in previews), sum(p.cost for p in previews),
+        wave_size=number("wave_size", 50), interval_minutes=number("wave_interval_minutes", 15),
+        is_urgent=urgent, now=now)
 
 
 @bp.get("/missions/<int:mission_id>/callouts/preview.json")
@@ -126,10 +146,12 @@ def preview(mission_id: int):
                                     request.args.get("note", "")[:200], now_utc())
     except DomainError as error:
         return jsonify(error={"message": error.message, "field": error.field}), 400
+    plan = _plan(mission, previews, request.args.to_dict(), now_utc())
     return jsonify(
-        total=sum(p.recipients for p in previews),
+        total=sum(p.recipients for p in previews), plan=plan.summary, waves=plan.waves,
         previews=[{"language": p.language, "text": p.text, "encoding": p.encoding,
-                   "segments": p.segments, "recipients": p.recipients, "cost": f"{p.cost:.2f}"}
+                   "segments": p.segments, "recipients": p.recipients,
+                   "cost": format_cost(p.cost)}
                   for p in previews],
     )
 
@@ -139,16 +161,30 @@ def preview(mission_id: int):
 def show(callout_id: int):
     callout = _callout(callout_id)
     return render_template("callouts/show.html", callout=callout,
-                           progress=callouts.progress(callout),
+                           state=callout_state.state_of(callout, now_utc()),
                            failures=callouts.failures(callout), describe_error=describe_error)
+
+
+@bp.get("/callouts/<int:callout_id>/progress")
+@role_required(StaffRole.COORDINATOR)
+def progress_part(callout_id: int):
+    """The state and bars alone, for the page's script to swap in while the call-out runs."""
+    callout = _callout(callout_id)
+    return render_template("callouts/_progress.html", callout=callout,
+                           state=callout_state.state_of(callout, now_utc()))
 
 
 @bp.get("/callouts/<int:callout_id>/progress.json")
 @role_required(StaffRole.COORDINATOR)
 def progress(callout_id: int):
     callout = _callout(callout_id)
+    state = callout_state.state_of(callout, now_utc())
     return jsonify(status=callout.status, status_label=str(label(callout.status)),
                    stopped_reason=callout.stopped_reason, waves_sent=callout.waves_sent,
+                   phase=state.phase, headline=state.headline, detail=state.detail,
+                   wave=state.wave, waves=state.waves, can_cancel=state.can_cancel,
+                   next_at=state.next_at.isoformat() if state.next_at else None,
+                   outcomes={b.key: b.count for b in [*state.messages, *state.answers]},
                    **callouts.progress(callout))
 
 

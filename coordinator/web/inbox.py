@@ -14,7 +14,7 @@ from coordinator.timeutil import now_utc
 from coordinator.web import add_nav_link
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
-add_nav_link("inbox.index", _l("Inbox"), StaffRole.COORDINATOR)
+add_nav_link("inbox.index", _l("Inbox"), StaffRole.COORDINATOR, count=inbound.unread_count)
 
 
 @bp.before_request

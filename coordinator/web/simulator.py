@@ -29,8 +29,6 @@ from coordinator.web import add_nav_link
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 add_nav_link("simulator.index", _l("SMS simulator"), StaffRole.COORDINATOR)
 
-QUICK_REPLIES = ["네", "YES", "1", "2", "아니요", "취소", "내 일정", "도착", "HELP"]
-
 
 @bp.before_request
 @role_required(StaffRole.COORDINATOR)
@@ -57,7 +55,7 @@ def phone(volunteer_id: int, status: int = 200):
     page = render_template(
         "simulator/phone.html", volunteer=volunteer, messages=inbound.thread(volunteer),
         callouts=conversation_menus.open_callouts(volunteer, now_utc()),
-        quick_replies=QUICK_REPLIES,
+        quick_replies=conversation_menus.suggested_replies(volunteer, now_utc()),
     )
     return page, status
 

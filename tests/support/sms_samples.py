@@ -93,12 +93,27 @@ ENGLISH_LONG = Values(
 )
 
 
+# A mission set up in a hurry: no meeting point, no address, no area, no lead, nothing to
+# bring, no note, no contact. Every SMS must still read as a sentence, with no empty labels.
+KOREAN_SPARSE = Values(
+    title="긴급 구조", area="", address="", meeting_point="", name="김민준", lead="",
+    roles=(("핸들러", 2), ("운전", 1)), bring="", note="", contact="", team_text="지금 출발해요",
+    inbox_text="네",
+)
+ENGLISH_SPARSE = Values(
+    title="Urgent rescue", area="", address="", meeting_point="", name="Emma Clarke", lead="",
+    roles=(("Handler", 2), ("Driver", 1)), bring="", note="", contact="", team_text="Leaving now",
+    inbox_text="Yes",
+)
+
+
 def build_world(values: Values, language: str) -> dict:
     """A mission with roles, a shift, a vehicle, a volunteer and their signup, in memory."""
     mission = Mission(
         id=1234, code=values.code, title=values.title, area=values.area, address=values.address,
         meeting_point=values.meeting_point, starts_at=STARTS, ends_at=STARTS + timedelta(hours=9),
-        what_to_bring=values.bring, team_leads=[StaffUser(name=values.lead)],
+        what_to_bring=values.bring,
+        team_leads=[StaffUser(name=values.lead)] if values.lead else [],
     )
     shift = Shift(id=501, name="AM", sms_key="AM", starts_at=STARTS,
                   ends_at=STARTS + timedelta(hours=5), mission=mission)
@@ -134,6 +149,8 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
     cases = {
         "booking_confirmed": {"position": position, "vehicle": world["vehicle"],
                               "lead": values.lead},
+        "booking_confirmed[no vehicle]": {"position": position, "vehicle": None,
+                                          "lead": values.lead},
         "booking_refused[skill]": {"reason": "skill", "position": position},
         "booking_refused[overlap]": {"reason": "overlap", "position": position},
         "booking_refused[closed]": {"reason": "closed", "position": position},
@@ -147,7 +164,8 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
         "cancel_nothing": {},
         "checked_in": {"signup": signup},
         "checkin_refused": {},
-        "choose_again": {"numbers": [1, 2, 3, 4]},
+        "choose_again[two]": {"count": 2},
+        "choose_again[four]": {"count": 4},
         "decline_booked": {},
         "decline_done": {},
         "decline_which": {"missions": [mission, *others]},
@@ -173,6 +191,7 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
         "status_list": {"signups": [signup, waitlisted], "more": 2},
         "team_message": {"body": values.team_text, "sender": values.lead},
         "thank_you": {"animals": 87},
+        "question_received": {},
         "unknown": {},
         "unknown_number": {"org": "동물구조단" if language == "ko" else "Animal Rescue Korea"},
         "waitlist_offer": {"position": position, "signup": signup},
