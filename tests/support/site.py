@@ -15,7 +15,7 @@ from sqlalchemy import func, inspect, select, union_all
 from werkzeug.routing import Rule
 
 from coordinator import links
-from coordinator.domain import callouts, signups
+from coordinator.domain import animals, callouts, signups
 from coordinator.domain.audience import Audience
 from coordinator.extensions import db
 from coordinator.models import ApiToken, Direction, Message, StaffRole
@@ -71,13 +71,15 @@ def site_fixture(app, client, login, create_staff, create_volunteer, create_miss
                       phone=people[1].phone, body="B7 H AM ???", status="received",
                       needs_attention=True)
     token, _clear = ApiToken.issue(lead, name="script")
+    animal = animals.record_animal(mission, {"tag": "F1-001", "species": "dog", "crate": "1",
+                                             "vehicle_id": mission.vehicles[0].id}, by=lead)
     db.session.add_all([message, token])
     db.session.commit()
     ids = {
         "mission_id": mission.id, "shift_id": mission.shifts[0].id, "signup_id": signup.id,
         "volunteer_id": people[0].id, "callout_id": callout.id, "message_id": message.id,
         "vehicle_id": mission.vehicles[0].id, "position_id": mission.positions[1].id,
-        "user_id": lead.id, "token_id": token.id, "child_id": mission.roles[1].id,
+        "user_id": lead.id, "token_id": token.id, "animal_id": animal.id, "child_id": mission.roles[1].id,
         "kind": "roles", "token": links.make_token(people[0], mission.id),
         "calendar_token": links.make_calendar_token(people[0]),
     }
