@@ -33,6 +33,7 @@ from bench import scenario_checks as checks  # noqa: E402
 from bench.scenario_people import Crowd, Option, Recorder, persona_for  # noqa: E402
 from coordinator.domain.conversation_menus import position_options  # noqa: E402
 from coordinator.extensions import db  # noqa: E402
+from coordinator.i18n import format_local  # noqa: E402
 from coordinator.models import (  # noqa: E402
     Mission,
     MissionKind,
@@ -134,7 +135,8 @@ def seed(params: Params) -> tuple[int, dict[int, set[str]]]:
 
 def numbered_options(mission_id: int) -> list[Option]:
     mission = db.session.get(Mission, mission_id)
-    return [Option(n, p.id, p.role.sms_key, p.shift.sms_key, p.role.required_skill, p.capacity)
+    return [Option(n, p.id, p.role.sms_key, p.shift.sms_key, p.role.required_skill, p.capacity,
+                   f"{p.role.name} {format_local(p.shift.starts_at, 'time', 'en')}")
             for n, p in enumerate(position_options(mission), start=1)]
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from tests.support.conversation import inbound_form
 from tests.support.scenario import signed_inbound
 
-MENU_LINE = re.compile(r"^\s*(\d+)\) ", re.M)
+MENU_LINE = re.compile(r"^\s*(\d+)\) (.*)$", re.M)
 TWIML_MESSAGE = re.compile(r"<Message>(.*?)</Message>", re.S)
 WILLING = ("code", "keys", "yes")
 
@@ -54,6 +54,7 @@ class Option:
     shift_key: str
     skill: str | None
     capacity: int
+    label: str = ""  # how a menu line starts: "Handler 07:00"
 
 
 @dataclass
@@ -195,18 +196,25 @@ class Crowd:
             if persona.then_yes:
                 self._later(persona, self._words(persona, "yes"), None)
         elif persona.kind == "yes":
-            numbers = [int(n) for n in MENU_LINE.findall(answer)]
-            if numbers:
-                wanted = persona.target.number if persona.target else None
-                persona.named = wanted if wanted in numbers else numbers[0]
+            # A menu numbers what it shows from 1: find their target among its lines.
+            shown = {int(n): self._option_of(line) for n, line in MENU_LINE.findall(answer)}
+            if shown:
+                number = next((n for n, o in shown.items() if o and o == persona.target),
+                              next(iter(shown)))
+                chosen = shown[number]
+                persona.named = chosen.number if chosen else None
                 persona.asked = True
-                self._later(persona, self._words(persona, "number", n=persona.named),
+                self._later(persona, self._words(persona, "number", n=number),
                             self._after_booking)
             elif answer:
                 persona.asked = True  # booked at once: the only place that fitted
                 self._after_booking(persona, answer)
         elif persona.kind in ("code", "keys"):
             self._after_booking(persona, answer)
+
+    def _option_of(self, menu_line: str) -> Option | None:
+        return next((o for o in self.options if o.label and menu_line.startswith(o.label + " ")),
+                    None)
 
     def _after_booking(self, persona: Persona, answer: str) -> None:
         if persona.cancels:

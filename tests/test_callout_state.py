@@ -169,3 +169,29 @@ def test_answers_are_counted_per_outcome(app, create_mission, create_volunteer, 
 
     key = "yes" if answer == "accepted" else "no"
     assert counts[key] == 1 and counts["waiting"] == 1
+
+
+def test_the_live_progress_part_and_a_bad_wave_size_in_the_preview_answer_cleanly(
+    client, login, create_staff, create_mission, create_volunteer
+):
+    create_volunteer("v")
+    mission = create_mission(capacity=5, day=3)
+    callout = start(mission, DAY)
+    login(create_staff(StaffRole.COORDINATOR))
+
+    part = client.get(f"/callouts/{callout.id}/progress")
+    odd = client.get(f"/missions/{mission.id}/callouts/preview.json?wave_size=%C2%B2"
+                     "&wave_interval_minutes=-5")
+
+    assert part.status_code == 200 and 'data-field="headline"' in part.get_data(as_text=True)
+    assert "<html" not in part.get_data(as_text=True)
+    assert odd.status_code == 200 and "-5" not in odd.get_json()["plan"]
+
+
+def test_a_team_lead_cannot_read_the_live_progress_part(
+    client, login, create_staff, create_mission
+):
+    callout = start(create_mission(capacity=5, day=3), DAY)
+    login(create_staff(StaffRole.TEAM_LEAD))
+
+    assert client.get(f"/callouts/{callout.id}/progress").status_code == 403

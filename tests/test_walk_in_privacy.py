@@ -163,3 +163,11 @@ def test_no_page_or_json_a_team_lead_can_reach_shows_a_full_phone_number(app, si
         leaked = [n for n in numbers if n in body]
         assert leaked == [], (url, leaked)
     assert opened >= 8  # the crawl reached the team lead's pages and API
+
+
+def test_a_name_too_long_is_refused_not_cut(client, login, csrf_token, day):
+    login(day.lead)
+    walk_in(client, csrf_token, day, name="가" * 101, phone="010-7777-8888")
+    page = client.get(page_url(day)).get_data(as_text=True)
+    assert "at most 100 characters" in page
+    assert db.session.scalar(select(func.count()).select_from(Volunteer)) == 3

@@ -194,14 +194,15 @@ def walk_in(mission_id: int, shift_id: int):
     mission = managed_mission(mission_id)
     shift = _child(Shift, mission, shift_id)
     back = url_for(".shift", mission_id=mission.id, shift_id=shift.id)
-    typed = {name: request.form.get(name, "")[:100] for name in WALK_IN_FIELDS}
+    form = {name: request.form.get(name, "") for name in WALK_IN_FIELDS}
+    typed = {name: value[:200] for name, value in form.items()}  # to show again, not to use
     position = db.session.get(Position, request.form.get("position_id", type=int) or 0)
     try:
         if position is None or position.shift_id != shift.id:
             raise ValidationError(_("Choose a role in this shift."), field="position_id")
         done = attendance.add_walk_in(
-            position, name=typed["name"], phone=typed["phone"],
-            language=typed["language"] or "ko", by=current_user,
+            position, name=form["name"], phone=form["phone"],
+            language=form["language"] or "ko", by=current_user,
             confirmed_volunteer_id=request.form.get("confirm_volunteer_id", type=int),
         )
     except attendance.NumberOnFile as on_file:  # only ever raised for a coordinator

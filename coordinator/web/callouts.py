@@ -123,16 +123,18 @@ def _new_page(mission: Mission, form: CallOutForm) -> str:
 def _plan(mission: Mission, previews: list, values: dict, now: datetime) -> callout_state.Plan:
     """The confirmation sentence for these previews and the form's wave settings."""
 
-    def number(name: str, default: int) -> int:
-        try:
-            return int(values.get(name) or default)
+    def number(name: str, default: int, low: int, high: int) -> int:
+        try:  # what is typed so far; the form itself refuses a bad value on Send
+            return min(max(int(str(values.get(name) or default)), low), high)
         except (TypeError, ValueError):
             return default
 
     urgent = str(values.get("is_urgent") or "").lower() in ("y", "1", "true", "on")
     return callout_state.plan_of(
         mission, sum(p.recipients for p in previews), sum(p.cost for p in previews),
-        wave_size=number("wave_size", 50), interval_minutes=number("wave_interval_minutes", 15),
+        wave_size=number("wave_size", 50, 1, callouts.MAX_WAVE_SIZE),
+        interval_minutes=number("wave_interval_minutes", 15, 0,
+                                callouts.MAX_INTERVAL_MINUTES),
         is_urgent=urgent, now=now)
 
 

@@ -98,9 +98,9 @@ def _int(name: str) -> int | None:
 @role_required(StaffRole.COORDINATOR)
 def add(mission_id: int):
     mission = get_mission(mission_id)
-    volunteer = request.form.get("volunteer", "")[:100]
+    volunteer = request.form.get("volunteer", "")
     waitlist = bool(request.form.get("waitlist"))
-    typed = {"volunteer": volunteer, "position_id": request.form.get("position_id", ""),
+    typed = {"volunteer": volunteer[:200], "position_id": request.form.get("position_id", ""),
              "waitlist": waitlist}
     return _change(mission, lambda: roster.add_by_hand(
         mission, volunteer, _int("position_id") or 0, waitlist=waitlist,
