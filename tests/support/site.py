@@ -79,7 +79,8 @@ def site_fixture(app, client, login, create_staff, create_volunteer, create_miss
         "mission_id": mission.id, "shift_id": mission.shifts[0].id, "signup_id": signup.id,
         "volunteer_id": people[0].id, "callout_id": callout.id, "message_id": message.id,
         "vehicle_id": mission.vehicles[0].id, "position_id": mission.positions[1].id,
-        "user_id": lead.id, "token_id": token.id, "animal_id": animal.id, "child_id": mission.roles[1].id,
+        "user_id": lead.id, "token_id": token.id, "animal_id": animal.id,
+        "child_id": mission.roles[1].id,
         "kind": "roles", "token": links.make_token(people[0], mission.id),
         "calendar_token": links.make_calendar_token(people[0]),
     }
