@@ -13,10 +13,11 @@ YES, NO, CHOOSE, CANCEL = Intent.YES, Intent.NO, Intent.CHOOSE, Intent.CANCEL
 STATUS, STOP, START, HELP = Intent.STATUS, Intent.STOP, Intent.START, Intent.HELP
 HERE, LINK, UNKNOWN = Intent.HERE, Intent.LINK, Intent.UNKNOWN
 QUESTION = Intent.QUESTION
+ON_MY_WAY, LATE = Intent.ON_MY_WAY, Intent.RUNNING_LATE
 
 FIELDS = (
     "mission_code", "option", "role_key", "shift_key",
-    "vehicle_kind", "vehicle_crates", "vehicle_seats",
+    "vehicle_kind", "vehicle_crates", "vehicle_seats", "minutes",
 )
 
 # (reply as typed, expected intent, the optional fields that must be set; all others are None)
@@ -231,7 +232,7 @@ REPLIES = [
     ("maybe", UNKNOWN, {}),
     ("not sure yet", UNKNOWN, {}),
     ("잘 모르겠어요", UNKNOWN, {}),
-    ("running late, 10 min", UNKNOWN, {}),
+    ("running late, 10 min", LATE, {"minutes": 10}),  # the team lead hears it (travel.say)
     ("my car broke down", UNKNOWN, {"vehicle_kind": "car"}),
     ("갈 수도 있어요", UNKNOWN, {}),
     ("갈 수 있으면 갈게요", UNKNOWN, {}),
@@ -277,6 +278,24 @@ REPLIES = [
     ("yes " * 400, UNKNOWN, {}),
     ("x" * 1600, UNKNOWN, {}),
     ("\ud800\x00\x1b", UNKNOWN, {}),
+    # on the day: on the way or late, with minutes when given
+    ("출발", ON_MY_WAY, {}),
+    ("출발했어요", ON_MY_WAY, {}),
+    ("지금 가는 중", ON_MY_WAY, {}),
+    ("10분", ON_MY_WAY, {"minutes": 10}),
+    ("10분 후 도착", ON_MY_WAY, {"minutes": 10}),
+    ("30분 안에 도착해요", ON_MY_WAY, {"minutes": 30}),
+    ("ETA 20", ON_MY_WAY, {"minutes": 20}),
+    ("omw 5 mins", ON_MY_WAY, {"minutes": 5}),
+    ("on my way", ON_MY_WAY, {}),
+    ("늦어요", LATE, {}),
+    ("20분 늦을 것 같아요", LATE, {"minutes": 20}),
+    ("죄송해요 좀 늦습니다", LATE, {}),
+    ("running late", LATE, {}),
+    ("I will be late 30 min", LATE, {"minutes": 30}),
+    ("10분 늦어도 되나요?", QUESTION, {}),
+    ("출발 몇시에 해요?", QUESTION, {}),
+    ("도착했어요", HERE, {}),
 ]
 
 

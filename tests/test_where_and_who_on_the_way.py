@@ -179,3 +179,23 @@ def test_the_api_sets_and_shows_where_to_meet(app, client, create_staff, mission
     assert (shown["meeting_lat"], shown["meeting_lng"]) == (37.26634, 127.00072)
     lead = ApiCaller(client, day.lead)
     assert lead.put(f"/missions/{day.mission.id}/place", json={}).status_code == 403
+
+
+def test_an_sms_on_the_day_tells_the_team_lead(app, mission_day):
+    from coordinator.domain import conversation
+    from coordinator.sms.parsing import parse_reply
+
+    day = starting_in(mission_day(day=1), 30)
+    first, second, third = day.signups
+    answer = conversation.respond(first.volunteer, parse_reply("10분 후 도착"))
+    assert "팀장님께 출발했다고 알렸어요" in answer.text and "도착 예정" in answer.text
+    answer = conversation.respond(second.volunteer, parse_reply("20분 늦을 것 같아요"))
+    assert "늦는다고" in answer.text
+    db.session.commit()
+    board = {t.signup.id: t.state for t in travel.travel_board(day.signups)}
+    assert board == {first.id: "on_the_way", second.id: "running_late", third.id: "silent"}
+    # Days ahead there is nothing to tell: the volunteer hears so, nothing is recorded.
+    later = mission_day(day=5, names=["한결"])
+    answer = conversation.respond(later.signups[0].volunteer, parse_reply("출발"))
+    assert "확정된 자리가 없어" in answer.text
+    assert later.signups[0].travel_status is None

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
-from coordinator.domain import invitations, signups
+from coordinator.domain import invitations, signups, travel
 from coordinator.domain.conversation_menus import (
     booked_here,
     fitting,
@@ -463,6 +463,19 @@ def _unknown(turn: Turn) -> Answer:
     return turn.say("unknown", attention=True)
 
 
+def _travel(turn: Turn) -> Answer:
+    """"출발", "10분", "늦어요": tell the team lead, for the place the volunteer has today."""
+    places = travel.day_places(turn.volunteer, turn.now)
+    if not places:
+        return turn.say("travel_no_place")
+    signup = min(places, key=lambda s: s.position.shift.starts_at)
+    status = travel.RUNNING_LATE if turn.reply.intent == Intent.RUNNING_LATE else travel.ON_THE_WAY
+    minutes = min(turn.reply.minutes, travel.MAX_MINUTES) if turn.reply.minutes else None
+    travel.say(turn.volunteer, signup.id, status, minutes=minutes, now=turn.now)
+    return turn.say("travel_noted", mission=signup.mission, signup=signup, late=status ==
+                    travel.RUNNING_LATE, expected=signup.expected_at)
+
+
 def _question(turn: Turn) -> Answer:
     """A question is read by a person; the volunteer hears that it was, and any menu stays."""
     return turn.say("question_received", attention=True)
@@ -483,6 +496,8 @@ HANDLERS = {
     Intent.START: _start,
     Intent.HELP: _help,
     Intent.LINK: _link,
+    Intent.ON_MY_WAY: _travel,
+    Intent.RUNNING_LATE: _travel,
     Intent.HERE: _here,
     Intent.QUESTION: _question,
     Intent.UNKNOWN: _unknown,

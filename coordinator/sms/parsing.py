@@ -42,6 +42,8 @@ class Intent(StrEnum):
     HELP = "help"
     HERE = "here"
     LINK = "link"
+    ON_MY_WAY = "on_my_way"
+    RUNNING_LATE = "running_late"
     QUESTION = "question"
     UNKNOWN = "unknown"
 
@@ -59,6 +61,7 @@ class Reply:
     vehicle_kind: str | None = None
     vehicle_crates: int | None = None
     vehicle_seats: int | None = None
+    minutes: int | None = None  # "10분", "ETA 20": minutes until they arrive
 
 
 _NOT_JAMO = re.compile("[^\u3131-\u318e]+")
@@ -204,7 +207,42 @@ def parse_reply(body: str) -> Reply:
         return Reply(_without_words(text), text=text)
     if len(words) > _MAX_WORDS:
         return Reply(Intent.UNKNOWN, text=text)
+    travel = _travel(words, text)
+    if travel is not None:
+        return travel
     return _classify(words, text)
+
+
+# On the day: "출발", "10분", "늦어요", "ETA 20", "on my way" (issue: who is on the way).
+_KO_ON_THE_WAY = ("출발", "가는중", "가는 중", "이동중", "이동 중")
+_KO_LATE = ("늦어", "늦을", "늦습", "늦겠", "늦는", "지각")
+_EN_ON_THE_WAY = {"OMW", "ETA", "ONMYWAY"}
+_MINUTES = re.compile(r"([0-9]{1,3}) ?(?:분|MINS?|MINUTES?|M)\b|^ETA ([0-9]{1,3})\b")
+
+
+def _travel(words: list[str], text: str) -> Reply | None:
+    """A short note on the day that they are on the way or late, with minutes if given.
+
+    Checked before anything else, but never for a question ("10분 늦어도 돼요?") nor for a
+    longer message, which a person reads.
+    """
+    if "?" in text or len(words) > 8:
+        return None
+    upper = text.upper()
+    spaced = " ".join(words)
+    found = _MINUTES.search(upper.replace("분", "분 "))
+    minutes = int(next(g for g in found.groups() if g)) if found else None
+    late = any(stem in text for stem in _KO_LATE) or "LATE" in words
+    going = (any(stem in text for stem in _KO_ON_THE_WAY) or bool(_EN_ON_THE_WAY & set(words))
+             or "ON MY WAY" in spaced)
+    if late and not any(word in ("NOT", "안", "안늦어요") for word in words):
+        return Reply(Intent.RUNNING_LATE, text=text, minutes=minutes)
+    soon = found is not None and "분" in text and (
+        len(words) <= 3 or any(w in ("후", "뒤", "안에", "도착", "도착해요", "도착합니다")
+                               for w in words))
+    if going or soon:
+        return Reply(Intent.ON_MY_WAY, text=text, minutes=minutes)
+    return None
 
 
 def _normalise(body: str) -> str:

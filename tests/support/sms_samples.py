@@ -192,6 +192,13 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
         "team_message": {"body": values.team_text, "sender": values.lead},
         "thank_you": {"animals": 87},
         "question_received": {},
+        "travel_noted[on the way]": {"signup": signup, "late": False,
+                                     "expected": STARTS - timedelta(minutes=10)},
+        "travel_noted[late]": {"signup": signup, "late": True, "expected": STARTS
+                               + timedelta(minutes=25)},
+        "travel_no_place": {},
+        "walk_in_confirm": {"position": position, "signup": signup,
+                            "link": personal_url(volunteer, mission.id)},
         "unknown": {},
         "unknown_number": {"org": "동물구조단" if language == "ko" else "Animal Rescue Korea"},
         "waitlist_offer": {"position": position, "signup": signup},
