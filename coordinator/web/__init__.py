@@ -25,8 +25,10 @@ BLUEPRINT_MODULES = [
     "inbox",
     "simulator",
     "personal",
+    "personal_consent",
     "admin",
     "privacy",
+    "joining",
     "webhooks",
     "sms_status",
 ]
