@@ -64,6 +64,13 @@ VALUE_LABELS = {
     "car": lazy_gettext("Car"),
     "truck": lazy_gettext("Truck"),
     "trailer": lazy_gettext("Horse trailer"),
+    # Consent channels and optional items (issue 17).
+    "join": lazy_gettext("join page"),
+    "paper": lazy_gettext("paper form"),
+    "import": lazy_gettext("import"),
+    "personal": lazy_gettext("personal page"),
+    "vehicle": lazy_gettext("vehicle"),
+    "birth_date": lazy_gettext("date of birth"),
 }
 
 

@@ -150,3 +150,22 @@ def test_a_volunteer_is_asked_to_renew_their_waiver_before_it_lapses(
     assert send_readiness_reminders.run() == 1
     body = db.session.scalar(select(Message.body).where(Message.volunteer_id == old.id))
     assert "서약서" in body and "/v/" in body
+
+
+def test_a_role_with_a_minimum_age_and_waiver_is_set_from_the_web_and_the_api(
+        app, client, login, csrf_token, create_staff, create_mission, coordinator_api):
+    mission = create_mission(status="draft", roles={})
+    login(create_staff(StaffRole.COORDINATOR))
+    page = client.get(f"/missions/{mission.id}")
+    response = client.post(f"/missions/{mission.id}/roles", data={
+        "name": "Handler", "required_skill": "", "min_age": "18", "requires_waiver": "y",
+        "csrf_token": csrf_token(page)})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)
+    db.session.expire_all()
+    role = mission.roles[0]
+    assert (role.min_age, role.requires_waiver) == (18, True)
+    assert "age 18+" in client.get(f"/missions/{mission.id}").get_data(as_text=True)
+    response = coordinator_api.post(f"/missions/{mission.id}/roles",
+                                    {"name": "Driver", "min_age": 21, "requires_waiver": True})
+    assert response.status_code == 201, response.json
+    assert (response.json["min_age"], response.json["requires_waiver"]) == (21, True)

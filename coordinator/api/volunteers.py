@@ -173,14 +173,14 @@ def add_consent(volunteer_id: int, json: ConsentIn):
     return ConsentOut.model_validate(consent), 201
 
 
-@bp.put(f"/volunteers/<{ID}:volunteer_id>/qualifications/<string(maxlength=30):skill>")
+@bp.put(f"/volunteers/<{ID}:volunteer_id>/qualifications/<skill>")
 @requires(COORDINATOR)
 @spec.validate(resp=answers(200, VolunteerOut, *WRITE), tags=TAGS)
 def verify_qualification(volunteer_id: int, skill: str, json: QualificationIn):
     """Verify a qualification (a skill tag) and set when it expires."""
     volunteer = found(Volunteer, volunteer_id, "volunteer")
     if skill not in set(Skill):
-        raise ValidationError(f"unknown skill {skill!r}", field="skill")
+        raise ValidationError(f"unknown skill {skill[:30]!r}", field="skill")
     expires = json.expires_at
     if expires is not None and expires.tzinfo is None:
         raise ValidationError("expires_at needs a time zone (e.g. +09:00)", field="expires_at")

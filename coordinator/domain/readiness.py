@@ -195,12 +195,12 @@ def send_readiness_reminders(now: datetime | None = None) -> int:
     sent = 0
     expiring = db.session.scalars(select(VolunteerSkill).where(
         VolunteerSkill.expires_at.is_not(None), VolunteerSkill.expires_at > now,
-        VolunteerSkill.expires_at <= now + warn, VolunteerSkill.expiry_warned_at.is_(None)))
+        VolunteerSkill.expires_at <= now + warn, VolunteerSkill.expiry_warned_at.is_(None))).all()
     for row in expiring:
-        volunteer = row.volunteer
-        if volunteer.erased_at is not None:
+        volunteer, expires_at = row.volunteer, row.expires_at
+        if volunteer.erased_at is not None or expires_at is None:
             continue
-        key = f"qualification-expiring:{volunteer.id}:{row.skill}:{row.expires_at.isoformat()}"
+        key = f"qualification-expiring:{volunteer.id}:{row.skill}:{expires_at.isoformat()}"
         queue_sms(volunteer, "qualification_expiring", kind="readiness", idempotency_key=key,
                   skill=row.skill, day=format_local(row.expires_at, "date", volunteer.language))
         for staff in _coordinators():
@@ -221,13 +221,14 @@ def _waiver_reminders(now: datetime, warn: timedelta) -> int:
     due = db.session.scalars(select(WaiverAcceptance).where(
         WaiverAcceptance.renewal_reminded_at.is_(None),
         WaiverAcceptance.accepted_at > lapse_from,
-        WaiverAcceptance.accepted_at <= lapse_from + warn))
+        WaiverAcceptance.accepted_at <= lapse_from + warn)).all()
     sent = 0
     for accepted in due:
-        volunteer = db.session.get(Volunteer, accepted.volunteer_id)
-        newer = latest_acceptance(volunteer)
         accepted.renewal_reminded_at = now
-        if volunteer is None or volunteer.erased_at is not None or newer is not accepted:
+        volunteer = db.session.get(Volunteer, accepted.volunteer_id)
+        if volunteer is None or volunteer.erased_at is not None:
+            continue
+        if latest_acceptance(volunteer) is not accepted:  # renewed already
             continue
         lapses = accepted.accepted_at + _valid_days()
         queue_sms(volunteer, "waiver_renewal", kind="readiness",
@@ -236,3 +237,22 @@ def _waiver_reminders(now: datetime, warn: timedelta) -> int:
                   url=links.personal_url(volunteer))
         sent += 1
     return sent
+
+
+# -- the team lead's day page -----------------------------------------------------------------
+
+
+def sees_emergency_contacts(user: StaffUser, mission: object, now: datetime) -> bool:
+    """Only on the mission's (local) day, only to its team leads (and coordinators)."""
+    shifts = getattr(mission, "shifts", [])
+    today = local_day(now)
+    if not any(local_day(s.starts_at) <= today <= local_day(s.ends_at) for s in shifts):
+        return False
+    if user.can(StaffRole.COORDINATOR):
+        return True
+    return any(lead.id == user.id for lead in getattr(mission, "team_leads", []))
+
+
+def day_flags(volunteer: Volunteer, role: Role, at: datetime) -> list[str]:
+    """What the team lead should notice: a missing waiver or qualification, under age."""
+    return [reason for reason in problems(volunteer, role, at) if reason != "approval"]

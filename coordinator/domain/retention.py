@@ -63,8 +63,8 @@ def apply_retention(now: datetime | None = None) -> RetentionRun:
     grace = timedelta(days=config["RETENTION_WARNING_DAYS"])
     warned = erased = kept = 0
     candidates = db.session.scalars(select(Volunteer).where(
-        Volunteer.erased_at.is_(None), Volunteer.created_at < cutoff).order_by(Volunteer.id))
-    for volunteer in list(candidates):
+        Volunteer.erased_at.is_(None), Volunteer.created_at < cutoff).order_by(Volunteer.id)).all()
+    for volunteer in candidates:
         active_at = last_activity(volunteer)
         if volunteer.retention_warned_at is not None:
             if active_at > volunteer.retention_warned_at:

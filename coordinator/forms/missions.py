@@ -107,6 +107,8 @@ class RoleForm(FlaskForm):
                           description=_l("The letter volunteers text, like H"))
     required_skill = SelectField(
         _l("Needs skill"), choices=[SelectChoice("", "—"), *SKILL_CHOICES])
+    min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(0, 100)])
+    requires_waiver = BooleanField(_l("Needs a waiver accepted within 12 months"))
 
 
 class ShiftForm(FlaskForm):

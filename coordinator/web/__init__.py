@@ -29,6 +29,7 @@ BLUEPRINT_MODULES = [
     "admin",
     "privacy",
     "joining",
+    "readiness",
     "webhooks",
     "sms_status",
 ]
