@@ -220,3 +220,22 @@ def test_the_short_link_and_the_qr_code(app, client, create_staff, login):
         as_text=True)
     qr = client.get("/admin/join-link/qr.svg")
     assert qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "x" * 5000, "<script>alert(1)</script>"])
+def test_hostile_names_are_refused_or_escaped_and_nothing_is_half_stored(
+        app, client, csrf_token, name):
+    response = _post_join(client, csrf_token, name=name)
+    assert response.status_code in (303, 400)
+    if response.status_code == 303:
+        _confirm(client, csrf_token, code_sent_to(PHONE))
+        client2 = app.test_client()
+        assert "<script>alert(1)</script>" not in client2.get("/join").get_data(as_text=True)
+    else:
+        assert messages_to(PHONE) == [] and _volunteers() == 0
+
+
+def test_verify_without_a_form_in_the_session_goes_back_to_the_form(app, client):
+    assert client.get("/join/verify").location.endswith("/join")
+    assert client.post("/join/verify", data={"code": "123456"}).status_code in (303, 400)
+    assert _volunteers() == 0

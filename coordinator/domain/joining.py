@@ -10,6 +10,7 @@ staff approve them; only approved volunteers are called out.
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -79,6 +80,9 @@ class JoinDetails:
 
 def _text(value: str, field_name: str, label: str, *, required: bool = True) -> str:
     text = " ".join((value or "").split())
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise ValidationError(gettext("%(what)s contains characters that cannot be stored",
+                                      what=label), field=field_name)
     if required and not text:
         raise ValidationError(gettext("%(what)s is required", what=label), field=field_name)
     if len(text) > MAX_TEXT:

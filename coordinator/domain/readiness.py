@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from coordinator import links
-from coordinator.errors import Conflict
+from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
 from coordinator.i18n import format_local
 from coordinator.models import (
@@ -30,7 +30,7 @@ from coordinator.models import (
     WaiverVersion,
 )
 from coordinator.sms.outbox import queue_sms, queue_staff_sms
-from coordinator.timeutil import local_zone, now_utc
+from coordinator.timeutil import in_quiet_hours, local_zone, now_utc, quiet_hours_end
 
 
 def _valid_days() -> timedelta:
@@ -119,6 +119,10 @@ def current_waiver() -> WaiverVersion | None:
 
 def publish_waiver(text_ko: str, text_en: str, *, staff_user_id: int | None) -> WaiverVersion:
     """Publish a new version of the waiver text (the old versions stay, as accepted)."""
+    for text, field in ((text_ko, "text_ko"), (text_en, "text_en")):
+        if not text.strip() or "\x00" in text:
+            raise ValidationError(gettext("the waiver text is empty or has a NUL character"),
+                                  field=field)
     version = WaiverVersion(text_ko=text_ko.strip(), text_en=text_en.strip(),
                             published_by_id=staff_user_id)
     db.session.add(version)
@@ -183,6 +187,11 @@ def set_qualification(volunteer: Volunteer, skill: str, *, expires_at: datetime 
 # -- reminders (beat) -------------------------------------------------------------------------
 
 
+def not_at_night(now: datetime) -> datetime | None:
+    """When a reminder found during quiet hours may go out (None: now)."""
+    return quiet_hours_end(now) if in_quiet_hours(now) else None
+
+
 def _coordinators() -> list[StaffUser]:
     return [u for u in db.session.scalars(select(StaffUser).where(StaffUser.phone.is_not(None)))
             if u.can(StaffRole.COORDINATOR)]
@@ -202,6 +211,7 @@ def send_readiness_reminders(now: datetime | None = None) -> int:
             continue
         key = f"qualification-expiring:{volunteer.id}:{row.skill}:{expires_at.isoformat()}"
         queue_sms(volunteer, "qualification_expiring", kind="readiness", idempotency_key=key,
+                  send_after=not_at_night(now),
                   skill=row.skill, day=format_local(row.expires_at, "date", volunteer.language))
         for staff in _coordinators():
             with force_locale(staff.language or "ko"):
@@ -231,7 +241,7 @@ def _waiver_reminders(now: datetime, warn: timedelta) -> int:
         if latest_acceptance(volunteer) is not accepted:  # renewed already
             continue
         lapses = accepted.accepted_at + _valid_days()
-        queue_sms(volunteer, "waiver_renewal", kind="readiness",
+        queue_sms(volunteer, "waiver_renewal", kind="readiness", send_after=not_at_night(now),
                   idempotency_key=f"waiver-renewal:{accepted.id}",
                   day=format_local(lapses, "date", volunteer.language),
                   url=links.personal_url(volunteer))

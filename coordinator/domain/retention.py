@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from coordinator import links
 from coordinator.domain import privacy
+from coordinator.domain.readiness import not_at_night
 from coordinator.extensions import db
 from coordinator.i18n import format_local
 from coordinator.models import (
@@ -82,7 +83,7 @@ def apply_retention(now: datetime | None = None) -> RetentionRun:
 
 def _warn(volunteer: Volunteer, now: datetime, erase_on: datetime) -> None:
     volunteer.retention_warned_at = now
-    queue_sms(volunteer, "retention_warning", kind="privacy",
+    queue_sms(volunteer, "retention_warning", kind="privacy", send_after=not_at_night(now),
               idempotency_key=f"retention-warning:{volunteer.id}:{now.date().isoformat()}",
               day=format_local(erase_on, "date", volunteer.language),
               url=links.personal_url(volunteer))

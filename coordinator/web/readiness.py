@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 from coordinator.domain import consents, readiness
 from coordinator.errors import DomainError, ValidationError
 from coordinator.extensions import db
+from coordinator.forms import show_error
 from coordinator.models import ConsentChannel, Skill, StaffRole, Volunteer
 from coordinator.security import role_required
 from coordinator.timeutil import local_zone, now_utc
@@ -116,8 +117,13 @@ def waiver_text():
     current = readiness.current_waiver()
     form = WaiverForm(obj=current) if request.method == "GET" else WaiverForm()
     if form.validate_on_submit():
-        readiness.publish_waiver(form.text_ko.data, form.text_en.data,
-                                 staff_user_id=current_user.id)
+        try:
+            readiness.publish_waiver(form.text_ko.data, form.text_en.data,
+                                     staff_user_id=current_user.id)
+        except DomainError as error:
+            db.session.rollback()
+            return render_template("admin/waiver.html", form=form, current=current), \
+                show_error(form, error)
         db.session.commit()
         flash(_("A new version of the waiver is published; volunteers are asked to accept it."),
               "info")
