@@ -224,7 +224,8 @@ def queue():
                            form=FlaskForm())
 
 
-@bp.post("/volunteers/sign-ups/<int:volunteer_id>/<any(approve, reject):decision>")
+@bp.post("/volunteers/sign-ups/<int:volunteer_id>/approve", defaults={"decision": "approve"})
+@bp.post("/volunteers/sign-ups/<int:volunteer_id>/reject", defaults={"decision": "reject"})
 @role_required(StaffRole.COORDINATOR)
 def decide(volunteer_id: int, decision: str):
     volunteer = _volunteer(volunteer_id)
