@@ -57,3 +57,18 @@ def test_the_openapi_document_describes_the_new_fields(app, coordinator_api):
     doc = coordinator_api.get("/openapi.json").json
     text = str(doc)
     assert "QualificationOut" in text and "ConsentOut" in text and "approval" in text
+
+
+def test_staff_set_an_emergency_contact_and_birth_date_over_the_api(
+        app, coordinator_api, create_volunteer):
+    volunteer = create_volunteer("비상", phone="+821011112222")
+    response = coordinator_api.put(f"/volunteers/{volunteer.id}/emergency-contact", {
+        "name": "김어머니", "phone": "010-5555-6666", "birth_date": "1990-04-01"})
+    assert response.status_code == 200, response.json
+    assert (response.json["emergency_phone"], response.json["birth_date"]) == (
+        "+821055556666", "1990-04-01")
+    same = coordinator_api.put(f"/volunteers/{volunteer.id}/emergency-contact", {
+        "name": "본인", "phone": "010-1111-2222"})
+    assert same.status_code == 422 and "other than" in str(same.json)
+    db.session.refresh(volunteer)
+    assert volunteer.emergency_name == "김어머니"

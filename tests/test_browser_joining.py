@@ -29,10 +29,10 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 PORTS = range(5180, 5190)  # this branch's ports
 LINK = re.compile(r"https?://\S+/v/\S+")
 WORDS = {
-    "ko": {"title": "봉사자로 가입하기", "sent": "문자를 보냈어요", "done": "가입해 주셔서 고마워요",
-           "approve": "승인", "hello": "안녕하세요"},
-    "en": {"title": "Join as a volunteer", "sent": "We sent an SMS", "done": "Thank you for joining",
-           "approve": "Approve", "hello": "Hello"},
+    "ko": {"title": "봉사자로 가입하기", "sent": "문자를 보냈어요",
+           "done": "가입해 주셔서 고마워요", "approve": "승인", "hello": "안녕하세요"},
+    "en": {"title": "Join as a volunteer", "sent": "We sent an SMS",
+           "done": "Thank you for joining", "approve": "Approve", "hello": "Hello"},
 }
 
 

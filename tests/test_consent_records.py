@@ -104,3 +104,13 @@ def test_the_waiver_is_accepted_on_the_personal_page(app, client, csrf_token, cr
     assert response.status_code == 303
     assert db.session.scalar(select(WaiverAcceptance.channel)) == "personal"
     assert readiness.waiver_valid_on(volunteer, now_utc())
+
+
+def test_a_guardians_paper_consent_lets_staff_approve_an_under_14(app, create_volunteer):
+    from coordinator.domain import joining
+    from coordinator.models import Approval
+
+    child = create_volunteer("어린이", approval=Approval.PENDING, guardian_name="부모")
+    consents.record_consent(child, channel="paper", optional_items=[], by_guardian=True)
+    joining.approve(child)
+    assert child.approval == Approval.APPROVED and child.guardian_verified_at is not None

@@ -10,6 +10,7 @@ from coordinator.api.schemas.volunteers import (
     ApprovalIn,
     ConsentIn,
     ConsentOut,
+    EmergencyIn,
     ImportIn,
     ImportOut,
     ImportRefused,
@@ -199,5 +200,17 @@ def decide_sign_up(volunteer_id: int, json: ApprovalIn):
         joining.approve(volunteer)
     else:
         joining.reject(volunteer, staff_user_id=g.api_user.id)
+    db.session.commit()
+    return volunteer_out(volunteer)
+
+
+@bp.put(f"/volunteers/<{ID}:volunteer_id>/emergency-contact")
+@requires(COORDINATOR)
+@spec.validate(resp=answers(200, VolunteerOut, *WRITE), tags=TAGS)
+def set_emergency_contact(volunteer_id: int, json: EmergencyIn):
+    """Set the emergency contact and date of birth (from a paper form, say)."""
+    volunteer = found(Volunteer, volunteer_id, "volunteer")
+    readiness.set_emergency_details(volunteer, name=json.name, phone=json.phone,
+                                    birth_date=json.birth_date)
     db.session.commit()
     return volunteer_out(volunteer)

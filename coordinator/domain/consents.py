@@ -40,6 +40,9 @@ def record_consent(volunteer: Volunteer, *, channel: str, optional_items: list[s
     unknown = sorted(set(optional_items) - set(OPTIONAL_ITEMS))
     if unknown:
         raise ValidationError(f"unknown optional item {unknown[0]!r}", field="optional_items")
+    if by_guardian and channel == ConsentChannel.PAPER and volunteer.guardian_verified_at is None:
+        # A guardian who signed the paper form in front of staff is verified by them.
+        volunteer.guardian_verified_at = now or now_utc()
     consent = Consent(
         volunteer=volunteer, notice_version=notice_version(), purposes=list(PURPOSES),
         optional_items=sorted(set(optional_items)), channel=channel, by_guardian=by_guardian,

@@ -266,3 +266,24 @@ def sees_emergency_contacts(user: StaffUser, mission: object, now: datetime) -> 
 def day_flags(volunteer: Volunteer, role: Role, at: datetime) -> list[str]:
     """What the team lead should notice: a missing waiver or qualification, under age."""
     return [reason for reason in problems(volunteer, role, at) if reason != "approval"]
+
+
+def set_emergency_details(volunteer: Volunteer, *, name: str, phone: str,
+                          birth_date: date | None) -> None:
+    """Staff record the emergency contact (and date of birth) from a paper form or a call."""
+    from coordinator.phones import normalise_phone
+
+    name = " ".join((name or "").split())
+    if not name or len(name) > 100 or "\x00" in name:
+        raise ValidationError(gettext("an emergency contact's name is 1 to 100 characters"),
+                              field="name")
+    number = normalise_phone(phone, field="phone")
+    if number == volunteer.phone:
+        raise ValidationError(gettext("the emergency contact needs a number other than yours"),
+                              field="phone")
+    if birth_date is not None and not date(1900, 1, 1) <= birth_date < local_day(now_utc()):
+        raise ValidationError(gettext("the date of birth must be a past date"),
+                              field="birth_date")
+    volunteer.emergency_name, volunteer.emergency_phone = name, number
+    volunteer.birth_date = birth_date
+    db.session.flush()

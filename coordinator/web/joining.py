@@ -224,10 +224,19 @@ def queue():
                            form=FlaskForm())
 
 
-@bp.post("/volunteers/sign-ups/<int:volunteer_id>/approve", defaults={"decision": "approve"})
-@bp.post("/volunteers/sign-ups/<int:volunteer_id>/reject", defaults={"decision": "reject"})
+@bp.post("/volunteers/sign-ups/<int:volunteer_id>/approve")
 @role_required(StaffRole.COORDINATOR)
-def decide(volunteer_id: int, decision: str):
+def approve(volunteer_id: int):
+    return _decide(volunteer_id, "approve")
+
+
+@bp.post("/volunteers/sign-ups/<int:volunteer_id>/reject")
+@role_required(StaffRole.COORDINATOR)
+def reject(volunteer_id: int):
+    return _decide(volunteer_id, "reject")
+
+
+def _decide(volunteer_id: int, decision: str):  # noqa: ANN202
     volunteer = _volunteer(volunteer_id)
     if not FlaskForm().validate_on_submit():
         abort(400)

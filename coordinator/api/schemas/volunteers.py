@@ -212,3 +212,14 @@ class QualificationIn(ApiModel):
 
 class ApprovalIn(ApiModel):
     decision: Literal["approve", "reject"]
+
+
+class EmergencyIn(ApiModel):
+    """The emergency contact shown to the mission's team leads on the day, and the birth date
+    roles with a minimum age need (null: not known)."""
+
+    model_config = example(name="김어머니", phone="010-5555-6666", birth_date="1990-04-01")
+
+    name: text(100)
+    phone: text(40) = Field(description=PHONE_HELP)
+    birth_date: date | None = None
