@@ -239,3 +239,16 @@ def test_verify_without_a_form_in_the_session_goes_back_to_the_form(app, client)
     assert client.get("/join/verify").location.endswith("/join")
     assert client.post("/join/verify", data={"code": "123456"}).status_code in (303, 400)
     assert _volunteers() == 0
+
+
+def test_once_used_the_code_is_no_longer_readable_in_the_sent_text(app, client, csrf_token):
+    from coordinator.models import Message, MessageStatus
+
+    _post_join(client, csrf_token)
+    code = code_sent_to(PHONE)
+    sent = messages_to(PHONE)[-1]
+    sent.status = MessageStatus.SENT
+    db.session.commit()
+    assert _confirm(client, csrf_token, code).status_code == 303
+    body = db.session.scalar(select(Message.body).where(Message.id == sent.id))
+    assert code not in body and body == joining.SPENT_CODE_BODY

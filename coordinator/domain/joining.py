@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from coordinator import links, ratelimit
 from coordinator.domain import consents, privacy
@@ -26,6 +26,8 @@ from coordinator.extensions import db
 from coordinator.models import (
     Approval,
     ConsentChannel,
+    Message,
+    MessageStatus,
     PhoneCode,
     Skill,
     VehicleKind,
@@ -39,6 +41,7 @@ from coordinator.timeutil import now_utc
 MAX_TEXT = 100
 MAX_COUNT = 60
 AGE_GROUPS = ("14plus", "under14")
+SPENT_CODE_BODY = "[one-time code, used]"
 
 
 class CodeRejected(ValidationError):
@@ -271,11 +274,23 @@ def confirm_join(details: JoinDetails, code: str, guardian_code: str = "", *,
         raise Conflict(gettext("this number is already registered; we sent its page by SMS"),
                        field="phone")
     volunteer = _new_volunteer(details, now)
+    _forget_code_texts(details.phone, "join-code")
+    if details.is_under_14:
+        _forget_code_texts(details.guardian_phone, "guardian-code")
     consents.record_consent(volunteer, channel=ConsentChannel.JOIN,
                             optional_items=details.optional_items,
                             by_guardian=details.is_under_14, now=now)
     db.session.flush()
     return volunteer
+
+
+def _forget_code_texts(phone: str, key_prefix: str) -> None:
+    """Once a code is spent, the texts that carried it keep no readable code in the outbox."""
+    db.session.execute(
+        update(Message).where(
+            Message.phone == phone, Message.idempotency_key.like(f"{key_prefix}:{phone}:%"),
+            Message.status.not_in([MessageStatus.QUEUED, MessageStatus.SENDING]))
+        .values(body=SPENT_CODE_BODY).execution_options(synchronize_session=False))
 
 
 def _new_volunteer(d: JoinDetails, now: datetime) -> Volunteer:
