@@ -110,6 +110,17 @@ class Config:
         p.strip() for p in _env("SMS_NO_REPLY_PREFIXES", "+82").split(",") if p.strip()
     )
 
+    # Joining, consent, retention and readiness (issue 17; coordinator/domain/joining.py).
+    PRIVACY_NOTICE_VERSION = _env("PRIVACY_NOTICE_VERSION", "2026-12-01")  # bump = ask again
+    JOIN_CODE_MINUTES = _int("JOIN_CODE_MINUTES", 10)  # a one-time code stays valid
+    JOIN_CODE_ATTEMPTS = _int("JOIN_CODE_ATTEMPTS", 5)  # wrong tries before a code is dead
+    JOIN_SENDS_PER_PHONE_HOUR = _int("JOIN_SENDS_PER_PHONE_HOUR", 3)
+    JOIN_SENDS_PER_ADDRESS_HOUR = _int("JOIN_SENDS_PER_ADDRESS_HOUR", 10)
+    RETENTION_DAYS = _int("RETENTION_DAYS", 730)  # inactive this long (and consent as old): erased
+    RETENTION_WARNING_DAYS = _int("RETENTION_WARNING_DAYS", 30)  # SMS warning before erasing
+    READINESS_WARNING_DAYS = _int("READINESS_WARNING_DAYS", 30)  # before a qualification/waiver lapses
+    WAIVER_VALID_DAYS = _int("WAIVER_VALID_DAYS", 365)
+
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:
         """Celery's settings: the outbox in the database is the truth, the broker a pointer."""

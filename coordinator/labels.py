@@ -81,6 +81,12 @@ LABELS: dict[str, dict[str, object]] = {
         "adoption_centre": _l("Adoption centre"), "not_arrived": _l("Not arrived yet"),
     },
     "travel_status": {"on_the_way": _l("On the way"), "running_late": _l("Running late")},
+    # Consent channels and optional items (coordinator/models/records.py).
+    "consent_channel": {
+        "join": _l("join page"), "paper": _l("paper form"), "import": _l("import"),
+        "personal": _l("personal page"),
+    },
+    "consent_item": {"vehicle": _l("vehicle"), "birth_date": _l("date of birth")},
     "via": {"web": _l("on the web"), "api": _l("through the API"), "cli": _l("on the command line"),
             "sms": _l("by SMS"), "staff": _l("by staff")},
 }
@@ -90,7 +96,8 @@ _ANY: dict[str, object] = {}
 for _kind in ("mission_status", "signup_status", "attendance_status", "callout_stop",
               "callout_status", "message_status", "staff_role", "skill", "vehicle_kind",
               "mission_kind", "language", "message_kind", "species", "animal_sex", "age_band",
-              "animal_condition", "destination", "travel_status"):
+              "animal_condition", "destination", "travel_status", "consent_channel",
+              "consent_item"):
     for _value, _word in LABELS[_kind].items():
         _ANY.setdefault(_value, _word)
 

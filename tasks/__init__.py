@@ -8,4 +8,5 @@ TASK_MODULES = [
     "tasks.callouts",
     "tasks.conversation",
     "tasks.reminders",
+    "tasks.readiness",
 ]

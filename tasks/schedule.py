@@ -10,5 +10,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "send-due-reminders": {"task": "tasks.reminders.send_due_reminders", "schedule": 300.0},
     "mark-no-shows": {"task": "tasks.reminders.mark_no_shows", "schedule": 300.0},
     "expire-waitlist-offers": {"task": "tasks.conversation.expire_offers", "schedule": 60.0},
+    "readiness-reminders": {"task": "tasks.readiness.send_readiness_reminders",
+                            "schedule": 6 * 3600.0},
+    "privacy-retention": {"task": "tasks.readiness.apply_retention", "schedule": 6 * 3600.0},
     "forget-stale-menus": {"task": "tasks.conversation.forget_stale_menus", "schedule": 3600.0},
 }

@@ -28,7 +28,8 @@ REMOVE = answers(204, None, 404, 409)
 def add_role(mission_id: int, json: RoleIn):
     """Add a role; every shift gets a position for it with capacity 0 (set capacities next)."""
     role = mission_plan.add_role(roster.load_mission(mission_id), name=json.name,
-                                 sms_key=json.sms_key, required_skill=json.required_skill)
+                                 sms_key=json.sms_key, required_skill=json.required_skill,
+                                 min_age=json.min_age, requires_waiver=json.requires_waiver)
     db.session.commit()
     return RoleOut.model_validate(role), 201
 

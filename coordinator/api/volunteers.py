@@ -1,11 +1,16 @@
 """Volunteers: list, get, create, update, bulk import, and their messages (coordinators)."""
 
+from flask import g
 from sqlalchemy import select
 
 from coordinator.api import bp, requires, spec
 from coordinator.api.doors import CREATE, ID, READ, WRITE, answers, found, paginate
 from coordinator.api.schemas.common import ErrorDetail, PageQuery
 from coordinator.api.schemas.volunteers import (
+    ApprovalIn,
+    ConsentIn,
+    ConsentOut,
+    EmergencyIn,
     ImportIn,
     ImportOut,
     ImportRefused,
@@ -13,17 +18,20 @@ from coordinator.api.schemas.volunteers import (
     ImportRowOut,
     MessageOut,
     MessagePage,
+    QualificationIn,
+    QualificationOut,
     VolunteerIn,
     VolunteerOut,
     VolunteerPage,
     VolunteerPatch,
     VolunteerQuery,
 )
-from coordinator.domain import volunteer_csv
+from coordinator.domain import consents, joining, readiness, volunteer_csv
 from coordinator.domain import volunteers as volunteer_rules
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
-from coordinator.models import Message, StaffRole, Volunteer
+from coordinator.models import Message, Skill, StaffRole, Volunteer
+from coordinator.timeutil import now_utc
 
 TAGS = ["volunteers"]
 # Phone numbers and notes are personal data: the directory is for coordinators.
@@ -39,7 +47,7 @@ def list_volunteers(query: VolunteerQuery):
         query.q, skill=query.skill or "", region=query.region, language=query.language or "",
         opted_out=query.opted_out, page=query.page, per_page=query.per_page,
     )
-    return VolunteerPage(items=[VolunteerOut.model_validate(v) for v in page.items],
+    return VolunteerPage(items=volunteers_out(page.items),
                          total=page.total, page=page.page, per_page=page.per_page,
                          pages=page.pages)
 
@@ -51,7 +59,7 @@ def create_volunteer(json: VolunteerIn):
     """Add a volunteer; a phone number already on file is a 409."""
     volunteer = volunteer_rules.create_volunteer(_details(json.model_dump()))
     db.session.commit()
-    return VolunteerOut.model_validate(volunteer), 201
+    return volunteer_out(volunteer), 201
 
 
 @bp.get(f"/volunteers/<{ID}:volunteer_id>")
@@ -59,7 +67,7 @@ def create_volunteer(json: VolunteerIn):
 @spec.validate(resp=answers(200, VolunteerOut, *READ), tags=TAGS)
 def get_volunteer(volunteer_id: int):
     """One volunteer."""
-    return VolunteerOut.model_validate(found(Volunteer, volunteer_id, "volunteer"))
+    return volunteer_out(found(Volunteer, volunteer_id, "volunteer"))
 
 
 @bp.patch(f"/volunteers/<{ID}:volunteer_id>")
@@ -71,7 +79,19 @@ def update_volunteer(volunteer_id: int, json: VolunteerPatch):
     values = {**_current(volunteer), **json.model_dump(exclude_unset=True)}
     volunteer_rules.update_volunteer(volunteer, _details(values))
     db.session.commit()
-    return VolunteerOut.model_validate(volunteer)
+    return volunteer_out(volunteer)
+
+
+def volunteers_out(volunteers: list[Volunteer]) -> list[VolunteerOut]:
+    """Volunteers with their qualifications and consent records (one query for all consents)."""
+    by_volunteer = consents.records_of_many([v.id for v in volunteers])
+    now = now_utc()
+    return [VolunteerOut.of(v, consents=by_volunteer.get(v.id, []), qualifications=[
+        QualificationOut.of(s, is_valid=s.is_valid(now)) for s in v.skills]) for v in volunteers]
+
+
+def volunteer_out(volunteer: Volunteer) -> VolunteerOut:
+    return volunteers_out([volunteer])[0]
 
 
 def _current(volunteer: Volunteer) -> dict:
@@ -138,3 +158,59 @@ def volunteer_messages(volunteer_id: int, query: PageQuery):
     return MessagePage(items=[MessageOut.model_validate(m) for m in page.items],
                        total=page.total, page=page.page, per_page=page.per_page,
                        pages=page.pages)
+
+
+@bp.post(f"/volunteers/<{ID}:volunteer_id>/consents")
+@requires(COORDINATOR)
+@spec.validate(resp=answers(201, ConsentOut, *WRITE), tags=TAGS)
+def add_consent(volunteer_id: int, json: ConsentIn):
+    """Record a consent given on paper (or collected elsewhere) to the notice in force."""
+    volunteer = found(Volunteer, volunteer_id, "volunteer")
+    consent = consents.record_consent(volunteer, channel=json.channel,
+                                      optional_items=list(json.optional_items),
+                                      by_guardian=json.by_guardian,
+                                      staff_user_id=g.api_user.id)
+    db.session.commit()
+    return ConsentOut.model_validate(consent), 201
+
+
+@bp.put(f"/volunteers/<{ID}:volunteer_id>/qualifications/<skill>")
+@requires(COORDINATOR)
+@spec.validate(resp=answers(200, VolunteerOut, *WRITE), tags=TAGS)
+def verify_qualification(volunteer_id: int, skill: str, json: QualificationIn):
+    """Verify a qualification (a skill tag) and set when it expires."""
+    volunteer = found(Volunteer, volunteer_id, "volunteer")
+    if skill not in set(Skill):
+        raise ValidationError(f"unknown skill {skill[:30]!r}", field="skill")
+    expires = json.expires_at
+    if expires is not None and expires.tzinfo is None:
+        raise ValidationError("expires_at needs a time zone (e.g. +09:00)", field="expires_at")
+    readiness.set_qualification(volunteer, skill, expires_at=expires, verified_by=g.api_user)
+    db.session.commit()
+    return volunteer_out(volunteer)
+
+
+@bp.post(f"/volunteers/<{ID}:volunteer_id>/approval")
+@requires(COORDINATOR)
+@spec.validate(resp=answers(200, VolunteerOut, *WRITE), tags=TAGS)
+def decide_sign_up(volunteer_id: int, json: ApprovalIn):
+    """Approve a pending sign-up (they get their link) or turn it down (their data is erased)."""
+    volunteer = found(Volunteer, volunteer_id, "volunteer")
+    if json.decision == "approve":
+        joining.approve(volunteer)
+    else:
+        joining.reject(volunteer, staff_user_id=g.api_user.id)
+    db.session.commit()
+    return volunteer_out(volunteer)
+
+
+@bp.put(f"/volunteers/<{ID}:volunteer_id>/emergency-contact")
+@requires(COORDINATOR)
+@spec.validate(resp=answers(200, VolunteerOut, *WRITE), tags=TAGS)
+def set_emergency_contact(volunteer_id: int, json: EmergencyIn):
+    """Set the emergency contact and date of birth (from a paper form, say)."""
+    volunteer = found(Volunteer, volunteer_id, "volunteer")
+    readiness.set_emergency_details(volunteer, name=json.name, phone=json.phone,
+                                    birth_date=json.birth_date)
+    db.session.commit()
+    return volunteer_out(volunteer)

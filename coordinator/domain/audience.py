@@ -1,9 +1,9 @@
 """Who a call-out may reach, and in which order to ask them.
 
-Never: opted-out or paused volunteers, anyone who declined this mission, anyone already on
-its roster (confirmed, offered or waitlisted). Order: volunteers whose skills match open
-positions, then the reliable ones (showed up rather than no-show), then those called least
-recently, so the same people are not woken every time.
+Never: sign-ups staff have not approved, opted-out or paused volunteers, anyone who declined
+this mission, anyone already on its roster (confirmed, offered or waitlisted). Order:
+volunteers whose skills match open positions, then the reliable ones (showed up rather than
+no-show), then those called least recently, so the same people are not woken every time.
 """
 
 from collections.abc import Mapping
@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
+    Approval,
     Attendance,
     AttendanceStatus,
     Invitation,
@@ -30,6 +31,7 @@ from coordinator.models import (
     VolunteerSkill,
 )
 from coordinator.models.volunteers import LANGUAGES
+from coordinator.timeutil import now_utc
 
 SHOWED_UP = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
@@ -94,12 +96,19 @@ def open_roles(mission: Mission) -> list[tuple[Role, int]]:
     return [(role, int(places)) for role, places in rows]
 
 
-def has_skill(skill: str):  # noqa: ANN201 - an SQL condition
-    """Volunteers with this skill, reviewed by staff (claimed ones wait for review)."""
+def valid_skill(now: datetime | None = None):  # noqa: ANN201 - an SQL condition
+    """A skill row that counts: reviewed by staff and, if it expires, not expired yet."""
+    now = now or now_utc()
+    return and_(VolunteerSkill.is_verified.is_(True),
+                or_(VolunteerSkill.expires_at.is_(None), VolunteerSkill.expires_at > now))
+
+
+def has_skill(skill: str, now: datetime | None = None):  # noqa: ANN201 - an SQL condition
+    """Volunteers with this skill, reviewed by staff (claimed ones wait for review), valid now."""
     return exists().where(
         VolunteerSkill.volunteer_id == Volunteer.id,
         VolunteerSkill.skill == skill,
-        VolunteerSkill.is_verified.is_(True),
+        valid_skill(now),
     )
 
 
@@ -116,13 +125,14 @@ def eligible(mission: Mission, audience: Audience, now: datetime) -> Select:
         Signup.status != SignupStatus.CANCELLED,
     )
     query = select(Volunteer).where(
+        Volunteer.approval == Approval.APPROVED,
         Volunteer.opted_out_at.is_(None),
         or_(Volunteer.paused_until.is_(None), Volunteer.paused_until <= now),
         ~declined,
         ~on_roster,
     )
     if audience.skills:
-        query = query.where(or_(*(has_skill(s) for s in audience.skills)))
+        query = query.where(or_(*(has_skill(s, now) for s in audience.skills)))
     if audience.region:
         query = query.where(func.lower(Volunteer.region) == audience.region.lower())
     if audience.has_vehicle is not None:
@@ -150,7 +160,7 @@ def ranked(query: Select, open_skills: set[str]) -> Select:
         select(func.count()).where(
             VolunteerSkill.volunteer_id == Volunteer.id,
             VolunteerSkill.skill.in_(sorted(open_skills)),
-            VolunteerSkill.is_verified.is_(True),
+            valid_skill(),
         ).scalar_subquery()
         if open_skills
         else literal(0)

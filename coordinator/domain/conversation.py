@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
-from coordinator.domain import invitations, signups, travel
+from coordinator.domain import invitations, readiness, signups, travel
 from coordinator.domain.conversation_menus import (
     booked_here,
     fitting,
@@ -308,6 +308,9 @@ def _offer_vehicle(turn: Turn, mission: Mission):  # noqa: ANN202
 def _refusal(volunteer: Volunteer, position: Position) -> str:
     if not volunteer.has_skill(position.role.required_skill):
         return "skill"
+    not_ready = readiness.refusal_reason(volunteer, position)
+    if not_ready is not None:
+        return not_ready
     if signups.overlapping_signup(volunteer, position.shift) is not None:
         return "overlap"
     return "closed"

@@ -70,8 +70,12 @@ def _has_live_signups(column: object, value: int) -> bool:
     ))
 
 
-def add_role(mission: Mission, *, name: str, sms_key: str = "", required_skill: str | None = None):
-    """Add a role, with an empty (capacity 0) position in every shift."""
+def add_role(mission: Mission, *, name: str, sms_key: str = "", required_skill: str | None = None,
+             min_age: int | None = None, requires_waiver: bool = False):
+    """Add a role, with an empty (capacity 0) position in every shift.
+
+    `min_age` and `requires_waiver` are readiness rules (coordinator/domain/readiness.py).
+    """
     _check_editable(mission)
     name = name.strip()
     if not name:
@@ -84,9 +88,12 @@ def add_role(mission: Mission, *, name: str, sms_key: str = "", required_skill: 
                     required_skill=required_skill),
             field="required_skill",
         )
+    if min_age is not None and not 0 <= min_age <= 100:
+        raise ValidationError(gettext("a minimum age is 0 to 100"), field="min_age")
     fallback = (required_skill or name)[0].upper() if (required_skill or name)[0].isascii() else "R"
     role = Role(
-        name=name, required_skill=required_skill or None,
+        name=name, required_skill=required_skill or None, min_age=min_age or None,
+        requires_waiver=requires_waiver,
         sms_key=_sms_key(sms_key, {r.sms_key for r in mission.roles}, fallback, "sms_key"),
         sort_order=max((r.sort_order for r in mission.roles), default=-1) + 1,
     )

@@ -215,7 +215,9 @@ def duplicate_mission(source: Mission, *, starts_at: datetime, created_by: Staff
         **{name: getattr(source, name) for name in COPIED_FIELDS},
     )
     roles = {r.id: Role(name=r.name, sms_key=r.sms_key, required_skill=r.required_skill,
-                        description=r.description, sort_order=r.sort_order) for r in source.roles}
+                        description=r.description, sort_order=r.sort_order,
+                        min_age=r.min_age, requires_waiver=r.requires_waiver)
+             for r in source.roles}
     shifts = {s.id: Shift(name=s.name, sms_key=s.sms_key, starts_at=s.starts_at + delta,
                           ends_at=s.ends_at + delta) for s in source.shifts}
     copy.roles, copy.shifts = list(roles.values()), list(shifts.values())

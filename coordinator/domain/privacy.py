@@ -17,6 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from coordinator import audit
+from coordinator.domain import consents as consent_records
 from coordinator.domain import signups as signup_rules
 from coordinator.errors import Conflict
 from coordinator.extensions import db
@@ -48,7 +49,8 @@ HIDDEN = "…"
 # Columns of earlier audit entries that hold what we must forget, per audited table.
 PERSONAL_AUDIT_FIELDS = {
     "volunteers": {"name", "phone", "region", "notes", "opt_out_note", "vehicle_kind",
-                   "vehicle_seats", "vehicle_crates"},
+                   "vehicle_seats", "vehicle_crates", "birth_date", "emergency_name",
+                   "emergency_phone", "guardian_name", "guardian_phone"},
     "volunteer_skills": {"skill"},
     "signups": {"cancel_reason"},
     "vehicles": {"label", "notes"},
@@ -101,7 +103,12 @@ def _profile(volunteer: Volunteer) -> dict:
         "paused_until": _iso(volunteer.paused_until),
         "last_called_at": _iso(volunteer.last_called_at),
         "created_at": _iso(volunteer.created_at), "updated_at": _iso(volunteer.updated_at),
-        "erased_at": _iso(volunteer.erased_at),
+        "erased_at": _iso(volunteer.erased_at), "approval": volunteer.approval,
+        "birth_date": volunteer.birth_date.isoformat() if volunteer.birth_date else None,
+        "emergency_contact": {"name": volunteer.emergency_name,
+                              "phone": volunteer.emergency_phone},
+        "guardian": {"name": volunteer.guardian_name, "phone": volunteer.guardian_phone,
+                     "verified_at": _iso(volunteer.guardian_verified_at)},
     }
 
 
@@ -186,6 +193,7 @@ def export_volunteer(volunteer: Volunteer, *, staff_user_id: int | None, via: st
         "invitations": _invitations(volunteer),
         "vehicles": _vehicles(volunteer),
         "messages": _messages(volunteer),
+        "consents": consent_records.export_records(volunteer),
         "conversation": None if state is None else {
             "kind": state.kind, "payload": state.payload, "expires_at": _iso(state.expires_at)},
     }
@@ -236,6 +244,8 @@ def _anonymise_profile(volunteer: Volunteer, now: datetime) -> None:
     volunteer.region = None
     volunteer.notes = volunteer.opt_out_note = ""
     volunteer.vehicle_kind = volunteer.vehicle_seats = volunteer.vehicle_crates = None
+    volunteer.birth_date = volunteer.emergency_phone = volunteer.guardian_phone = None
+    volunteer.emergency_name = volunteer.guardian_name = ""
     volunteer.skills = []
     volunteer.paused_until = None
     volunteer.opted_out_at = volunteer.opted_out_at or now  # nothing is ever sent again

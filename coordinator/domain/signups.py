@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from coordinator.database import insert_unless_exists
 from coordinator.domain import missions as mission_rules
+from coordinator.domain import readiness
 from coordinator.domain import signup_notices as notices
 from coordinator.errors import Conflict
 from coordinator.extensions import db
@@ -114,6 +115,8 @@ def check_can_book(volunteer: Volunteer, position: Position, source: str) -> Non
     if skill and source != SignupSource.WALK_IN and not volunteer.has_skill(skill):
         raise Conflict(gettext("%(role)s needs the skill %(skill)r", role=position.role.name,
                                skill=skill), field="position")
+    # Approval, minimum age, waiver and a qualification still valid on the day (issue 17).
+    readiness.check_booking(volunteer, position)
 
 
 def sign_up(

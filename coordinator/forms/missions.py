@@ -99,6 +99,10 @@ class RoleForm(AppForm):
     required_skill = SelectField(
         _l("Needs skill"), choices=[SelectChoice("", "—"), *SKILL_CHOICES],
         id="role-required_skill")
+    min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(0, 100)],
+                           id="role-min_age")
+    requires_waiver = BooleanField(_l("Needs a waiver accepted within 12 months"),
+                                   id="role-requires_waiver")
 
 
 class ShiftForm(AppForm):

@@ -29,6 +29,13 @@ from coordinator.models.missions import (
     Shift,
     Vehicle,
 )
+from coordinator.models.records import (
+    Consent,
+    ConsentChannel,
+    PhoneCode,
+    WaiverAcceptance,
+    WaiverVersion,
+)
 from coordinator.models.signups import (
     Attendance,
     AttendanceEvent,
@@ -38,7 +45,13 @@ from coordinator.models.signups import (
     SignupStatus,
 )
 from coordinator.models.staff import ApiToken, StaffRole, StaffUser
-from coordinator.models.volunteers import Skill, VehicleKind, Volunteer, VolunteerSkill
+from coordinator.models.volunteers import (
+    Approval,
+    Skill,
+    VehicleKind,
+    Volunteer,
+    VolunteerSkill,
+)
 
 __all__ = [
     "AgeBand",
@@ -46,6 +59,12 @@ __all__ = [
     "AnimalCondition",
     "AnimalSex",
     "DestinationKind",
+    "Approval",
+    "Consent",
+    "ConsentChannel",
+    "PhoneCode",
+    "WaiverAcceptance",
+    "WaiverVersion",
     "AuditEntry",
     "OPEN_STATUSES",
     "ApiToken",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordinator.extensions import db
@@ -161,6 +162,10 @@ class Role(db.Model):
     required_skill: Mapped[str | None] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text, default="")
     sort_order: Mapped[int] = mapped_column(default=0)
+    # Readiness (coordinator/domain/readiness.py): youngest age on the shift's day, and
+    # whether a waiver accepted within the last 12 months is needed.
+    min_age: Mapped[int | None]
+    requires_waiver: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     mission: Mapped[Mission] = relationship(back_populates="roles")
     positions: Mapped[list["Position"]] = relationship(

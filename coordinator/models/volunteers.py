@@ -1,6 +1,6 @@
 """Volunteers: people reachable by SMS, with their skills and own vehicle."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
@@ -32,6 +32,17 @@ class VehicleKind(StrEnum):
 LANGUAGES = ("ko", "en")
 
 
+class Approval(StrEnum):
+    """A sign-up from the join page waits for staff: PENDING > APPROVED | REJECTED.
+
+    Volunteers staff add themselves (form, import, API) start APPROVED.
+    """
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class Volunteer(db.Model):
     __tablename__ = "volunteers"
     __table_args__ = (
@@ -40,6 +51,8 @@ class Volunteer(db.Model):
         CheckConstraint(
             "vehicle_crates IS NULL OR vehicle_crates >= 0", name="crates_not_negative"
         ),
+        CheckConstraint("approval IN ('pending', 'approved', 'rejected')",
+                        name="approval_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +76,18 @@ class Volunteer(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    # Joining by themselves, consent and readiness (see coordinator/domain/joining.py).
+    approval: Mapped[str] = mapped_column(String(10), default=Approval.APPROVED,
+                                          server_default=Approval.APPROVED, index=True)
+    approval_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    joined_via: Mapped[str] = mapped_column(String(10), default="staff", server_default="staff")
+    birth_date: Mapped[date | None]
+    emergency_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    emergency_phone: Mapped[str | None] = mapped_column(String(20))
+    guardian_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    guardian_phone: Mapped[str | None] = mapped_column(String(20))
+    guardian_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retention_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     skills: Mapped[list["VolunteerSkill"]] = relationship(
         back_populates="volunteer", cascade="all, delete-orphan", lazy="selectin"
@@ -80,9 +105,15 @@ class Volunteer(db.Model):
     def skill_names(self) -> list[str]:
         return sorted(s.skill for s in self.skills)
 
-    def has_skill(self, skill: str | None) -> bool:
-        # A skill claimed on the personal page counts only once staff have reviewed it.
-        return skill is None or any(s.skill == skill and s.is_verified for s in self.skills)
+    @property
+    def is_approved(self) -> bool:
+        return self.approval == Approval.APPROVED
+
+    def has_skill(self, skill: str | None, at: datetime | None = None) -> bool:
+        # A skill claimed on the personal page counts only once staff have reviewed it,
+        # and a qualification with an expiry date only until it expires.
+        when = at or now_utc()
+        return skill is None or any(s.skill == skill and s.is_valid(when) for s in self.skills)
 
     def set_skills(self, skills: list[str], *, is_verified: bool = True) -> None:
         """Replace the skill tags, keeping the rows (and their review state) that stay."""
@@ -106,5 +137,16 @@ class VolunteerSkill(db.Model):
     )
     skill: Mapped[str] = mapped_column(String(30), primary_key=True, index=True)
     is_verified: Mapped[bool] = mapped_column(default=True)
+    # A qualification (vet licence, large-animal handling…): who checked it, when, and
+    # when it stops counting. None: does not expire / not recorded.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expiry_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     volunteer: Mapped[Volunteer] = relationship(back_populates="skills")
+
+    def is_valid(self, at: datetime) -> bool:
+        """Reviewed by staff and not expired at `at`."""
+        return self.is_verified and (self.expires_at is None or self.expires_at > at)

@@ -95,6 +95,23 @@ def queue_staff_sms(
     return _insert_once(message)
 
 
+def queue_sms_to_phone(
+    phone: str, language: str, template: str, *, kind: str, idempotency_key: str,
+    **context: object,
+) -> Message | None:
+    """Queue an SMS to a number that is no volunteer yet (a join code, a guardian's code)."""
+    existing = db.session.scalar(select(Message).filter_by(idempotency_key=idempotency_key))
+    if existing is not None:
+        return existing
+    body = render_sms(template, language, **context)
+    message = Message(
+        direction=Direction.OUTBOUND, phone=phone, body=body, kind=kind,
+        status=MessageStatus.QUEUED, idempotency_key=idempotency_key,
+        segments=count_segments(body).segments,
+    )
+    return _insert_once(message)
+
+
 def _insert_once(message: Message) -> Message:
     """Insert a queued message, or return the row another transaction queued with its key."""
     try:

@@ -30,8 +30,11 @@ BLUEPRINT_MODULES = [
     "simulator",
     "personal",
     "travel",
+    "personal_consent",
     "admin",
     "privacy",
+    "joining",
+    "readiness",
     "webhooks",
     "sms_status",
 ]

@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from coordinator.domain import attendance, vehicles
+from coordinator.domain import attendance, readiness, vehicles
 from coordinator.errors import DomainError, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.i18n import format_local
@@ -102,6 +102,9 @@ def shift(mission_id: int, shift_id: int):
     roster = attendance.shift_roster(mission, shift)
     return render_template(
         "attendance/shift.html", mission=mission, shift=shift, roster=roster,
+        # Issue 17: emergency contacts on the day only; readiness flags per person.
+        sees_emergency=readiness.sees_emergency_contacts(current_user, mission, now_utc()),
+        day_flags=lambda s: readiness.day_flags(s.volunteer, s.position.role, shift.starts_at),
         headcount=attendance.headcount(roster), on_site=attendance.roll_call(mission),
         positions=[p for p in mission.positions if p.shift_id == shift.id],
         nonce=uuid.uuid4().hex, row_state=row_state, walk_in=session.pop(WALK_IN_FORM, {}),

@@ -154,7 +154,8 @@ def add_role(mission_id: int):
     mission, form = get_mission(mission_id), RoleForm()
     return _plan_change(mission, "role_form", form, lambda: mission_plan.add_role(
         mission, name=form.name.data, sms_key=form.sms_key.data or "",
-        required_skill=form.required_skill.data or None), anchor="add-role")
+        required_skill=form.required_skill.data or None, min_age=form.min_age.data,
+        requires_waiver=bool(form.requires_waiver.data)), anchor="add-role")
 
 
 @bp.post("/<int:mission_id>/shifts")

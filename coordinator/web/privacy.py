@@ -9,7 +9,7 @@ from flask_login import current_user
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
-from coordinator.domain import api_tokens, privacy
+from coordinator.domain import api_tokens, consents, privacy
 from coordinator.errors import DomainError
 from coordinator.extensions import db
 from coordinator.forms import show_error
@@ -63,6 +63,23 @@ def export(volunteer_id: int):
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
         headers={"Content-Disposition": f"attachment; filename=volunteer-{volunteer_id}.json",
+                 "Cache-Control": "no-store"})
+
+
+@bp.post("/privacy/volunteers/<int:volunteer_id>/consents")
+@role_required(ADMIN)
+def export_consents(volunteer_id: int):
+    """One volunteer's consent records, for showing what they agreed to (issue 17)."""
+    volunteer = _volunteer(volunteer_id)
+    if not AppForm().validate_on_submit():
+        abort(400)
+    data = {"volunteer_id": volunteer.id, "name": volunteer.name,
+            "consents": consents.export_records(volunteer)}
+    db.session.commit()
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+        headers={"Content-Disposition":
+                 f"attachment; filename=volunteer-{volunteer_id}-consents.json",
                  "Cache-Control": "no-store"})
 
 

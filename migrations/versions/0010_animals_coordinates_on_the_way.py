@@ -1,7 +1,7 @@
 """animals, coordinates, on the way, 1365 id
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-01 14:20:18.565634
 
 """
@@ -13,7 +13,7 @@ import coordinator.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -154,6 +154,9 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
         "booking_refused[skill]": {"reason": "skill", "position": position},
         "booking_refused[overlap]": {"reason": "overlap", "position": position},
         "booking_refused[closed]": {"reason": "closed", "position": position},
+        "booking_refused[approval]": {"reason": "approval", "position": position},
+        "booking_refused[age]": {"reason": "age", "position": position},
+        "booking_refused[waiver]": {"reason": "waiver", "position": position},
         "booking_waitlisted": {"position": position, "place": 3},
         "callout": {
             "when": format_local(mission.starts_at, "datetime", language),
@@ -202,6 +205,21 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
         "unknown": {},
         "unknown_number": {"org": "동물구조단" if language == "ko" else "Animal Rescue Korea"},
         "waitlist_offer": {"position": position, "signup": signup},
+        # Joining, consent and readiness (issue 17).
+        "join_code": {"code": "482913"},
+        "guardian_code": {"code": "482913", "child": values.name},
+        "join_existing": {"url": personal_url(volunteer)},
+        "join_waiting": {},
+        "join_approved": {"url": personal_url(volunteer)},
+        "consent_withdrawn": {},
+        "retention_warning": {"day": format_local(STARTS, "date", language),
+                              "url": personal_url(volunteer)},
+        "qualification_expiring": {"skill": "large-animal",
+                                   "day": format_local(STARTS, "date", language)},
+        "staff_qualification_expiring": {"person": values.name, "skill": "large-animal",
+                                         "day": format_local(STARTS, "date", language)},
+        "waiver_renewal": {"day": format_local(STARTS, "date", language),
+                           "url": personal_url(volunteer)},
     }
     base = {"volunteer": volunteer, "mission": mission, "contact": values.contact}
     return {case: {**base, **extra} for case, extra in cases.items()}

@@ -94,6 +94,8 @@ class RoleIn(ApiModel):
     sms_key: text(4) = Field("", description="what volunteers text (H); empty: "
                           "chosen for you")
     required_skill: Skill | None = None
+    min_age: int | None = Field(None, ge=0, le=100, description="youngest age on the day")
+    requires_waiver: bool = Field(False, description="a waiver accepted within 12 months")
 
 
 class ShiftIn(ApiModel):
@@ -141,6 +143,8 @@ class RoleOut(ApiModel):
     name: str
     sms_key: str
     required_skill: str | None
+    min_age: int | None
+    requires_waiver: bool
 
 
 class ShiftOut(ApiModel):

@@ -1,5 +1,6 @@
 """Volunteers, their bulk import, and their messages."""
 
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import MISSING, Field
@@ -64,6 +65,30 @@ class VolunteerPatch(ApiModel):
     notes: text(2000) | MISSING = MISSING
 
 
+class QualificationOut(ApiModel):
+    """A skill; it counts (`is_valid`) once staff verified it and until `expires_at`."""
+
+    skill: str
+    is_verified: bool
+    verified_at: LocalDateTime | None
+    verified_by_id: int | None
+    expires_at: LocalDateTime | None
+    is_valid: bool
+
+
+class ConsentOut(ApiModel):
+    """One consent record: which notice version, purposes and optional items, when, how."""
+
+    id: int
+    notice_version: str
+    purposes: list[str]
+    optional_items: list[str]
+    channel: Literal["join", "paper", "import", "personal"]
+    by_guardian: bool
+    given_at: LocalDateTime
+    withdrawn_at: LocalDateTime | None
+
+
 class VolunteerOut(ApiModel):
     id: int
     name: str
@@ -80,6 +105,17 @@ class VolunteerOut(ApiModel):
     paused_until: LocalDateTime | None
     last_called_at: LocalDateTime | None
     created_at: LocalDateTime
+    approval: Literal["pending", "approved", "rejected"] = Field(
+        description="sign-ups from the join page wait (pending) until staff approve them; "
+                    "only approved volunteers are called out")
+    joined_via: str
+    birth_date: date | None
+    emergency_name: str
+    emergency_phone: str | None
+    guardian_name: str
+    guardian_verified_at: LocalDateTime | None
+    qualifications: list[QualificationOut]
+    consents: list[ConsentOut]
 
 
 class VolunteerPage(PageOut):
@@ -153,3 +189,37 @@ class MessageOut(ApiModel):
 
 class MessagePage(PageOut):
     items: list[MessageOut]
+
+
+class ConsentIn(ApiModel):
+    """A consent collected outside the join page: a paper form, or an import."""
+
+    model_config = example(channel="paper", optional_items=["vehicle"])
+
+    channel: Literal["paper", "import"]
+    optional_items: list[Literal["vehicle", "birth_date"]] = Field(default_factory=list,
+                                                                   max_length=2)
+    by_guardian: bool = False
+
+
+class QualificationIn(ApiModel):
+    """Staff verified the qualification; it counts until `expires_at` (null: no expiry)."""
+
+    model_config = example(expires_at="2027-12-31T00:00:00+09:00")
+
+    expires_at: datetime | None = None
+
+
+class ApprovalIn(ApiModel):
+    decision: Literal["approve", "reject"]
+
+
+class EmergencyIn(ApiModel):
+    """The emergency contact shown to the mission's team leads on the day, and the birth date
+    roles with a minimum age need (null: not known)."""
+
+    model_config = example(name="김어머니", phone="010-5555-6666", birth_date="1990-04-01")
+
+    name: text(100)
+    phone: text(40) = Field(description=PHONE_HELP)
+    birth_date: date | None = None
