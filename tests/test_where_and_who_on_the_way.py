@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from coordinator.domain import places, travel
+from coordinator.domain import directions, travel
 from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
 from coordinator.links import make_token
@@ -36,7 +36,7 @@ def starting_in(day, minutes: int):  # noqa: ANN001, ANN201
     ("geo:37.2664,127.0002?q=here", (37.2664, 127.0002)),
 ])
 def test_coordinates_are_read_from_what_a_coordinator_types_or_pastes(app, text, expected):
-    point = places.parse_point(text, field="meeting")
+    point = directions.parse_point(text, field="meeting")
     assert (round(point.lat, 3), round(point.lng, 3)) == (round(expected[0], 3),
                                                           round(expected[1], 3))
 
@@ -52,15 +52,15 @@ def test_coordinates_are_read_from_what_a_coordinator_types_or_pastes(app, text,
 ])
 def test_impossible_coordinates_are_refused_with_a_reason(app, text, says):
     if says is None:
-        assert places.parse_point(text, field="meeting") is not None
+        assert directions.parse_point(text, field="meeting") is not None
         return
     with pytest.raises(ValidationError, match=says) as refused:
-        places.parse_point(text, field="meeting")
+        directions.parse_point(text, field="meeting")
     assert refused.value.field == "meeting"
 
 
 def test_directions_open_kakao_and_naver_maps_without_google(app):
-    links = places.directions(places.Point(37.26634, 127.00072), "수원역 4번 출구",
+    links = directions.links_to(directions.Point(37.26634, 127.00072), "수원역 4번 출구",
                               app_url="https://rescue.example.org")
     urls = [link.url for link in links]
     assert urls[0] == ("https://map.kakao.com/link/to/%EC%88%98%EC%9B%90%EC%97%AD%204%EB%B2%88"

@@ -159,7 +159,7 @@ def init_app(app: Flask) -> None:
         endpoints,
         mission_plan,
         missions,
-        places,
+        directions,
         roster,
         volunteers,
     )

@@ -19,7 +19,7 @@ BLUEPRINT_MODULES = [
     "health",
     "home",
     "missions",
-    "places",
+    "directions",
     "roster",
     "volunteers",
     "callouts",

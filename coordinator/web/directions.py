@@ -3,14 +3,14 @@
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from coordinator.domain import places
+from coordinator.domain import directions
 from coordinator.errors import DomainError
 from coordinator.extensions import db
 from coordinator.models import StaffRole
 from coordinator.security import role_required
 from coordinator.web.missions import get_mission
 
-bp = Blueprint("places", __name__)
+bp = Blueprint("directions", __name__)
 
 
 @bp.post("/missions/<int:mission_id>/place")
@@ -19,7 +19,7 @@ def set_place(mission_id: int):
     mission = get_mission(mission_id)
     back = url_for("missions.show", mission_id=mission.id) + "#place"
     try:
-        places.set_place(mission, meeting=request.form.get("meeting", ""),
+        directions.set_place(mission, meeting=request.form.get("meeting", ""),
                          address=request.form.get("address", ""),
                          parking_notes=request.form.get("parking_notes", ""))
     except DomainError as error:
@@ -35,14 +35,14 @@ def map_links(mission: object, *, with_site: bool) -> list:
     """Directions for a volunteer: to the meeting point, and to the site once they may see it."""
     app_url = current_app.config.get("PUBLIC_BASE_URL") or "rescue-coordinator"
     links = []
-    meet = places.meeting_point(mission)  # type: ignore[arg-type]
+    meet = directions.meeting_point(mission)  # type: ignore[arg-type]
     if meet:
         links.append((_("Meeting point"), meet,
-                      places.directions(meet, mission.meeting_point, app_url=app_url)))  # type: ignore[attr-defined]
-    site = places.site(mission) if with_site else None  # type: ignore[arg-type]
+                      directions.links_to(meet, mission.meeting_point, app_url=app_url)))  # type: ignore[attr-defined]
+    site = directions.site(mission) if with_site else None  # type: ignore[arg-type]
     if site:
         links.append((_("Site"), site,
-                      places.directions(site, mission.address, app_url=app_url)))  # type: ignore[attr-defined]
+                      directions.links_to(site, mission.address, app_url=app_url)))  # type: ignore[attr-defined]
     return links
 
 

@@ -2,8 +2,8 @@
 
 from coordinator.api import bp, requires, spec
 from coordinator.api.doors import ID, WRITE, answers
-from coordinator.api.schemas.places import PlaceIn, PlaceOut
-from coordinator.domain import places, roster
+from coordinator.api.schemas.directions import PlaceIn, PlaceOut
+from coordinator.domain import directions, roster
 from coordinator.extensions import db
 from coordinator.models import StaffRole
 
@@ -16,7 +16,7 @@ TAGS = ["missions"]
 def set_place(mission_id: int, json: PlaceIn):
     """Set where to meet; impossible coordinates or a link without any are a 422."""
     mission = roster.load_mission(mission_id)
-    places.set_place(mission, meeting=json.meeting, address=json.address,
+    directions.set_place(mission, meeting=json.meeting, address=json.address,
                      parking_notes=json.parking_notes)
     db.session.commit()
     return PlaceOut.of(mission, mission_id=mission.id)

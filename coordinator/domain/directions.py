@@ -133,7 +133,7 @@ class MapLink:
     url: str
 
 
-def directions(point: Point, name: str, *, app_url: str) -> list[MapLink]:
+def links_to(point: Point, name: str, *, app_url: str) -> list[MapLink]:
     """Directions to `point` in Kakao Map and Naver Map, and any map app (geo:). No API key."""
     label = name.replace(",", " ").strip() or "destination"
     naver = urlencode({"dlat": point.lat, "dlng": point.lng, "dname": label,
