@@ -156,10 +156,10 @@ def init_app(app: Flask) -> None:
     from coordinator.api import (  # noqa: F401
         animals,
         callouts,
+        directions,
         endpoints,
         mission_plan,
         missions,
-        directions,
         roster,
         volunteers,
     )
