@@ -6,6 +6,7 @@ from coordinator.api import bp, requires, spec
 from coordinator.api.doors import CREATE, ID, READ, WRITE, answers, found, paginate
 from coordinator.api.schemas.common import ErrorDetail, PageQuery
 from coordinator.api.schemas.volunteers import (
+    ConsentIn,
     ImportIn,
     ImportOut,
     ImportRefused,
@@ -19,7 +20,7 @@ from coordinator.api.schemas.volunteers import (
     VolunteerPatch,
     VolunteerQuery,
 )
-from coordinator.domain import volunteer_csv
+from coordinator.domain import consent, volunteer_csv
 from coordinator.domain import volunteers as volunteer_rules
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
@@ -70,6 +71,28 @@ def update_volunteer(volunteer_id: int, json: VolunteerPatch):
     volunteer = found(Volunteer, volunteer_id, "volunteer")
     values = {**_current(volunteer), **json.model_dump(exclude_unset=True)}
     volunteer_rules.update_volunteer(volunteer, _details(values))
+    db.session.commit()
+    return VolunteerOut.model_validate(volunteer)
+
+
+@bp.post(f"/volunteers/<{ID}:volunteer_id>/opt-out")
+@requires(COORDINATOR)
+@spec.validate(resp=answers(200, VolunteerOut, *WRITE), tags=TAGS)
+def opt_out(volunteer_id: int, json: ConsentIn):
+    """Record that the volunteer wants no more SMS; everything queued for them is cancelled."""
+    volunteer = found(Volunteer, volunteer_id, "volunteer")
+    consent.opt_out(volunteer, source=consent.Source.STAFF, note=json.note)
+    db.session.commit()
+    return VolunteerOut.model_validate(volunteer)
+
+
+@bp.post(f"/volunteers/<{ID}:volunteer_id>/opt-in")
+@requires(COORDINATOR)
+@spec.validate(resp=answers(200, VolunteerOut, *WRITE), tags=TAGS)
+def opt_in(volunteer_id: int, json: ConsentIn):
+    """Clear an opt-out the volunteer asked to end; `note` says who asked, and how."""
+    volunteer = found(Volunteer, volunteer_id, "volunteer")
+    consent.opt_in(volunteer, source=consent.Source.STAFF, note=json.note)
     db.session.commit()
     return VolunteerOut.model_validate(volunteer)
 

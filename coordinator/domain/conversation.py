@@ -10,7 +10,7 @@ the call-out, in a menu and typed cold.
 """
 
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
-from coordinator.domain import invitations, signups
+from coordinator.domain import consent, invitations, signups
 from coordinator.domain.conversation_menus import (
     booked_here,
     fitting,
@@ -60,6 +60,7 @@ class Answer:
     text: str
     needs_attention: bool = False
     mission_id: int | None = None
+    kind: str = "answer"  # the outbound message's kind (the STOP answer is the confirmation)
 
 
 @dataclass
@@ -381,17 +382,15 @@ def _status(turn: Turn) -> Answer:
 
 
 def _stop(turn: Turn) -> Answer:
-    turn.volunteer.opted_out_at = turn.volunteer.opted_out_at or turn.now
-    turn.volunteer.opt_out_note = "replied STOP by SMS"
+    consent.opt_out(turn.volunteer, source=consent.Source.SMS, now=turn.now)
     turn.forget()
     # Someone booked who opts out will get no reminders: a coordinator should know.
     booked = any(s.status == SignupStatus.CONFIRMED for s in turn.live())
-    return turn.say("opted_out", attention=booked)
+    return replace(turn.say("opted_out", attention=booked), kind=consent.CONFIRMATION_KIND)
 
 
 def _start(turn: Turn) -> Answer:
-    turn.volunteer.opted_out_at = None
-    turn.volunteer.opt_out_note = ""
+    consent.opt_in(turn.volunteer, source=consent.Source.SMS, now=turn.now)
     return turn.say("opted_in")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from coordinator.domain import consent
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, MessageStatus, StaffUser, Volunteer
@@ -38,14 +39,15 @@ def queue_sms(
     validity_seconds: int | None = None,
     mission_id: int | None = None,
     callout_id: int | None = None,
-    ignore_opt_out: bool = False,
     **context: object,
 ) -> Message | None:
     """Queue the SMS `template` for a volunteer in their language; None if they opted out.
 
+    The one message an opted-out volunteer still gets is the confirmation of the opt-out.
+
     The same idempotency key twice gives back the first row and queues nothing new.
     """
-    if volunteer.is_opted_out and not ignore_opt_out:
+    if not consent.may_queue(volunteer, kind):
         return None
     if idempotency_key:
         existing = db.session.scalar(select(Message).filter_by(idempotency_key=idempotency_key))
@@ -158,7 +160,7 @@ def queue_many(
     volunteer); opted-out volunteers and keys already queued are skipped. All rows go in at
     once. Returns {volunteer id: message id} of the rows queued now.
     """
-    wanted = [(v, key, body) for v, key, body in recipients if not v.is_opted_out]
+    wanted = [(v, key, body) for v, key, body in recipients if consent.may_queue(v, kind)]
     taken: set[str] = set()
     for start in range(0, len(wanted), 500):
         keys = [key for _v, key, _body in wanted[start:start + 500]]

@@ -26,8 +26,7 @@ from flask_babel import refresh
 
 from coordinator import links, ratelimit
 from coordinator.calendar import calendar_for
-from coordinator.domain import invitations, personal
-from coordinator.domain import volunteers as volunteer_rules
+from coordinator.domain import consent, invitations, personal
 from coordinator.errors import DomainError, NotFound
 from coordinator.extensions import db
 from coordinator.models import Mission, StaffRole, Volunteer
@@ -242,9 +241,7 @@ def resume(link: links.LinkTarget):
 @link_view
 def opt_out(link: links.LinkTarget):
     return _apply(
-        lambda: volunteer_rules.set_opt_out(
-            link.volunteer, opted_out=True, note="opted out on their personal page"
-        ),
+        lambda: consent.opt_out(link.volunteer, source=consent.Source.PERSONAL_PAGE),
         _("You will receive no more messages from us."),
     )
 
@@ -253,9 +250,7 @@ def opt_out(link: links.LinkTarget):
 @link_view
 def opt_in(link: links.LinkTarget):
     return _apply(
-        lambda: volunteer_rules.set_opt_out(
-            link.volunteer, opted_out=False, note="asked again on their personal page"
-        ),
+        lambda: consent.opt_in(link.volunteer, source=consent.Source.PERSONAL_PAGE),
         _("You will receive messages again."),
     )
 

@@ -64,6 +64,14 @@ class VolunteerPatch(ApiModel):
     notes: text(2000) | MISSING = MISSING
 
 
+class ConsentIn(ApiModel):
+    """Who asked, and how: required to clear an opt-out, optional to record one."""
+
+    model_config = example(note="asked by phone on 3 May")
+
+    note: text(500) = ""
+
+
 class VolunteerOut(ApiModel):
     id: int
     name: str
