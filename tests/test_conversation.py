@@ -328,7 +328,8 @@ def test_here_checks_in_to_the_shift_open_now(app, create_mission, create_volunt
     mission = create_mission(code="B7", day=0)
     shift = mission.shifts[0]
     volunteer = create_volunteer()
-    signups.sign_up(volunteer, mission.positions[0], source=SignupSource.STAFF)
+    signups.sign_up(volunteer, mission.positions[0], source=SignupSource.STAFF,
+                    now=shift.starts_at - timedelta(hours=1))  # booked before it started
     db.session.commit()
 
     answer = say(volunteer, "도착", now=shift.starts_at - timedelta(minutes=10))

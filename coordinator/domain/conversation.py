@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
-from coordinator.domain import consent, invitations, signups
+from coordinator.domain import consent, eligibility, invitations, signups
 from coordinator.domain.conversation_menus import (
     booked_here,
     fitting,
@@ -27,8 +27,10 @@ from coordinator.domain.conversation_menus import (
     mission_by_code,
     open_callouts,
     position_options,
+    refusals,
     signups_of,
 )
+from coordinator.domain.eligibility import Refusal
 from coordinator.domain.vehicles import offer_vehicle
 from coordinator.errors import Conflict, DomainError
 from coordinator.extensions import db
@@ -36,7 +38,6 @@ from coordinator.models import (
     ConversationState,
     InvitationResponse,
     Mission,
-    MissionStatus,
     Position,
     Signup,
     SignupSource,
@@ -49,8 +50,9 @@ from coordinator.timeutil import now_utc
 
 __all__ = ["Answer", "position_options", "respond"]
 
-SMS_BOOKABLE = (MissionStatus.RECRUITING, MissionStatus.STAFFED)
 STATUS_LINES = 3  # more would not fit a text; the personal page shows the rest
+# How the booking_refused template words each eligibility.Refusal; the others read "closed".
+SMS_REASONS = {Refusal.SKILL: "skill", Refusal.OVERLAP: "overlap"}
 
 
 @dataclass(frozen=True)
@@ -199,12 +201,10 @@ def _target_mission(turn: Turn) -> Mission | Answer:
         mission = mission_by_code(code)
         if mission is None:
             return turn.say("mission_unknown", code=code)
-        if mission.status not in SMS_BOOKABLE or mission.starts_at <= turn.now:
-            return turn.say("booking_refused", mission=mission, reason="closed")
-        return mission
+        return mission  # whether it takes answers is each place's answer (_book_in)
     if turn.state is not None and turn.state.kind == "positions":
         mission = db.session.get(Mission, turn.state.payload["mission"])
-        if mission is not None and mission.status in SMS_BOOKABLE:
+        if mission is not None and mission.status in eligibility.ANSWERING:
             return mission
     candidates = open_callouts(turn.volunteer, turn.now)
     fresh = [m for m in candidates if not booked_here(m, turn.mine)]
@@ -231,16 +231,25 @@ def _book_in(turn: Turn, mission: Mission) -> Answer:
         if not numbered:
             return turn.say("choose_again", mission=mission,
                             numbers=list(range(1, len(options) + 1)))
-    fits = fitting(turn.volunteer, numbered, turn.mine)
+    fits = fitting(turn.volunteer, numbered, turn.mine, turn.now)
     free = [(n, p) for n, p in fits if p.places_left > 0]
     pick = free or fits
     if not pick:
-        return turn.say("not_qualified", mission=mission, attention=True)
+        return _none_fits(turn, mission, numbered)
     if len(pick) == 1:
         return _book(turn, pick[0][1])
     numbers = [n for n, _ in pick]
     turn.remember("positions", {"mission": mission.id, "vehicle": turn.vehicle, "numbers": numbers})
     return turn.say("menu_positions", mission=mission, options=pick)
+
+
+def _none_fits(turn: Turn, mission: Mission, numbered: list[tuple[int, Position]]) -> Answer:
+    """No option is open to them: say why (closed, started, a clash), or that none suits."""
+    answers = refusals(turn.volunteer, numbered, turn.mine, turn.now).values()
+    why = next((r for r in answers if r not in (None, Refusal.SKILL)), None)
+    if why is None:
+        return turn.say("not_qualified", mission=mission, attention=True)
+    return turn.say("booking_refused", mission=mission, reason=SMS_REASONS.get(why, "closed"))
 
 
 def _keys_match(position: Position, reply: Reply) -> bool:
@@ -257,11 +266,11 @@ def _book(turn: Turn, position: Position) -> Answer:
         with undo:
             vehicle = _offer_vehicle(turn, mission)
             signup = signups.sign_up(
-                turn.volunteer, position, source=SignupSource.SMS, vehicle=vehicle
+                turn.volunteer, position, source=SignupSource.SMS, vehicle=vehicle, now=turn.now
             )
     except DomainError:
         return turn.say("booking_refused", mission=mission, position=position,
-                        reason=_refusal(turn.volunteer, position))
+                        reason=_refusal(turn, position))
     invitations.record_answer(turn.volunteer, mission, InvitationResponse.ACCEPTED, turn.now)
     turn.forget()
     if signup.status == SignupStatus.WAITLISTED:
@@ -278,12 +287,11 @@ def _offer_vehicle(turn: Turn, mission: Mission):  # noqa: ANN202
                          seats=v["seats"])
 
 
-def _refusal(volunteer: Volunteer, position: Position) -> str:
-    if not volunteer.has_skill(position.role.required_skill):
-        return "skill"
-    if signups.overlapping_signup(volunteer, position.shift) is not None:
-        return "overlap"
-    return "closed"
+def _refusal(turn: Turn, position: Position) -> str:
+    """The booking_refused template's reason for eligibility's answer (a full place: closed)."""
+    why = eligibility.why_cannot_book(turn.volunteer, position, now=turn.now,
+                                      source=SignupSource.SMS)
+    return SMS_REASONS.get(why, "closed") if why is not None else "closed"
 
 
 def _waitlist_place(signup: Signup) -> int:
