@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from coordinator.domain import signups as booking
+from coordinator.domain import signups
 from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.i18n import format_local
@@ -29,12 +29,12 @@ from coordinator.models import (
     Signup,
     SignupSource,
     SignupStatus,
-    StaffRole,
     StaffUser,
     Volunteer,
     VolunteerSkill,
 )
 from coordinator.phones import normalise_phone
+from coordinator.sms.outbox import queue_sms
 from coordinator.timeutil import now_utc
 
 
@@ -53,20 +53,6 @@ class CheckInClosed(DomainError):
     """Self check-in refused: no confirmed shift of this volunteer is open for check-in now."""
 
     code = "check_in_closed"
-
-
-def can_manage(user: StaffUser, mission: Mission) -> bool:
-    """Coordinators and admins manage every mission's day; team leads only the ones they lead."""
-    if user.can(StaffRole.COORDINATOR):
-        return True
-    return user.can(StaffRole.TEAM_LEAD) and any(lead.id == user.id for lead in mission.team_leads)
-
-
-def visible_missions(user: StaffUser) -> list:
-    """SQL conditions for the missions `user` may see, as can_manage decides for one mission."""
-    if user.can(StaffRole.COORDINATOR):
-        return []
-    return [Mission.team_leads.any(StaffUser.id == user.id)]
 
 
 def mark(
@@ -222,12 +208,12 @@ def add_walk_in(
     """
     volunteer = _walk_in_volunteer(name=name, phone=phone, language=language)
     _vouch_for_skill(volunteer, position.role.required_skill)
-    signup = booking.live_signup(volunteer, position)
+    signup = signups.live_signup(volunteer, position)
     if signup is None or signup.status != SignupStatus.CONFIRMED:
         if signup is not None:  # waitlisted for this very position: they came anyway
-            booking.cancel(signup, reason="arrived as a walk-in")
+            signups.cancel(signup, reason="arrived as a walk-in")
         _make_room(position)
-        signup = booking.sign_up(volunteer, position, source=SignupSource.WALK_IN, waitlist=False)
+        signup = signups.sign_up(volunteer, position, source=SignupSource.WALK_IN, waitlist=False)
     mark(signup, Action.CHECK_IN, by=by, via="walk_in", at=at)
     return signup
 
@@ -401,8 +387,6 @@ def message_team(
     `nonce` names this one sending (a form rendered once), so a double tap sends once.
     Returns how many messages were queued (opted-out volunteers get none).
     """
-    from coordinator.sms.outbox import queue_sms  # the outbox imports models, not domain
-
     body = " ".join((body or "").split())
     if not body or len(body) > MAX_TEAM_MESSAGE:
         raise ValidationError(

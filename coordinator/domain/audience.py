@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
 
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
@@ -85,16 +85,16 @@ def _tristate(value: object) -> bool | None:
 def open_roles(mission: Mission) -> list[tuple[Role, int]]:
     """The mission's roles that still have places, with how many, in the mission's order."""
     rows = db.session.execute(
-        select(Role, func.sum(Position.capacity - Position.filled))
+        select(Role, func.sum(Position.places_left))
         .join(Position, Position.role_id == Role.id)
-        .where(Role.mission_id == mission.id, Position.filled < Position.capacity)
+        .where(Role.mission_id == mission.id, Position.has_room)
         .group_by(Role.id)
         .order_by(Role.sort_order, Role.id)
     ).all()
     return [(role, int(places)) for role, places in rows]
 
 
-def has_skill(skill: str):  # noqa: ANN201 - an SQL condition
+def has_skill(skill: str) -> ColumnElement[bool]:
     """Volunteers with this skill, reviewed by staff (claimed ones wait for review)."""
     return exists().where(
         VolunteerSkill.volunteer_id == Volunteer.id,

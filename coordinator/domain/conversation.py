@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from coordinator.domain import consent, eligibility, invitations, signups
+from coordinator.domain.attendance import self_check_in
 from coordinator.domain.conversation_menus import (
     booked_here,
     fitting,
@@ -34,6 +35,7 @@ from coordinator.domain.eligibility import Refusal
 from coordinator.domain.vehicles import offer_vehicle
 from coordinator.errors import Conflict, DomainError
 from coordinator.extensions import db
+from coordinator.links import personal_url
 from coordinator.models import (
     ConversationState,
     InvitationResponse,
@@ -42,6 +44,7 @@ from coordinator.models import (
     Signup,
     SignupSource,
     SignupStatus,
+    Vehicle,
     Volunteer,
 )
 from coordinator.sms.parsing import Intent, Reply
@@ -232,7 +235,7 @@ def _book_in(turn: Turn, mission: Mission) -> Answer:
             return turn.say("choose_again", mission=mission,
                             numbers=list(range(1, len(options) + 1)))
     fits = fitting(turn.volunteer, numbered, turn.mine, turn.now)
-    free = [(n, p) for n, p in fits if p.places_left > 0]
+    free = [(n, p) for n, p in fits if p.has_room]
     pick = free or fits
     if not pick:
         return _none_fits(turn, mission, numbered)
@@ -279,7 +282,7 @@ def _book(turn: Turn, position: Position) -> Answer:
     return _confirmation(turn, signup)
 
 
-def _offer_vehicle(turn: Turn, mission: Mission):  # noqa: ANN202
+def _offer_vehicle(turn: Turn, mission: Mission) -> Vehicle | None:
     if not turn.vehicle:
         return None
     v = turn.vehicle
@@ -407,8 +410,6 @@ def _help(turn: Turn) -> Answer:
 
 
 def _link(turn: Turn) -> Answer:
-    from coordinator.links import personal_url
-
     try:
         url = personal_url(turn.volunteer)
     except BuildError:  # the personal page is not installed in this deployment
@@ -417,10 +418,6 @@ def _link(turn: Turn) -> Answer:
 
 
 def _here(turn: Turn) -> Answer:
-    try:
-        from coordinator.domain.attendance import self_check_in
-    except ImportError:
-        return turn.say("checkin_refused", attention=True)
     try:
         with db.session.begin_nested():
             signup = self_check_in(turn.volunteer, via="sms", at=turn.now)

@@ -113,10 +113,10 @@ def _phone(sender: str) -> str:
         return (sender or "unknown").strip()[:20]
 
 
-def _answer(  # noqa: ANN202
+def _answer(
     volunteer: Volunteer | None, saved: ConversationState | None, phone: str, body: str,
     now: datetime,
-):
+) -> conversation.Answer:
     if volunteer is not None:
         return conversation.respond(volunteer, parse_reply(body), now=now, saved=saved)
     log.info("SMS from unregistered number %s; answered with how to register", mask_phone(phone))

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import defaultload, selectinload
 
-from coordinator.domain import eligibility, signups, vehicles
+from coordinator.domain import attendance, eligibility, signups, vehicles
 from coordinator.domain.conversation_menus import signups_of
 from coordinator.domain.eligibility import Refusal
 from coordinator.errors import Conflict, NotFound, ValidationError
@@ -63,7 +63,7 @@ class MissionView:
         return not self.mission.is_address_confidential or self.holds_confirmed_place
 
 
-def _missions_query():  # noqa: ANN202
+def _missions_query() -> Select[tuple[Mission]]:
     return select(Mission).options(
         selectinload(Mission.positions).selectinload(Position.role),
         selectinload(Mission.positions).selectinload(Position.shift),
@@ -148,7 +148,7 @@ def bookable_position(volunteer: Volunteer, position_id: int, mission_id: int | 
     return position
 
 
-def take_place(
+def book_place(
     volunteer: Volunteer,
     position_id: int,
     *,
@@ -250,19 +250,13 @@ def resume_callouts(volunteer: Volunteer) -> None:
 
 
 def check_in_open(signup: Signup, at: datetime | None = None) -> bool:
-    """True while a confirmed signup's shift takes check-ins (False until attendance exists)."""
-    try:
-        from coordinator.domain import attendance  # the mission-day module
-    except ImportError:
-        return False
+    """True while a confirmed signup's shift takes check-ins."""
     opens, closes = attendance.check_in_window(signup.position.shift)
     return signup.status == SignupStatus.CONFIRMED and opens <= (at or now_utc()) <= closes
 
 
 def check_in(volunteer: Volunteer, signup_id: int) -> Signup:
     """Check in from the page on mission day, through the attendance rules."""
-    from coordinator.domain import attendance
-
     signup = own_signup(volunteer, signup_id)
     if not check_in_open(signup):
         raise Conflict(gettext("check-in is open only during your shift"), field="signup")

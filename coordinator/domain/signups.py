@@ -33,12 +33,12 @@ from coordinator.timeutil import now_utc
 LATE_CANCEL_WINDOW = timedelta(hours=24)
 
 
-def take_place(position_id: int) -> bool:
+def claim_place(position_id: int) -> bool:
     """Atomically count one more person in a position; False if it was already full."""
-    return _take_place(position_id) is not None
+    return _claim_place(position_id) is not None
 
 
-def _take_place(position_id: int) -> int | None:
+def _claim_place(position_id: int) -> int | None:
     """The position's new `filled` after counting one more person, or None if it was full.
 
     RETURNING hands back the new count in the same round trip, so the caller needs no
@@ -95,7 +95,7 @@ def sign_up(
     existing = next((s for s in found if s.position_id == position.id), None)
     if existing is not None:
         return existing
-    filled = _take_place(position.id)
+    filled = _claim_place(position.id)
     if filled is None and not waitlist:
         raise Conflict(gettext("%(role)s in this shift is full", role=position.role.name),
                        field="position")
@@ -206,7 +206,7 @@ def offer_to_waitlist(position: Position) -> Signup | None:
         .order_by(Signup.created_at, Signup.id)
         .limit(1)
     )
-    if first is None or not take_place(position.id):
+    if first is None or not claim_place(position.id):
         return None
     minutes = current_app.config["WAITLIST_OFFER_MINUTES"]
     first.status = SignupStatus.OFFERED

@@ -26,6 +26,7 @@ from coordinator.timeutil import now_utc
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "outbox_pending_ids"
+TASKS_KEY = "outbox_pending_tasks"
 SEND_TASK = "tasks.sms.send_messages"
 
 
@@ -116,6 +117,11 @@ def mark_for_dispatch(message: Message) -> None:
     if message.send_after is not None:
         return  # the wave scheduler / sweeper sends it when its time comes
     db.session.info.setdefault(PENDING_KEY, []).append(message)
+
+
+def enqueue_after_commit(task_name: str, *args: object) -> None:
+    """Hand a task to Celery once the current transaction commits; nothing if it rolls back."""
+    db.session.info.setdefault(TASKS_KEY, []).append((task_name, args))
 
 
 def dispatch(message_ids: list[int]) -> None:
@@ -226,6 +232,8 @@ def _dispatch_after_commit(session: Session) -> None:
         # After commit the rows are expired; their identity key needs no query.
         ids = [item if isinstance(item, int) else _identity(item) for item in pending]
         dispatch([i for i in ids if i is not None])
+    for task_name, args in session.info.pop(TASKS_KEY, None) or ():
+        enqueue(task_name, *args)
 
 
 def _identity(message: Message) -> int | None:
@@ -236,3 +244,4 @@ def _identity(message: Message) -> int | None:
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(TASKS_KEY, None)

@@ -150,7 +150,7 @@ def take(link: links.LinkTarget, position_id: int):
         status = 400 if form.errors else 200
         return render_template("personal/take.html", position=position, form=form), status
     return _apply(
-        lambda: personal.take_place(
+        lambda: personal.book_place(
             link.volunteer, position_id, mission_id=link.mission_id, offer=form.offer()
         ),
         _("Done. Your answer is saved."),

@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -82,7 +83,7 @@ def show(volunteer_id: int):
     )
 
 
-def _save(form: VolunteerForm, volunteer: Volunteer | None):  # noqa: ANN202
+def _save(form: VolunteerForm, volunteer: Volunteer | None) -> ResponseReturnValue:
     template = "volunteers/form.html"
     if not form.validate_on_submit():
         return render_template(template, form=form, volunteer=volunteer), (
