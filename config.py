@@ -94,6 +94,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME", 12 * 3600)
+    # Staff attendance marking (team leads): open this long before a shift starts, closed this
+    # long after it ends; after that only a coordinator corrects the record (audited).
+    ATTENDANCE_OPENS_MINUTES = _int("ATTENDANCE_OPENS_MINUTES", 12 * 60)
+    ATTENDANCE_CLOSES_MINUTES = _int("ATTENDANCE_CLOSES_MINUTES", 12 * 60)
 
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:

@@ -38,7 +38,7 @@ def rescued(create_mission, create_volunteer, create_staff):
             now=mission.starts_at - 7 * 24 * H,
         )
     a, b, c, d, e, f, g = (people[n] for n in "ABCDEFG")
-    mark = lambda s, action, at: attendance.mark(s, action, by=lead, at=at)  # noqa: E731
+    mark = lambda s, action, at: attendance.mark(s, action, by=lead, at=at, now=at)  # noqa: E731
     mark(a, "check_in", am.starts_at)
     mark(a, "check_out", am.starts_at + 4.5 * H)
     mark(b, "check_in", am.starts_at + 0.25 * H)

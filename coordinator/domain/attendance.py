@@ -23,12 +23,14 @@ from coordinator.models import (
     Attendance,
     AttendanceEvent,
     AttendanceStatus,
+    AuditEntry,
     Mission,
     Position,
     Shift,
     Signup,
     SignupSource,
     SignupStatus,
+    StaffRole,
     StaffUser,
     Volunteer,
     VolunteerSkill,
@@ -49,6 +51,10 @@ class Action(StrEnum):
 ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
 
+class MarkingClosed(Conflict):
+    """A staff mark outside the shift's attendance window (see marking_window)."""
+
+
 class CheckInClosed(DomainError):
     """Self check-in refused: no confirmed shift of this volunteer is open for check-in now."""
 
@@ -62,8 +68,14 @@ def mark(
     by: StaffUser | None = None,
     via: str = "staff",
     at: datetime | None = None,
+    now: datetime | None = None,
 ) -> Attendance:
-    """Record one attendance mark on a confirmed signup; the latest mark wins, all are kept."""
+    """Record one attendance mark on a confirmed signup; the latest mark wins, all are kept.
+
+    A mark by staff (`by`) must fall in the shift's marking window; after it closes only a
+    coordinator may correct the record, and each correction is written to the audit log.
+    Self check-in and the automatic no-show have windows of their own.
+    """
     try:
         action = Action(action)
     except ValueError:
@@ -76,7 +88,9 @@ def mark(
                     name=signup.volunteer.name, status=signup.status),
             field="signup",
         )
-    at = at or now_utc()
+    now = now or now_utc()
+    at = at or now
+    correcting = by is not None and _is_correction(signup.position.shift, by, now)
     attendance, previous = _attendance_row(signup)
     _apply(attendance, action, at, previous)
     attendance.marked_by = by
@@ -88,9 +102,45 @@ def mark(
             marked_by=by, marked_via=via,
         )
     )
+    if correcting:
+        _audit_correction(attendance, action, previous, by, via)
     db.session.flush()
     db.session.expire(signup, ["attendance"])  # the row may be new, made by id
     return attendance
+
+
+def marking_window(shift: Shift) -> tuple[datetime, datetime]:
+    """When team leads may mark attendance for a shift (ATTENDANCE_OPENS/CLOSES_MINUTES)."""
+    config = current_app.config
+    opens = shift.starts_at - timedelta(minutes=config["ATTENDANCE_OPENS_MINUTES"])
+    return opens, shift.ends_at + timedelta(minutes=config["ATTENDANCE_CLOSES_MINUTES"])
+
+
+def _is_correction(shift: Shift, by: StaffUser, now: datetime) -> bool:
+    """False inside the window; True for a coordinator after it; MarkingClosed otherwise."""
+    opens, closes = marking_window(shift)
+    if now < opens:
+        raise MarkingClosed(gettext("Attendance for this shift opens at %(when)s.",
+                                    when=format_local(opens)), field="action")
+    if now <= closes:
+        return False
+    if by.can(StaffRole.COORDINATOR):
+        return True
+    raise MarkingClosed(gettext("Attendance for this shift closed at %(when)s; a coordinator "
+                                "can correct the record.", when=format_local(closes)),
+                        field="action")
+
+
+def _audit_correction(
+    attendance: Attendance, action: Action, previous: str | None, by: StaffUser, via: str
+) -> None:
+    db.session.flush()  # the attendance row's id
+    db.session.add(AuditEntry(
+        staff_user_id=by.id, via=via[:10], action="correct", object_type="attendance",
+        object_id=attendance.id,
+        changes={"status": [previous, attendance.status], "action": [None, action.value],
+                 "signup_id": [None, attendance.signup_id]},
+    ))
 
 
 def _attendance_row(signup: Signup) -> tuple[Attendance, str | None]:
