@@ -102,7 +102,7 @@ def mark(
             marked_by=by, marked_via=via,
         )
     )
-    if correcting:
+    if correcting and by is not None:
         _audit_correction(attendance, action, previous, by, via)
     db.session.flush()
     db.session.expire(signup, ["attendance"])  # the row may be new, made by id

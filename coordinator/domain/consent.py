@@ -10,9 +10,10 @@ between is never handed to the provider either.
 
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, exists, or_, update
+from sqlalchemy import ColumnElement, CursorResult, exists, or_, update
 
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
@@ -83,14 +84,15 @@ def opt_in(
 
 def cancel_queued(volunteer_id: int, now: datetime) -> int:
     """Cancel every outbound message still queued for the volunteer, but the confirmation."""
-    return db.session.execute(
+    result = db.session.execute(
         update(Message)
         .where(Message.volunteer_id == volunteer_id, Message.status == MessageStatus.QUEUED,
                Message.direction == Direction.OUTBOUND, Message.kind != CONFIRMATION_KIND)
         .values(status=MessageStatus.CANCELLED, status_updated_at=now,
                 error_message="volunteer opted out")
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    return cast(CursorResult, result).rowcount
 
 
 def may_receive() -> ColumnElement[bool]:

@@ -30,11 +30,10 @@ def _search() -> tuple[MissionSearch, dict]:
     start, end = _date("from"), _date("to")
     statuses = OPEN_STATUSES if status == "open" else (
         (status,) if status in set(MissionStatus) else ())
-    chosen = {"status": status, "kind": kind, "from": start.date() if start else None,
-              "to": end.date() if end else None}
+    date_from, date_to = (start.date() if start else None), (end.date() if end else None)
     search = MissionSearch(statuses=statuses, kind=kind if kind in KIND_LABELS else None,
-                           date_from=chosen["from"], date_to=chosen["to"])
-    return search, chosen
+                           date_from=date_from, date_to=date_to)
+    return search, {"status": status, "kind": kind, "from": date_from, "to": date_to}
 
 
 @bp.get("/")
