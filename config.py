@@ -118,8 +118,13 @@ class Config:
     JOIN_SENDS_PER_ADDRESS_HOUR = _int("JOIN_SENDS_PER_ADDRESS_HOUR", 10)
     RETENTION_DAYS = _int("RETENTION_DAYS", 730)  # inactive this long (and consent as old): erased
     RETENTION_WARNING_DAYS = _int("RETENTION_WARNING_DAYS", 30)  # SMS warning before erasing
-    READINESS_WARNING_DAYS = _int("READINESS_WARNING_DAYS", 30)  # before a qualification/waiver lapses
+    # Warn this many days before a qualification or a waiver lapses.
+    READINESS_WARNING_DAYS = _int("READINESS_WARNING_DAYS", 30)
     WAIVER_VALID_DAYS = _int("WAIVER_VALID_DAYS", 365)
+    # Staff attendance marking (team leads): open this long before a shift starts, closed this
+    # long after it ends; after that only a coordinator corrects the record (audited).
+    ATTENDANCE_OPENS_MINUTES = _int("ATTENDANCE_OPENS_MINUTES", 12 * 60)
+    ATTENDANCE_CLOSES_MINUTES = _int("ATTENDANCE_CLOSES_MINUTES", 12 * 60)
 
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:

@@ -3,11 +3,10 @@
 from celery import shared_task
 
 from coordinator.domain import callouts
+from coordinator.domain.callouts import RUN_WAVE_TASK
 from coordinator.extensions import db
 from coordinator.models import CallOut
 from coordinator.timeutil import now_utc
-
-RUN_WAVE_TASK = "tasks.callouts.run_wave"
 
 
 @shared_task(name=RUN_WAVE_TASK, acks_late=True, reject_on_worker_lost=True)

@@ -105,7 +105,7 @@ def test_the_roster_lists_status_source_vehicle_and_attendance(
     signup = signups.sign_up(here, mission.positions[0], source="sms")
     signups.sign_up(waiting, mission.positions[0], source="web")
     signup.vehicle_id = mission.vehicles[0].id
-    attendance.mark(signup, "check_in", by=create_staff())
+    attendance.mark(signup, "check_in", by=create_staff(), now=mission.starts_at)
     db.session.commit()
 
     body = coordinator_api.get(f"/missions/{mission.id}/roster").json

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coordinator.domain import attendance, signups
+from coordinator.domain import attendance, permissions, signups
 from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
@@ -337,6 +337,6 @@ def test_only_the_missions_own_team_leads_and_coordinators_may_manage_it(
     app, mission_day, create_staff
 ):
     day = mission_day()
-    assert attendance.can_manage(day.lead, day.mission)
-    assert attendance.can_manage(create_staff(StaffRole.COORDINATOR), day.mission)
-    assert not attendance.can_manage(create_staff(StaffRole.TEAM_LEAD), day.mission)
+    assert permissions.can_manage(day.lead, day.mission)
+    assert permissions.can_manage(create_staff(StaffRole.COORDINATOR), day.mission)
+    assert not permissions.can_manage(create_staff(StaffRole.TEAM_LEAD), day.mission)

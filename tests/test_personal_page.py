@@ -472,17 +472,17 @@ def test_on_mission_day_the_volunteer_checks_in_from_the_page(
     app, client, csrf_token, create_mission, create_volunteer
 ):
     mission = create_mission()
+    volunteer = create_volunteer(language="en")
+    _confirm_and_post(  # booked while the shift was still ahead
+        client, csrf_token, path(volunteer, mission.id, f"/take/{mission.positions[0].id}")
+    )
     shift = mission.shifts[0]
     shift.starts_at, shift.ends_at = (
         now_utc() - timedelta(minutes=10),
         now_utc() + timedelta(hours=3),
     )
     mission.starts_at, mission.ends_at = shift.starts_at, shift.ends_at
-    volunteer = create_volunteer(language="en")
     db.session.commit()
-    _confirm_and_post(
-        client, csrf_token, path(volunteer, mission.id, f"/take/{mission.positions[0].id}")
-    )
     [signup] = _signups(volunteer)
     assert "check in" in client.get(path(volunteer, mission.id)).get_data(as_text=True)
     response = _post(

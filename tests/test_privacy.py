@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -40,8 +41,9 @@ def world(create_staff, create_volunteer, create_mission, invite):
                              notes="allergic to cats", vehicle_kind="van", vehicle_seats=3,
                              vehicle_crates=4)
     past = create_mission("지난 구조", day=-2, team_leads=[lead])
-    came = signups.sign_up(jiwoo, past.positions[0], source=SignupSource.SMS)
-    attendance.mark(came, "check_in", by=lead, at=past.starts_at)
+    came = signups.sign_up(jiwoo, past.positions[0], source=SignupSource.SMS,
+                           now=past.starts_at - timedelta(days=1))  # booked the day before
+    attendance.mark(came, "check_in", by=lead, at=past.starts_at, now=past.starts_at)
     future = create_mission("다음 구조", day=5, capacity=1, team_leads=[lead])
     place = signups.sign_up(jiwoo, future.positions[0], source=SignupSource.SMS)
     waiting = signups.sign_up(create_volunteer("박서준"), future.positions[0], source="sms")

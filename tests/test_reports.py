@@ -33,11 +33,12 @@ def rescued(create_mission, create_volunteer, create_staff):
                               ("D", "Driver", am), ("E", "Handler", pm), ("F", "Handler", pm),
                               ("G", "Handler", pm)]:
         volunteer = create_volunteer(name, skills=["handler", "driver"])
-        people[name] = signups.sign_up(
-            volunteer, pos[(role, shift.starts_at)], source=SignupSource.STAFF
+        people[name] = signups.sign_up(  # booked the week before
+            volunteer, pos[(role, shift.starts_at)], source=SignupSource.STAFF,
+            now=mission.starts_at - 7 * 24 * H,
         )
     a, b, c, d, e, f, g = (people[n] for n in "ABCDEFG")
-    mark = lambda s, action, at: attendance.mark(s, action, by=lead, at=at)  # noqa: E731
+    mark = lambda s, action, at: attendance.mark(s, action, by=lead, at=at, now=at)  # noqa: E731
     mark(a, "check_in", am.starts_at)
     mark(a, "check_out", am.starts_at + 4.5 * H)
     mark(b, "check_in", am.starts_at + 0.25 * H)

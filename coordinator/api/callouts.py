@@ -15,8 +15,6 @@ from coordinator.domain import audience as audiences
 from coordinator.domain import callouts, roster
 from coordinator.extensions import db
 from coordinator.models import CallOut, StaffRole
-from coordinator.sms import outbox
-from coordinator.web.callouts import RUN_WAVE_TASK
 
 TAGS = ["call-outs"]
 COORDINATOR = StaffRole.COORDINATOR
@@ -38,8 +36,7 @@ def create_callout(mission_id: int, json: CallOutIn):
         wave_size=json.wave_size, wave_interval_minutes=json.wave_interval_minutes,
         is_urgent=json.is_urgent, created_by=g.api_user,
     )
-    db.session.commit()
-    outbox.enqueue(RUN_WAVE_TASK, callout.id)  # after the commit, as the web page does
+    db.session.commit()  # the first wave goes to a worker now (callouts.create_callout)
     db.session.expire(callout)  # an eager worker may have sent the first wave already
     return callout_out(callout), 201
 

@@ -1,12 +1,14 @@
 """What the API's doors share: path ids, documented answers, lookups and pages."""
 
+from typing import Any
+
 from flask import abort, g, request
 from spectree import Response
 from sqlalchemy import Select, func, select
 
 from coordinator.api import bp, error_response
 from coordinator.api.schemas.common import MAX_ID, ErrorBody
-from coordinator.domain import attendance, roster
+from coordinator.domain import permissions, roster
 from coordinator.domain.volunteers import Page
 from coordinator.errors import DomainError, NotFound
 from coordinator.extensions import db
@@ -38,7 +40,7 @@ def answers(status: int, model: type | None, *errors: int, **special: type) -> R
     return Response(**{f"HTTP_{status}": model}, **documented)
 
 
-def found(model: type, row_id: int, what: str, *, error: type[DomainError] = NotFound):  # noqa: ANN201
+def found(model: type, row_id: int, what: str, *, error: type[DomainError] = NotFound) -> Any:
     """The row with this id; otherwise `error`: 404 for a path, ValidationError for a body."""
     row = db.session.get(model, row_id)
     if row is None:
@@ -46,8 +48,8 @@ def found(model: type, row_id: int, what: str, *, error: type[DomainError] = Not
     return row
 
 
-def part_of(mission: Mission, model: type, row_id: int, what: str, *,  # noqa: ANN201
-            error: type[DomainError] = NotFound):
+def part_of(mission: Mission, model: type, row_id: int, what: str, *,
+            error: type[DomainError] = NotFound) -> Any:
     """A role, shift, vehicle, position or signup of this mission; otherwise `error`."""
     row = db.session.get(model, row_id)
     if row is None or row.mission_id != mission.id:
@@ -58,7 +60,7 @@ def part_of(mission: Mission, model: type, row_id: int, what: str, *,  # noqa: A
 def mission_for_reading(mission_id: int) -> Mission:
     """The mission with its plan, if the caller may see it (team leads: missions they lead)."""
     mission = roster.load_mission(mission_id)
-    if not attendance.can_manage(g.api_user, mission):
+    if not permissions.can_manage(g.api_user, mission):
         abort(error_response(403, "forbidden", "team leads see only the missions they lead"))
     return mission
 

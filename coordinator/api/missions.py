@@ -1,9 +1,7 @@
 """Missions: list, create, get (with the whole plan), update, change status, cancel."""
 
-from datetime import datetime, time
 
 from flask import g
-from sqlalchemy import select
 
 from coordinator.api import bp, requires, spec
 from coordinator.api.doors import (
@@ -25,11 +23,10 @@ from coordinator.api.schemas.missions import (
     MissionSummary,
     StatusIn,
 )
-from coordinator.domain import attendance, roster
 from coordinator.domain import missions as mission_rules
+from coordinator.domain import places, roster
 from coordinator.extensions import db
 from coordinator.models import Mission, StaffRole
-from coordinator.timeutil import local_to_utc
 
 TAGS = ["missions"]
 COORDINATOR = StaffRole.COORDINATOR
@@ -43,7 +40,8 @@ def mission_out(mission_id: int) -> MissionOut:
     positions = sorted(mission.positions, key=lambda p: p.id)
     return MissionOut.of(mission, positions=positions,
                          places_filled=sum(p.filled for p in positions),
-                         places_total=sum(p.capacity for p in positions))
+                         places_total=sum(p.capacity for p in positions),
+                         places_left=sum(p.places_left for p in positions))
 
 
 @bp.get("/missions")
@@ -51,27 +49,17 @@ def mission_out(mission_id: int) -> MissionOut:
 @spec.validate(resp=answers(200, MissionPage, 422), tags=TAGS)
 def list_missions(query: MissionQuery):
     """Missions by start time; team leads see the missions they lead."""
-    page = paginate(select(Mission).where(*_filters(query))
-                    .order_by(Mission.starts_at, Mission.id), query.page, query.per_page)
-    fills = mission_rules.fill_summaries(page.items)
-    items = [MissionSummary.of(m, places_filled=sum(r.filled for r in fills[m.id].roles),
-                               places_total=sum(r.capacity for r in fills[m.id].roles))
+    search = mission_rules.MissionSearch(statuses=tuple(query.status), kind=query.kind,
+                                         date_from=query.date_from, date_to=query.date_to)
+    page = paginate(mission_rules.search_missions(g.api_user, search), query.page,
+                    query.per_page)
+    fills = places.fill_summaries(page.items)
+    items = [MissionSummary.of(m, places_filled=fills[m.id].places_filled,
+                               places_total=fills[m.id].places_total,
+                               places_left=fills[m.id].places_left)
              for m in page.items]
     return MissionPage(items=items, total=page.total, page=page.page, per_page=page.per_page,
                        pages=page.pages)
-
-
-def _filters(query: MissionQuery) -> list:
-    where = attendance.visible_missions(g.api_user)
-    if query.status:
-        where.append(Mission.status.in_(query.status))
-    if query.kind:
-        where.append(Mission.kind == query.kind)
-    if query.date_from:
-        where.append(Mission.ends_at >= local_to_utc(datetime.combine(query.date_from, time.min)))
-    if query.date_to:
-        where.append(Mission.starts_at <= local_to_utc(datetime.combine(query.date_to, time.max)))
-    return where
 
 
 @bp.post("/missions")

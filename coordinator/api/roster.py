@@ -1,5 +1,7 @@
 """The roster of a mission: read it (team leads: missions they lead), add, seat, cancel."""
 
+from collections.abc import Callable
+
 from flask import g
 
 from coordinator.api import bp, requires, spec
@@ -8,13 +10,14 @@ from coordinator.api.schemas.roster import (
     AddToRosterIn,
     CancelledSignup,
     CancelSignupIn,
+    MarkIn,
     RosterOut,
     RosterQuery,
     SeatIn,
     SignupOut,
     VolunteerRef,
 )
-from coordinator.domain import privacy, roster, signups
+from coordinator.domain import attendance, privacy, roster, signups
 from coordinator.domain.roster import STATUS_ORDER
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
@@ -27,7 +30,7 @@ COORDINATOR = StaffRole.COORDINATOR
 class _Plan:
     """The mission's roles, shifts and vehicles by id, to describe signups without a query."""
 
-    def __init__(self, mission: Mission, phone=lambda e164: e164) -> None:  # noqa: ANN001
+    def __init__(self, mission: Mission, phone: Callable[[str], str] = str) -> None:
         self.phone = phone  # team leads get masked numbers
         self.positions = {p.id: p for p in mission.positions}
         self.roles = {r.id: r for r in mission.roles}
@@ -88,6 +91,22 @@ def seat_in_vehicle(mission_id: int, signup_id: int, json: SeatIn):
     mission = roster.load_mission(mission_id)
     signup = roster.assign_vehicle(part_of(mission, Signup, signup_id, "signup"),
                                    json.vehicle_id)
+    db.session.commit()
+    return _Plan(mission).describe(signup)
+
+
+@bp.post(f"/missions/<{ID}:mission_id>/roster/<{ID}:signup_id>/attendance")
+@requires(StaffRole.TEAM_LEAD)
+@spec.validate(resp=answers(200, SignupOut, *WRITE), tags=TAGS)
+def mark_attendance(mission_id: int, signup_id: int, json: MarkIn):
+    """Mark a confirmed volunteer's attendance (team leads: missions they lead).
+
+    Open from ATTENDANCE_OPENS_MINUTES before the shift to ATTENDANCE_CLOSES_MINUTES after
+    it (409 outside); after that only a coordinator corrects the record, and it is audited.
+    """
+    mission = mission_for_reading(mission_id)
+    signup = part_of(mission, Signup, signup_id, "signup")
+    attendance.mark(signup, json.action, by=g.api_user, via="api")
     db.session.commit()
     return _Plan(mission).describe(signup)
 

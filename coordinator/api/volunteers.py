@@ -18,6 +18,7 @@ from coordinator.api.schemas.volunteers import (
     ImportRowOut,
     MessageOut,
     MessagePage,
+    OptOutIn,
     QualificationIn,
     QualificationOut,
     VolunteerIn,
@@ -26,7 +27,7 @@ from coordinator.api.schemas.volunteers import (
     VolunteerPatch,
     VolunteerQuery,
 )
-from coordinator.domain import consents, joining, readiness, volunteer_csv
+from coordinator.domain import consent, consents, joining, readiness, volunteer_csv
 from coordinator.domain import volunteers as volunteer_rules
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
@@ -92,6 +93,28 @@ def volunteers_out(volunteers: list[Volunteer]) -> list[VolunteerOut]:
 
 def volunteer_out(volunteer: Volunteer) -> VolunteerOut:
     return volunteers_out([volunteer])[0]
+
+
+@bp.post(f"/volunteers/<{ID}:volunteer_id>/opt-out")
+@requires(COORDINATOR)
+@spec.validate(resp=answers(200, VolunteerOut, *WRITE), tags=TAGS)
+def opt_out(volunteer_id: int, json: OptOutIn):
+    """Record that the volunteer wants no more SMS; everything queued for them is cancelled."""
+    volunteer = found(Volunteer, volunteer_id, "volunteer")
+    consent.opt_out(volunteer, source=consent.Source.STAFF, note=json.note)
+    db.session.commit()
+    return volunteer_out(volunteer)
+
+
+@bp.post(f"/volunteers/<{ID}:volunteer_id>/opt-in")
+@requires(COORDINATOR)
+@spec.validate(resp=answers(200, VolunteerOut, *WRITE), tags=TAGS)
+def opt_in(volunteer_id: int, json: OptOutIn):
+    """Clear an opt-out the volunteer asked to end; `note` says who asked, and how."""
+    volunteer = found(Volunteer, volunteer_id, "volunteer")
+    consent.opt_in(volunteer, source=consent.Source.STAFF, note=json.note)
+    db.session.commit()
+    return volunteer_out(volunteer)
 
 
 def _current(volunteer: Volunteer) -> dict:
@@ -166,12 +189,12 @@ def volunteer_messages(volunteer_id: int, query: PageQuery):
 def add_consent(volunteer_id: int, json: ConsentIn):
     """Record a consent given on paper (or collected elsewhere) to the notice in force."""
     volunteer = found(Volunteer, volunteer_id, "volunteer")
-    consent = consents.record_consent(volunteer, channel=json.channel,
-                                      optional_items=list(json.optional_items),
-                                      by_guardian=json.by_guardian,
-                                      staff_user_id=g.api_user.id)
+    record = consents.record_consent(volunteer, channel=json.channel,
+                                     optional_items=list(json.optional_items),
+                                     by_guardian=json.by_guardian,
+                                     staff_user_id=g.api_user.id)
     db.session.commit()
-    return ConsentOut.model_validate(consent), 201
+    return ConsentOut.model_validate(record), 201
 
 
 @bp.put(f"/volunteers/<{ID}:volunteer_id>/qualifications/<skill>")

@@ -15,8 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from coordinator import links
-from coordinator.domain import privacy
-from coordinator.domain import signups as booking
+from coordinator.domain import permissions, privacy, signups
 from coordinator.domain.volunteers import NumberOnFile
 from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
 from coordinator.extensions import db
@@ -54,24 +53,14 @@ class Action(StrEnum):
 ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 
 
+class MarkingClosed(Conflict):
+    """A staff mark outside the shift's attendance window (see marking_window)."""
+
+
 class CheckInClosed(DomainError):
     """Self check-in refused: no confirmed shift of this volunteer is open for check-in now."""
 
     code = "check_in_closed"
-
-
-def can_manage(user: StaffUser, mission: Mission) -> bool:
-    """Coordinators and admins manage every mission's day; team leads only the ones they lead."""
-    if user.can(StaffRole.COORDINATOR):
-        return True
-    return user.can(StaffRole.TEAM_LEAD) and any(lead.id == user.id for lead in mission.team_leads)
-
-
-def visible_missions(user: StaffUser) -> list:
-    """SQL conditions for the missions `user` may see, as can_manage decides for one mission."""
-    if user.can(StaffRole.COORDINATOR):
-        return []
-    return [Mission.team_leads.any(StaffUser.id == user.id)]
 
 
 def mark(
@@ -81,8 +70,14 @@ def mark(
     by: StaffUser | None = None,
     via: str = "staff",
     at: datetime | None = None,
+    now: datetime | None = None,
 ) -> Attendance:
-    """Record one attendance mark on a confirmed signup; the latest mark wins, all are kept."""
+    """Record one attendance mark on a confirmed signup; the latest mark wins, all are kept.
+
+    A mark by staff (`by`) must fall in the shift's marking window; after it closes only a
+    coordinator may correct the record, and each correction is written to the audit log.
+    Self check-in and the automatic no-show have windows of their own.
+    """
     try:
         action = Action(action)
     except ValueError:
@@ -95,7 +90,9 @@ def mark(
                     name=signup.volunteer.name, status=signup.status),
             field="signup",
         )
-    at = at or now_utc()
+    now = now or now_utc()
+    at = at or now
+    correcting = by is not None and _is_correction(signup.position.shift, by, now)
     attendance, previous = _attendance_row(signup)
     _apply(attendance, action, at, previous)
     attendance.marked_by = by
@@ -107,9 +104,45 @@ def mark(
             marked_by=by, marked_via=via,
         )
     )
+    if correcting and by is not None:
+        _audit_correction(attendance, action, previous, by, via)
     db.session.flush()
     db.session.expire(signup, ["attendance"])  # the row may be new, made by id
     return attendance
+
+
+def marking_window(shift: Shift) -> tuple[datetime, datetime]:
+    """When team leads may mark attendance for a shift (ATTENDANCE_OPENS/CLOSES_MINUTES)."""
+    config = current_app.config
+    opens = shift.starts_at - timedelta(minutes=config["ATTENDANCE_OPENS_MINUTES"])
+    return opens, shift.ends_at + timedelta(minutes=config["ATTENDANCE_CLOSES_MINUTES"])
+
+
+def _is_correction(shift: Shift, by: StaffUser, now: datetime) -> bool:
+    """False inside the window; True for a coordinator after it; MarkingClosed otherwise."""
+    opens, closes = marking_window(shift)
+    if now < opens:
+        raise MarkingClosed(gettext("Attendance for this shift opens at %(when)s.",
+                                    when=format_local(opens)), field="action")
+    if now <= closes:
+        return False
+    if by.can(StaffRole.COORDINATOR):
+        return True
+    raise MarkingClosed(gettext("Attendance for this shift closed at %(when)s; a coordinator "
+                                "can correct the record.", when=format_local(closes)),
+                        field="action")
+
+
+def _audit_correction(
+    attendance: Attendance, action: Action, previous: str | None, by: StaffUser, via: str
+) -> None:
+    db.session.flush()  # the attendance row's id
+    db.session.add(AuditEntry(
+        staff_user_id=by.id, via=via[:10], action="correct", object_type="attendance",
+        object_id=attendance.id,
+        changes={"status": [previous, attendance.status], "action": [None, action.value],
+                 "signup_id": [None, attendance.signup_id]},
+    ))
 
 
 def _attendance_row(signup: Signup) -> tuple[Attendance, str | None]:
@@ -275,25 +308,25 @@ def _check_walk_in(name: str, language: str) -> None:
 
 def _place(volunteer: Volunteer, position: Position) -> Signup:
     """The walk-in's confirmed place in `position`, made room for if it is full."""
-    signup = booking.live_signup(volunteer, position)
+    signup = signups.live_signup(volunteer, position)
     if signup is not None and signup.status == SignupStatus.OFFERED:
         try:
             with db.session.begin_nested():
-                return booking.accept_offer(signup)
+                return signups.accept_offer(signup)
         except DomainError:
-            signup = booking.live_signup(volunteer, position)
+            signup = signups.live_signup(volunteer, position)
     if signup is None or signup.status != SignupStatus.CONFIRMED:
         if signup is not None:  # waitlisted for this very position: they came anyway
-            booking.cancel(signup, reason="arrived as a walk-in")
+            signups.cancel(signup, reason="arrived as a walk-in")
         _make_room(position)
-        signup = booking.sign_up(volunteer, position, source=SignupSource.WALK_IN, waitlist=False)
+        signup = signups.sign_up(volunteer, position, source=SignupSource.WALK_IN, waitlist=False)
     return signup
 
 
 def _hold_for_confirmation(volunteer: Volunteer, position: Position) -> Signup:
     """Hold a place for a number on file and ask its owner, by SMS, to confirm it is them."""
     _record_skill(volunteer, position.role.required_skill, verified=False)
-    signup = booking.live_signup(volunteer, position)
+    signup = signups.live_signup(volunteer, position)
     if signup is not None and signup.holds_place:
         return signup  # already expected here: they appear on the list as they are
     try:
@@ -470,8 +503,6 @@ def message_team(
     `nonce` names this one sending (a form rendered once), so a double tap sends once.
     Returns how many messages were queued (opted-out volunteers get none).
     """
-    from coordinator.sms.outbox import queue_sms  # the outbox imports models, not domain
-
     body = " ".join((body or "").split())
     if not body or len(body) > MAX_TEAM_MESSAGE:
         raise ValidationError(
@@ -522,7 +553,7 @@ def number_to_call(user: StaffUser, signup: Signup, *, via: str = "web",
     """The number a team lead rings from the day's page: their own mission's people, on the
     mission's day only. Every call is in the audit log; the page itself shows it masked."""
     mission = signup.mission
-    if not can_manage(user, mission):
+    if not permissions.can_manage(user, mission):
         raise NotFound(gettext("that person is not on a mission you lead"), field="signup")
     today = to_local(at or now_utc()).date()
     if not to_local(mission.starts_at).date() <= today <= to_local(mission.ends_at).date():

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
 
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
@@ -87,23 +87,23 @@ def _tristate(value: object) -> bool | None:
 def open_roles(mission: Mission) -> list[tuple[Role, int]]:
     """The mission's roles that still have places, with how many, in the mission's order."""
     rows = db.session.execute(
-        select(Role, func.sum(Position.capacity - Position.filled))
+        select(Role, func.sum(Position.places_left))
         .join(Position, Position.role_id == Role.id)
-        .where(Role.mission_id == mission.id, Position.filled < Position.capacity)
+        .where(Role.mission_id == mission.id, Position.has_room)
         .group_by(Role.id)
         .order_by(Role.sort_order, Role.id)
     ).all()
     return [(role, int(places)) for role, places in rows]
 
 
-def valid_skill(now: datetime | None = None):  # noqa: ANN201 - an SQL condition
+def valid_skill(now: datetime | None = None) -> ColumnElement[bool]:
     """A skill row that counts: reviewed by staff and, if it expires, not expired yet."""
     now = now or now_utc()
     return and_(VolunteerSkill.is_verified.is_(True),
                 or_(VolunteerSkill.expires_at.is_(None), VolunteerSkill.expires_at > now))
 
 
-def has_skill(skill: str, now: datetime | None = None):  # noqa: ANN201 - an SQL condition
+def has_skill(skill: str, now: datetime | None = None) -> ColumnElement[bool]:
     """Volunteers with this skill, reviewed by staff (claimed ones wait for review), valid now."""
     return exists().where(
         VolunteerSkill.volunteer_id == Volunteer.id,

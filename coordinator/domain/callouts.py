@@ -30,7 +30,7 @@ from sqlalchemy import and_, exists, func, insert, literal, select, update
 from sqlalchemy.orm import joinedload
 
 from coordinator.domain import audience as audiences
-from coordinator.domain import missions as mission_rules
+from coordinator.domain.places import is_full
 from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
 from coordinator.i18n import format_local
@@ -54,6 +54,7 @@ from coordinator.sms.segments import count_segments, estimate_cost
 from coordinator.sms.texts import render_sms
 from coordinator.timeutil import in_quiet_hours, now_utc, quiet_hours_end
 
+RUN_WAVE_TASK = "tasks.callouts.run_wave"  # tasks/callouts.py
 TEMPLATE = "callout"
 MAX_WAVE_SIZE = 20_000
 MAX_INTERVAL_MINUTES = 24 * 60
@@ -88,7 +89,11 @@ def create_callout(
     created_by: StaffUser | None = None,
     now: datetime | None = None,
 ) -> CallOut:
-    """Start a call-out: its first wave is due now, or when quiet hours end if not urgent."""
+    """Start a call-out: its first wave is due now, or when quiet hours end if not urgent.
+
+    The first wave is handed to a worker once the door commits, whichever door it is
+    (if the hand-over is lost, beat's run_due_waves finds the wave due).
+    """
     now = now or now_utc()
     note = " ".join((note or "").split())
     _check_settings(note, wave_size, wave_interval_minutes)
@@ -111,6 +116,7 @@ def create_callout(
     callout.next_wave_at = _allowed_at(callout, now)
     db.session.add(callout)
     db.session.flush()
+    outbox.enqueue_after_commit(RUN_WAVE_TASK, callout.id)
     return callout
 
 
@@ -177,8 +183,8 @@ def start_wave(callout: CallOut, now: datetime) -> int:
         return 0
     db.session.refresh(callout)
     mission = callout.mission
-    if mission.status != MissionStatus.RECRUITING or mission_rules.is_full(mission):
-        full = mission.status == MissionStatus.STAFFED or mission_rules.is_full(mission)
+    if mission.status != MissionStatus.RECRUITING or is_full(mission):
+        full = mission.status == MissionStatus.STAFFED or is_full(mission)
         _finish(callout, "full" if full else "mission closed", now)
         return 0
     if _allowed_at(callout, now) > now:
@@ -403,7 +409,7 @@ def stop_full_roles(mission: Mission) -> int:
         .execution_options(synchronize_session=False)
     )
     open_roles = select(Position.role_id).where(Position.mission_id == mission.id,
-                                                Position.filled < Position.capacity)
+                                                Position.has_room)
     doomed = (
         select(Message.id)
         .join(Invitation, and_(Invitation.callout_id == Message.callout_id,

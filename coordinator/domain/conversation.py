@@ -12,7 +12,7 @@ mission's own numbering (see position_options). A question goes to a person.
 """
 
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -21,7 +21,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
-from coordinator.domain import invitations, readiness, signups, travel
+from coordinator.domain import consent, eligibility, invitations, signups, travel
+from coordinator.domain.attendance import self_check_in
 from coordinator.domain.conversation_menus import (
     booked_here,
     fitting,
@@ -29,20 +30,23 @@ from coordinator.domain.conversation_menus import (
     mission_by_code,
     open_callouts,
     position_options,
+    refusals,
     signups_of,
 )
+from coordinator.domain.eligibility import Refusal
 from coordinator.domain.vehicles import offer_vehicle
 from coordinator.errors import Conflict, DomainError
 from coordinator.extensions import db
+from coordinator.links import personal_url
 from coordinator.models import (
     ConversationState,
     InvitationResponse,
     Mission,
-    MissionStatus,
     Position,
     Signup,
     SignupSource,
     SignupStatus,
+    Vehicle,
     Volunteer,
 )
 from coordinator.sms.parsing import Intent, Reply
@@ -51,8 +55,10 @@ from coordinator.timeutil import now_utc
 
 __all__ = ["Answer", "position_options", "respond"]
 
-SMS_BOOKABLE = (MissionStatus.RECRUITING, MissionStatus.STAFFED)
 STATUS_LINES = 3  # more would not fit a text; the personal page shows the rest
+# How the booking_refused template words each eligibility.Refusal; the others read "closed".
+SMS_REASONS = {Refusal.SKILL: "skill", Refusal.OVERLAP: "overlap", Refusal.APPROVAL: "approval",
+               Refusal.AGE: "age", Refusal.WAIVER: "waiver"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class Answer:
     text: str
     needs_attention: bool = False
     mission_id: int | None = None
+    kind: str = "answer"  # the outbound message's kind (the STOP answer is the confirmation)
 
 
 @dataclass
@@ -200,12 +207,10 @@ def _target_mission(turn: Turn) -> Mission | Answer:
         mission = mission_by_code(code)
         if mission is None:
             return turn.say("mission_unknown", code=code)
-        if mission.status not in SMS_BOOKABLE or mission.starts_at <= turn.now:
-            return turn.say("booking_refused", mission=mission, reason="closed")
-        return mission
+        return mission  # whether it takes answers is each place's answer (_book_in)
     if turn.state is not None and turn.state.kind == "positions":
         mission = db.session.get(Mission, turn.state.payload["mission"])
-        if mission is not None and mission.status in SMS_BOOKABLE:
+        if mission is not None and mission.status in eligibility.ANSWERING:
             return mission
     candidates = open_callouts(turn.volunteer, turn.now)
     fresh = [m for m in candidates if not booked_here(m, turn.mine)]
@@ -235,11 +240,11 @@ def _book_in(turn: Turn, mission: Mission) -> Answer:
         numbered = [(n, p) for n, p in numbered if _keys_match(p, reply)]
         if not numbered:
             return _choose_again(turn, len(options), mission)
-    fits = fitting(turn.volunteer, numbered, turn.mine)
-    free = [(n, p) for n, p in fits if p.places_left > 0]
+    fits = fitting(turn.volunteer, numbered, turn.mine, turn.now)
+    free = [(n, p) for n, p in fits if p.has_room]
     pick = [p for _, p in free or fits]
     if not pick:
-        return turn.say("not_qualified", mission=mission, attention=True)
+        return _none_fits(turn, mission, numbered)
     if len(pick) == 1:
         return _book(turn, pick[0])
     turn.remember("positions", {"mission": mission.id, "vehicle": turn.vehicle,
@@ -270,6 +275,15 @@ def _choose_again(turn: Turn, count: int, mission: Mission | None = None) -> Ans
     return turn.say("choose_again", mission=mission, count=count)
 
 
+def _none_fits(turn: Turn, mission: Mission, numbered: list[tuple[int, Position]]) -> Answer:
+    """No option is open to them: say why (closed, started, a clash), or that none suits."""
+    answers = refusals(turn.volunteer, numbered, turn.mine, turn.now).values()
+    why = next((r for r in answers if r not in (None, Refusal.SKILL)), None)
+    if why is None:
+        return turn.say("not_qualified", mission=mission, attention=True)
+    return turn.say("booking_refused", mission=mission, reason=SMS_REASONS.get(why, "closed"))
+
+
 def _keys_match(position: Position, reply: Reply) -> bool:
     role_ok = not reply.role_key or position.role.sms_key.upper() == reply.role_key
     shift_ok = not reply.shift_key or position.shift.sms_key.upper() == reply.shift_key
@@ -284,11 +298,11 @@ def _book(turn: Turn, position: Position) -> Answer:
         with undo:
             vehicle = _offer_vehicle(turn, mission)
             signup = signups.sign_up(
-                turn.volunteer, position, source=SignupSource.SMS, vehicle=vehicle
+                turn.volunteer, position, source=SignupSource.SMS, vehicle=vehicle, now=turn.now
             )
     except DomainError:
         return turn.say("booking_refused", mission=mission, position=position,
-                        reason=_refusal(turn.volunteer, position))
+                        reason=_refusal(turn, position))
     invitations.record_answer(turn.volunteer, mission, InvitationResponse.ACCEPTED, turn.now)
     turn.forget()
     if signup.status == SignupStatus.WAITLISTED:
@@ -297,7 +311,7 @@ def _book(turn: Turn, position: Position) -> Answer:
     return _confirmation(turn, signup)
 
 
-def _offer_vehicle(turn: Turn, mission: Mission):  # noqa: ANN202
+def _offer_vehicle(turn: Turn, mission: Mission) -> Vehicle | None:
     if not turn.vehicle:
         return None
     v = turn.vehicle
@@ -305,15 +319,11 @@ def _offer_vehicle(turn: Turn, mission: Mission):  # noqa: ANN202
                          seats=v["seats"])
 
 
-def _refusal(volunteer: Volunteer, position: Position) -> str:
-    if not volunteer.has_skill(position.role.required_skill):
-        return "skill"
-    not_ready = readiness.refusal_reason(volunteer, position)
-    if not_ready is not None:
-        return not_ready
-    if signups.overlapping_signup(volunteer, position.shift) is not None:
-        return "overlap"
-    return "closed"
+def _refusal(turn: Turn, position: Position) -> str:
+    """The booking_refused template's reason for eligibility's answer (a full place: closed)."""
+    why = eligibility.why_cannot_book(turn.volunteer, position, now=turn.now,
+                                      source=SignupSource.SMS)
+    return SMS_REASONS.get(why, "closed") if why is not None else "closed"
 
 
 def _waitlist_place(signup: Signup) -> int:
@@ -412,17 +422,15 @@ def _status(turn: Turn) -> Answer:
 
 
 def _stop(turn: Turn) -> Answer:
-    turn.volunteer.opted_out_at = turn.volunteer.opted_out_at or turn.now
-    turn.volunteer.opt_out_note = "replied STOP by SMS"
+    consent.opt_out(turn.volunteer, source=consent.Source.SMS, now=turn.now)
     turn.forget()
     # Someone booked who opts out will get no reminders: a coordinator should know.
     booked = any(s.status == SignupStatus.CONFIRMED for s in turn.live())
-    return turn.say("opted_out", attention=booked)
+    return replace(turn.say("opted_out", attention=booked), kind=consent.CONFIRMATION_KIND)
 
 
 def _start(turn: Turn) -> Answer:
-    turn.volunteer.opted_out_at = None
-    turn.volunteer.opt_out_note = ""
+    consent.opt_in(turn.volunteer, source=consent.Source.SMS, now=turn.now)
     return turn.say("opted_in")
 
 
@@ -431,8 +439,6 @@ def _help(turn: Turn) -> Answer:
 
 
 def _link(turn: Turn) -> Answer:
-    from coordinator.links import personal_url
-
     try:
         url = personal_url(turn.volunteer)
     except BuildError:  # the personal page is not installed in this deployment
@@ -441,10 +447,6 @@ def _link(turn: Turn) -> Answer:
 
 
 def _here(turn: Turn) -> Answer:
-    try:
-        from coordinator.domain.attendance import self_check_in
-    except ImportError:
-        return turn.say("checkin_refused", attention=True)
     try:
         with db.session.begin_nested():
             signup = self_check_in(turn.volunteer, via="sms", at=turn.now)

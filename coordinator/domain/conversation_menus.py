@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from coordinator.domain.eligibility import Refusal, takes_answers, why_cannot_book
 from coordinator.extensions import db
 from coordinator.models import (
     OPEN_STATUSES,
@@ -17,15 +18,14 @@ from coordinator.models import (
     Invitation,
     InvitationResponse,
     Mission,
-    MissionStatus,
     Position,
     Role,
     Shift,
     Signup,
+    SignupSource,
     SignupStatus,
     Volunteer,
 )
-from coordinator.models.signups import HOLDS_PLACE
 
 LIVE = (SignupStatus.CONFIRMED, SignupStatus.OFFERED, SignupStatus.WAITLISTED)
 
@@ -51,21 +51,24 @@ def position_options(mission: Mission) -> list[Position]:
 Numbered = list[tuple[int, Position]]
 
 
-def fitting(volunteer: Volunteer, numbered: Numbered, mine: list[Signup]) -> Numbered:
-    """The options the volunteer could take: right skill, not already in, no clashing shift.
+def refusals(
+    volunteer: Volunteer, numbered: Numbered, mine: list[Signup], now: datetime
+) -> dict[int, Refusal | None]:
+    """Each option's eligibility.why_cannot_book answer by SMS, without a query per option.
 
     `mine` is signups_of(volunteer): the places they hold or wait for, loaded once a turn.
     """
+    return {p.id: why_cannot_book(volunteer, p, now=now, source=SignupSource.SMS, held=mine)
+            for _n, p in numbered}
+
+
+def fitting(
+    volunteer: Volunteer, numbered: Numbered, mine: list[Signup], now: datetime
+) -> Numbered:
+    """The options the volunteer could take now and is not already in (see refusals)."""
     taken = {s.position_id for s in mine}
-    held = [s.position.shift for s in mine if s.status in HOLDS_PLACE]
-
-    def fits(position: Position) -> bool:
-        shift = position.shift
-        clash = any(h.starts_at < shift.ends_at and h.ends_at > shift.starts_at for h in held)
-        return position.id not in taken and not clash and volunteer.has_skill(
-            position.role.required_skill)
-
-    return [(n, p) for n, p in numbered if fits(p)]
+    answers = refusals(volunteer, numbered, mine, now)
+    return [(n, p) for n, p in numbered if p.id not in taken and answers[p.id] is None]
 
 
 def open_callouts(volunteer: Volunteer, now: datetime) -> list[Mission]:
@@ -78,8 +81,7 @@ def open_callouts(volunteer: Volunteer, now: datetime) -> list[Mission]:
             .where(
                 Mission.id.in_(invited),
                 Mission.id.not_in(declined),
-                Mission.status.in_((MissionStatus.RECRUITING, MissionStatus.STAFFED)),
-                Mission.starts_at > now,
+                takes_answers(now),
             )
             .order_by(Mission.starts_at, Mission.id)
             # The confirmation names the team lead: loaded here, not while a place is held.

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from coordinator.database import insert_unless_exists
-from coordinator.domain import conversation
+from coordinator.domain import consent, conversation
 from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
@@ -41,6 +41,7 @@ MAX_BODY = 5000  # Twilio caps bodies at 1,600 characters; anything longer is no
 MAX_HAND_REPLY = 600
 INBOUND_KIND = "reply"
 ANSWER_KIND = "answer"
+ANSWER_KINDS = (ANSWER_KIND, consent.CONFIRMATION_KIND)  # what the conversation answers with
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def _already_received(provider_sid: str) -> Received:
     reply = aliased(Message)
     row = db.session.execute(
         select(Message.id, reply.body)
-        .outerjoin(reply, (reply.in_reply_to_id == Message.id) & (reply.kind == ANSWER_KIND))
+        .outerjoin(reply, (reply.in_reply_to_id == Message.id) & reply.kind.in_(ANSWER_KINDS))
         .where(Message.provider_sid == provider_sid)
     ).first()
     if row is None:  # cannot happen: the INSERT found this SID taken
@@ -112,10 +113,10 @@ def _phone(sender: str) -> str:
         return (sender or "unknown").strip()[:20]
 
 
-def _answer(  # noqa: ANN202
+def _answer(
     volunteer: Volunteer | None, saved: ConversationState | None, phone: str, body: str,
     now: datetime,
-):
+) -> conversation.Answer:
     if volunteer is not None:
         return conversation.respond(volunteer, parse_reply(body), now=now, saved=saved)
     log.info("SMS from unregistered number %s; answered with how to register", mask_phone(phone))
@@ -138,7 +139,7 @@ def _record_answer(
     # Sent in the webhook's TwiML answer, so it is `sent` as soon as we commit.
     db.session.execute(insert(Message).values(
         direction=Direction.OUTBOUND, volunteer_id=volunteer.id if volunteer else None,
-        phone=phone, body=answer.text, kind=ANSWER_KIND, status=MessageStatus.SENT, sent_at=now,
+        phone=phone, body=answer.text, kind=answer.kind, status=MessageStatus.SENT, sent_at=now,
         segments=count_segments(answer.text).segments, mission_id=answer.mission_id,
         in_reply_to_id=inbound_id, idempotency_key=f"answer:{inbound_id}", created_at=now,
     ))

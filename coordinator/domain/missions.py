@@ -1,13 +1,18 @@
-"""Missions: creating, editing, duplicating and cancelling them, status rules, how full."""
+"""Missions: creating, editing, duplicating and cancelling them, and their status rules.
+
+How full a mission is lives in coordinator.domain.places; refresh_fill_status moves the
+status (and stops the call-outs) when that changes.
+"""
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from itertools import count
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
+from coordinator.domain import callouts, permissions, places
 from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
@@ -19,22 +24,11 @@ from coordinator.models import (
     Position,
     Role,
     Shift,
-    Signup,
     StaffUser,
     Vehicle,
-    Volunteer,
 )
-from coordinator.models.signups import HOLDS_PLACE
-
-
-def is_full(mission: Mission) -> bool:
-    """True when every position with capacity has all its places held."""
-    positions, open_places = db.session.execute(
-        select(func.count(), func.count().filter(Position.filled < Position.capacity))
-        .select_from(Position)
-        .where(Position.mission_id == mission.id)
-    ).one()
-    return bool(positions) and open_places == 0
+from coordinator.sms import outbox
+from coordinator.timeutil import local_to_utc
 
 
 def refresh_fill_status(mission: Mission) -> None:
@@ -42,9 +36,7 @@ def refresh_fill_status(mission: Mission) -> None:
 
     While the mission recruits on, a role left with no place stops being called out for.
     """
-    from coordinator.domain import callouts  # callouts builds on missions, not the reverse
-
-    full = is_full(mission)
+    full = places.is_full(mission)
     if mission.status == MissionStatus.RECRUITING and full:
         mission.status = MissionStatus.STAFFED
         callouts.stop_when_full(mission)
@@ -274,19 +266,11 @@ def cancel_mission(mission: Mission) -> int:
                     status=mission.status),
             field="status",
         )
+    people = places.people_holding_places(mission)
     mission.status = MissionStatus.CANCELLED
-    from coordinator.domain import callouts  # callouts builds on missions, not the reverse
-
     callouts.stop_mission_callouts(mission, reason="mission cancelled", cancelled=True)
-    people = db.session.scalars(
-        select(Volunteer).join(Signup, Signup.volunteer_id == Volunteer.id)
-        .where(Signup.mission_id == mission.id, Signup.status.in_(HOLDS_PLACE))
-        .distinct()
-    ).all()
-    from coordinator.sms.outbox import queue_sms  # the outbox builds on missions
-
     for volunteer in people:
-        queue_sms(
+        outbox.queue_sms(
             volunteer, "mission_cancelled", kind="mission_cancelled", mission_id=mission.id,
             idempotency_key=f"mission-cancelled:{mission.id}:{volunteer.id}", mission=mission,
         )
@@ -294,54 +278,28 @@ def cancel_mission(mission: Mission) -> int:
     return len(people)
 
 
-# --- How full missions are, for the board -------------------------------------------------
+# --- Finding missions ---------------------------------------------------------------------
 
 
-@dataclass
-class RoleFill:
-    name: str
-    filled: int
-    capacity: int
+@dataclass(frozen=True)
+class MissionSearch:
+    """What the board and the API filter missions by; empty means any."""
 
-    @property
-    def is_short(self) -> bool:
-        return self.filled < self.capacity
-
-
-@dataclass
-class MissionFill:
-    roles: list[RoleFill] = field(default_factory=list)
-    crate_slots: int = 0
-    animals_in_crates: int = 0
-
-    @property
-    def is_transport_short(self) -> bool:
-        return self.crate_slots < self.animals_in_crates
-
-    @property
-    def places_left(self) -> int:
-        return sum(max(r.capacity - r.filled, 0) for r in self.roles)
+    statuses: tuple[str, ...] = ()
+    kind: str | None = None
+    date_from: date | None = None  # missions ending on or after this local date
+    date_to: date | None = None  # missions starting on or before this local date
 
 
-def fill_summaries(missions: list[Mission]) -> dict[int, MissionFill]:
-    """Per mission: places filled per role, crate slots offered vs animals needing a crate."""
-    mission_ids = [m.id for m in missions]
-    fills = {mission_id: MissionFill() for mission_id in mission_ids}
-    if not mission_ids:
-        return fills
-    roles = db.session.execute(
-        select(Position.mission_id, Role.name, func.sum(Position.filled),
-               func.sum(Position.capacity))
-        .join(Role, Position.role_id == Role.id)
-        .where(Position.mission_id.in_(mission_ids))
-        .group_by(Position.mission_id, Role.id, Role.name, Role.sort_order)
-        .order_by(Position.mission_id, Role.sort_order, Role.id)
-    )
-    for mission_id, name, filled, capacity in roles:
-        fills[mission_id].roles.append(RoleFill(name, int(filled or 0), int(capacity or 0)))
-    from coordinator.domain.vehicles import transport_summary  # vehicles builds on missions
-
-    transport = transport_summary(missions)
-    for mission_id, (slots, in_crates) in transport.items():
-        fills[mission_id].crate_slots, fills[mission_id].animals_in_crates = slots, in_crates
-    return fills
+def search_missions(viewer: StaffUser, search: MissionSearch) -> Select[tuple[Mission]]:
+    """The missions `viewer` may see that match `search`, by start time (the door pages it)."""
+    where = permissions.visible_missions(viewer)
+    if search.statuses:
+        where.append(Mission.status.in_(search.statuses))
+    if search.kind:
+        where.append(Mission.kind == search.kind)
+    if search.date_from:
+        where.append(Mission.ends_at >= local_to_utc(datetime.combine(search.date_from, time.min)))
+    if search.date_to:
+        where.append(Mission.starts_at <= local_to_utc(datetime.combine(search.date_to, time.max)))
+    return select(Mission).where(*where).order_by(Mission.starts_at, Mission.id)

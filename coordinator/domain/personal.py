@@ -9,18 +9,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import defaultload, selectinload
 
-from coordinator.domain import signups, vehicles
+from coordinator.domain import attendance, eligibility, signups, vehicles
 from coordinator.domain.conversation_menus import signups_of
+from coordinator.domain.eligibility import Refusal
 from coordinator.errors import Conflict, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
     Invitation,
     InvitationResponse,
     Mission,
-    MissionStatus,
     Position,
     Signup,
     SignupSource,
@@ -33,7 +33,6 @@ from coordinator.models import (
 from coordinator.models.volunteers import LANGUAGES
 from coordinator.timeutil import local_zone, now_utc
 
-ANSWERABLE = (MissionStatus.RECRUITING, MissionStatus.STAFFED)
 LONGEST_PAUSE = timedelta(days=366)
 
 
@@ -48,6 +47,7 @@ class VehicleOffer:
 class OpenPlace:
     position: Position
     my_signup: Signup | None
+    refusal: Refusal | None = None  # why they cannot take it now (eligibility)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class MissionView:
         return not self.mission.is_address_confidential or self.holds_confirmed_place
 
 
-def _missions_query():  # noqa: ANN202
+def _missions_query() -> Select[tuple[Mission]]:
     return select(Mission).options(
         selectinload(Mission.positions).selectinload(Position.role),
         selectinload(Mission.positions).selectinload(Position.shift),
@@ -77,7 +77,7 @@ def missions_for(mission_id: int | None) -> list[Mission]:
     if mission_id is not None:
         query = query.where(Mission.id == mission_id)
     else:
-        query = query.where(Mission.status.in_(ANSWERABLE), Mission.ends_at > now_utc())
+        query = query.where(eligibility.takes_answers(now_utc()))
     return list(db.session.scalars(query.order_by(Mission.starts_at, Mission.id)))
 
 
@@ -92,6 +92,7 @@ def mission_views(volunteer: Volunteer, missions: list[Mission]) -> list[Mission
         )
     ).all()
     by_position = {s.position_id: s for s in mine}
+    now, held = now_utc(), signups_of(volunteer, now_utc())
     declined = set(
         db.session.scalars(
             select(Invitation.mission_id).where(
@@ -107,7 +108,9 @@ def mission_views(volunteer: Volunteer, missions: list[Mission]) -> list[Mission
             (p for p in mission.positions if volunteer.has_skill(p.role.required_skill)),
             key=lambda p: (p.shift.starts_at, p.role.sort_order, p.role.id),
         )
-        places = [OpenPlace(p, by_position.get(p.id)) for p in positions if p.capacity > 0]
+        places = [OpenPlace(p, by_position.get(p.id), eligibility.why_cannot_book(
+                      volunteer, p, now=now, source=SignupSource.WEB, held=held))
+                  for p in positions if p.capacity > 0]
         held = [s for s in mine if s.mission_id == mission.id]
         views.append(MissionView(
             mission=mission,
@@ -137,17 +140,15 @@ def own_signup(volunteer: Volunteer, signup_id: int) -> Signup:
 
 
 def bookable_position(volunteer: Volunteer, position_id: int, mission_id: int | None) -> Position:
-    """A position the link may book: in the mission it names, one the volunteer qualifies for."""
+    """A position the link may book now: in the mission it names, and eligibility says yes."""
     position = db.session.get(Position, position_id)
     if position is None or (mission_id is not None and position.mission_id != mission_id):
         raise NotFound(gettext("this place is not offered on your link"), field="position")
-    if not volunteer.has_skill(position.role.required_skill):
-        raise Conflict(gettext("%(role)s needs a skill you do not have",
-                               role=position.role.name), field="position")
+    eligibility.check_can_book(volunteer, position, now=now_utc(), source=SignupSource.WEB)
     return position
 
 
-def take_place(
+def book_place(
     volunteer: Volunteer,
     position_id: int,
     *,
@@ -156,7 +157,6 @@ def take_place(
 ) -> Signup:
     """Book a place (or a waitlist spot) from the page, with an optional vehicle offer."""
     position = bookable_position(volunteer, position_id, mission_id)
-    signups.check_can_book(volunteer, position, SignupSource.WEB)
     vehicle = _offer(volunteer, position.mission, offer) if offer else None
     signup = signups.sign_up(volunteer, position, source=SignupSource.WEB, vehicle=vehicle)
     if vehicle is not None and signup.vehicle_id != vehicle.id:
@@ -250,19 +250,13 @@ def resume_callouts(volunteer: Volunteer) -> None:
 
 
 def check_in_open(signup: Signup, at: datetime | None = None) -> bool:
-    """True while a confirmed signup's shift takes check-ins (False until attendance exists)."""
-    try:
-        from coordinator.domain import attendance  # the mission-day module
-    except ImportError:
-        return False
+    """True while a confirmed signup's shift takes check-ins."""
     opens, closes = attendance.check_in_window(signup.position.shift)
     return signup.status == SignupStatus.CONFIRMED and opens <= (at or now_utc()) <= closes
 
 
 def check_in(volunteer: Volunteer, signup_id: int) -> Signup:
     """Check in from the page on mission day, through the attendance rules."""
-    from coordinator.domain import attendance
-
     signup = own_signup(volunteer, signup_id)
     if not check_in_open(signup):
         raise Conflict(gettext("check-in is open only during your shift"), field="signup")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from coordinator import audit
 from coordinator.domain import consents as consent_records
-from coordinator.domain import signups as signup_rules
+from coordinator.domain import signups
 from coordinator.errors import Conflict
 from coordinator.extensions import db
 from coordinator.links import revoke_links
@@ -322,7 +322,7 @@ def erase_volunteer(volunteer: Volunteer, *, staff_user_id: int | None, via: str
     # After the profile is anonymous, so a late-cancel alert to staff names no one.
     future = _future_signups(volunteer, now)
     for signup in future:
-        signup_rules.cancel(signup, reason=ERASED_REASON)
+        signups.cancel(signup, reason=ERASED_REASON)
     _audit("erase", volunteer, staff_user_id, via, {"erased_at": [None, _iso(now)]})
     db.session.flush()
     return Erasure(volunteer, len(future), anonymised)

@@ -32,6 +32,7 @@ from coordinator.models import (
     SignupStatus,
     Vehicle,
 )
+from coordinator.sms.outbox import queue_sms
 from coordinator.timeutil import now_utc
 
 ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
@@ -236,8 +237,6 @@ def reliability(volunteer_ids: list[int]) -> dict[int, float]:
 
 def send_thank_yous(mission: Mission, *, now: datetime | None = None) -> int:
     """Queue the optional thank-you SMS to everyone who came; once per volunteer and mission."""
-    from coordinator.sms.outbox import queue_sms
-
     if mission.starts_at > (now or now_utc()):
         raise Conflict(
             gettext("the mission has not started yet: thank people after it"), field="mission"

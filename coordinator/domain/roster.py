@@ -5,7 +5,9 @@ and skill rules are the very ones SMS sign-ups obey.
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask_babel import gettext
 from sqlalchemy import func, select
@@ -40,7 +42,7 @@ class RosterCell:
 
     @property
     def gap(self) -> int:
-        return max(self.position.capacity - len(self.holding), 0)
+        return self.position.places_left
 
 
 @dataclass
@@ -195,7 +197,10 @@ CSV_HEADER = ["shift", "starts", "role", "status", "name", "phone", "vehicle", "
               "attendance"]
 
 
-def roster_rows(grid: RosterGrid, local_dt, phone=display_phone) -> list[list[str]]:  # noqa: ANN001
+def roster_rows(
+    grid: RosterGrid, local_dt: Callable[[datetime], str],
+    phone: Callable[[str], str] = display_phone,
+) -> list[list[str]]:
     """The roster as CSV rows (header first); `local_dt` and `phone` format for the reader."""
     vehicles = {v.id: v.label for v in grid.vehicles}
     rows = [CSV_HEADER]

@@ -14,17 +14,15 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coordinator.database import insert_unless_exists
+from coordinator.domain import eligibility
 from coordinator.domain import missions as mission_rules
-from coordinator.domain import readiness
 from coordinator.domain import signup_notices as notices
 from coordinator.errors import Conflict
 from coordinator.extensions import db
 from coordinator.models import (
-    MissionStatus,
     Position,
     Shift,
     Signup,
-    SignupSource,
     SignupStatus,
     Vehicle,
     Volunteer,
@@ -32,26 +30,15 @@ from coordinator.models import (
 from coordinator.models.signups import HOLDS_PLACE, LIVE_SIGNUP_INDEX_WHERE
 from coordinator.timeutil import now_utc
 
-# Volunteers answer a call-out only while it recruits; staff may also fill drafts by hand.
-BOOKABLE = {
-    SignupSource.SMS: (MissionStatus.RECRUITING, MissionStatus.STAFFED),
-    SignupSource.WEB: (MissionStatus.RECRUITING, MissionStatus.STAFFED),
-}
-STAFF_BOOKABLE = (
-    MissionStatus.DRAFT,
-    MissionStatus.RECRUITING,
-    MissionStatus.STAFFED,
-    MissionStatus.UNDERWAY,
-)
 LATE_CANCEL_WINDOW = timedelta(hours=24)
 
 
-def take_place(position_id: int) -> bool:
+def claim_place(position_id: int) -> bool:
     """Atomically count one more person in a position; False if it was already full."""
-    return _take_place(position_id) is not None
+    return _claim_place(position_id) is not None
 
 
-def _take_place(position_id: int) -> int | None:
+def _claim_place(position_id: int) -> int | None:
     """The position's new `filled` after counting one more person, or None if it was full.
 
     RETURNING hands back the new count in the same round trip, so the caller needs no
@@ -87,38 +74,6 @@ def live_signup(volunteer: Volunteer, position: Position) -> Signup | None:
     )
 
 
-def overlapping_signup(volunteer: Volunteer, shift: Shift) -> Signup | None:
-    """A place the volunteer already holds in a shift that overlaps `shift`."""
-    return db.session.scalar(
-        select(Signup)
-        .join(Position, Signup.position_id == Position.id)
-        .join(Shift, Position.shift_id == Shift.id)
-        .where(
-            Signup.volunteer_id == volunteer.id,
-            Signup.status.in_(HOLDS_PLACE),
-            and_(Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at),
-        )
-        .limit(1)
-    )
-
-
-def check_can_book(volunteer: Volunteer, position: Position, source: str) -> None:
-    """Raise Conflict if the mission is closed to this source or the volunteer lacks the skill."""
-    mission = position.mission
-    allowed = BOOKABLE.get(SignupSource(source), STAFF_BOOKABLE)
-    if mission.status not in allowed:
-        raise Conflict(gettext("mission %(code)s is %(status)s, not taking sign-ups",
-                               code=mission.code, status=mission.status))
-    skill = position.role.required_skill
-    # A walk-in is placed by staff on site; the skill they record waits for a coordinator's
-    # check (attendance.add_walk_in), which must not keep the person off the roster.
-    if skill and source != SignupSource.WALK_IN and not volunteer.has_skill(skill):
-        raise Conflict(gettext("%(role)s needs the skill %(skill)r", role=position.role.name,
-                               skill=skill), field="position")
-    # Approval, minimum age, waiver and a qualification still valid on the day (issue 17).
-    readiness.check_booking(volunteer, position)
-
-
 def sign_up(
     volunteer: Volunteer,
     position: Position,
@@ -126,30 +81,26 @@ def sign_up(
     source: str,
     vehicle: Vehicle | None = None,
     waitlist: bool = True,
+    now: datetime | None = None,
 ) -> Signup:
     """Give the volunteer a place in the position, or a waitlist spot when it is full.
 
-    Asking again for a position they already hold returns the existing signup. With
+    Whether they may is eligibility.why_cannot_book's answer (Conflict if not). Asking
+    again for a position they already hold returns the existing signup. With
     `waitlist=False` a full position raises Conflict instead.
     """
-    check_can_book(volunteer, position, source)
-    existing, clash = _held_or_clashing(volunteer, position)
+    now = now or now_utc()
+    found = _held_or_clashing(volunteer, position)
+    eligibility.check_can_book(volunteer, position, now=now, source=source, held=found)
+    existing = next((s for s in found if s.position_id == position.id), None)
     if existing is not None:
         return existing
-    if clash is not None:
-        raise Conflict(
-            gettext("%(name)s already has a place in an overlapping shift "
-                    "(%(role)s, mission %(code)s)", name=volunteer.name,
-                    role=clash.position.role.name, code=clash.mission.code),
-            field="position",
-        )
-    filled = _take_place(position.id)
+    filled = _claim_place(position.id)
     if filled is None and not waitlist:
         raise Conflict(gettext("%(role)s in this shift is full", role=position.role.name),
                        field="position")
     if vehicle is not None and vehicle.id is None:
         db.session.flush()
-    now = now_utc()
     signup = db.session.scalar(
         # No savepoint: a live signup the same volunteer's other request just committed
         # makes this insert nothing (the unique index), instead of failing the transaction.
@@ -173,10 +124,8 @@ def sign_up(
     return signup
 
 
-def _held_or_clashing(
-    volunteer: Volunteer, position: Position
-) -> tuple[Signup | None, Signup | None]:
-    """Their live signup for this position, and a place they hold in an overlapping shift.
+def _held_or_clashing(volunteer: Volunteer, position: Position) -> list[Signup]:
+    """Their live signup for this position, and the places they hold in overlapping shifts.
 
     One query for the two checks every booking makes before it takes a place.
     """
@@ -195,9 +144,7 @@ def _held_or_clashing(
             ),
         )
     ).all()
-    held = next((s for s in found if s.position_id == position.id), None)
-    clash = next((s for s in found if s.position_id != position.id), None)
-    return held, clash
+    return list(found)
 
 
 def _move(signup: Signup, from_statuses: tuple[str, ...], **values: object) -> bool:
@@ -259,7 +206,7 @@ def offer_to_waitlist(position: Position) -> Signup | None:
         .order_by(Signup.created_at, Signup.id)
         .limit(1)
     )
-    if first is None or not take_place(position.id):
+    if first is None or not claim_place(position.id):
         return None
     minutes = current_app.config["WAITLIST_OFFER_MINUTES"]
     first.status = SignupStatus.OFFERED

@@ -19,7 +19,6 @@ from coordinator.models import (
 )
 from coordinator.models.volunteers import LANGUAGES
 from coordinator.phones import normalise_phone
-from coordinator.timeutil import now_utc
 
 MAX_NAME = 100
 MAX_COUNT = 60
@@ -120,27 +119,6 @@ def update_volunteer(volunteer: Volunteer, details: VolunteerDetails) -> Volunte
     apply_details(volunteer, details)
     db.session.flush()
     return volunteer
-
-
-def set_opt_out(volunteer: Volunteer, *, opted_out: bool, note: str) -> None:
-    """Record an opt-out, or clear one; clearing needs a note saying who asked and how."""
-    note = note.strip()
-    if opted_out:
-        if not volunteer.is_opted_out:
-            volunteer.opted_out_at = now_utc()
-        volunteer.opt_out_note = note or "opted out (recorded by staff)"
-    else:
-        if not volunteer.is_opted_out:
-            return
-        if len(note) < 5:
-            raise ValidationError(
-                gettext("say who asked to receive messages again, and how, before clearing "
-                        "an opt-out"),
-                field="note",
-            )
-        volunteer.opted_out_at = None
-        volunteer.opt_out_note = f"cleared: {note}"
-    db.session.flush()
 
 
 # --- The directory ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    ColumnElement,
     ForeignKey,
     Index,
     String,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordinator.extensions import db
@@ -217,13 +219,28 @@ class Position(db.Model):
     role: Mapped[Role] = relationship(back_populates="positions")
     shift: Mapped[Shift] = relationship(back_populates="positions")
 
-    @property
+    # Places left: the one definition, in Python and in SQL (filled never exceeds capacity).
+    @hybrid_property
     def places_left(self) -> int:
         return max(self.capacity - self.filled, 0)
 
+    @places_left.inplace.expression
+    @classmethod
+    def _places_left_sql(cls) -> ColumnElement[int]:
+        return cls.capacity - cls.filled
+
+    @hybrid_property
+    def has_room(self) -> bool:
+        return self.places_left > 0
+
+    @has_room.inplace.expression
+    @classmethod
+    def _has_room_sql(cls) -> ColumnElement[bool]:
+        return cls.filled < cls.capacity
+
     @property
     def is_full(self) -> bool:
-        return self.filled >= self.capacity
+        return not self.has_room
 
 
 class Vehicle(db.Model):

@@ -10,8 +10,9 @@ overtakes the worker's own record, or one that arrives twice or out of order, is
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Row, and_, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select, update
 
+from coordinator.domain import consent
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, MessageStatus, Volunteer
 from coordinator.models.messaging import STATUS_ORDER
@@ -84,11 +85,9 @@ def still_queued(message_ids: list[int]) -> list[int]:
 def claim(message_ids: list[int], now: datetime) -> list[Claimed]:
     """Take queued messages for sending, in the given order; skip any gone, not due or unwanted.
 
-    A call-out message to a volunteer who has opted out since it was queued is not sent.
+    A message to a volunteer who has opted out since it was queued is not sent, whatever its
+    kind, except the confirmation of the opt-out (consent.may_receive).
     """
-    opted_out = exists().where(
-        Volunteer.id == Message.volunteer_id, Volunteer.opted_out_at.is_not(None)
-    )
     rows = db.session.execute(
         update(Message)
         .where(
@@ -96,7 +95,7 @@ def claim(message_ids: list[int], now: datetime) -> list[Claimed]:
             Message.status == MessageStatus.QUEUED,
             Message.direction == Direction.OUTBOUND,
             or_(Message.send_after.is_(None), Message.send_after <= now),
-            or_(Message.kind != "callout", ~opted_out),
+            consent.may_receive(),
         )
         .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1,
                 status_updated_at=now)
@@ -156,7 +155,7 @@ def record_refused(message_id: int, error: PermanentSendError, now: datetime) ->
             select(Message.volunteer_id).where(Message.id == message_id)
         )
         if volunteer_id is not None:
-            opt_out(volunteer_id, now, note=f"Twilio {OPT_OUT_CODE}: unsubscribed at the provider")
+            _unsubscribed(volunteer_id, now)
 
 
 def record_transient(
@@ -190,22 +189,11 @@ def record_transient(
     return result.rowcount == 1
 
 
-def opt_out(volunteer_id: int, now: datetime, *, note: str) -> None:
-    """Mark a volunteer opted out and cancel what is still queued for them."""
-    db.session.execute(
-        update(Volunteer)
-        .where(Volunteer.id == volunteer_id, Volunteer.opted_out_at.is_(None))
-        .values(opted_out_at=now, opt_out_note=note)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(Message)
-        .where(Message.volunteer_id == volunteer_id, Message.status == MessageStatus.QUEUED,
-               Message.direction == Direction.OUTBOUND)
-        .values(status=MessageStatus.CANCELLED, status_updated_at=now,
-                error_message="volunteer opted out")
-        .execution_options(synchronize_session=False)
-    )
+def _unsubscribed(volunteer_id: int, now: datetime) -> None:
+    """The provider says the number unsubscribed (STOP at the carrier): the same opt-out."""
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is not None:
+        consent.opt_out(volunteer, source=consent.Source.PROVIDER, now=now)
 
 
 def apply_status_callback(
@@ -235,7 +223,7 @@ def apply_status_callback(
         values = {"error_code": error_code, "error_message": describe_error(error_code)}
     changed = _advance(row.id, target, now, **values)
     if error_code == OPT_OUT_CODE and row.volunteer_id is not None:
-        opt_out(row.volunteer_id, now, note=f"Twilio {OPT_OUT_CODE}: unsubscribed at the provider")
+        _unsubscribed(row.volunteer_id, now)
     return changed
 
 

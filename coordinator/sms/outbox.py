@@ -14,6 +14,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from coordinator.domain import consent
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, MessageStatus, StaffUser, Volunteer
@@ -25,6 +26,7 @@ from coordinator.timeutil import now_utc
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "outbox_pending_ids"
+TASKS_KEY = "outbox_pending_tasks"
 SEND_TASK = "tasks.sms.send_messages"
 
 
@@ -38,14 +40,15 @@ def queue_sms(
     validity_seconds: int | None = None,
     mission_id: int | None = None,
     callout_id: int | None = None,
-    ignore_opt_out: bool = False,
     **context: object,
 ) -> Message | None:
     """Queue the SMS `template` for a volunteer in their language; None if they opted out.
 
+    The one message an opted-out volunteer still gets is the confirmation of the opt-out.
+
     The same idempotency key twice gives back the first row and queues nothing new.
     """
-    if volunteer.is_opted_out and not ignore_opt_out:
+    if not consent.may_queue(volunteer, kind):
         return None
     if idempotency_key:
         existing = db.session.scalar(select(Message).filter_by(idempotency_key=idempotency_key))
@@ -133,6 +136,11 @@ def mark_for_dispatch(message: Message) -> None:
     db.session.info.setdefault(PENDING_KEY, []).append(message)
 
 
+def enqueue_after_commit(task_name: str, *args: object) -> None:
+    """Hand a task to Celery once the current transaction commits; nothing if it rolls back."""
+    db.session.info.setdefault(TASKS_KEY, []).append((task_name, args))
+
+
 def dispatch(message_ids: list[int]) -> None:
     """Give message ids to the sending task in batches; if that fails the sweeper will."""
     size = max(1, int(current_app.config.get("SMS_BATCH_SIZE") or 25))
@@ -175,7 +183,7 @@ def queue_many(
     volunteer); opted-out volunteers and keys already queued are skipped. All rows go in at
     once. Returns {volunteer id: message id} of the rows queued now.
     """
-    wanted = [(v, key, body) for v, key, body in recipients if not v.is_opted_out]
+    wanted = [(v, key, body) for v, key, body in recipients if consent.may_queue(v, kind)]
     taken: set[str] = set()
     for start in range(0, len(wanted), 500):
         keys = [key for _v, key, _body in wanted[start:start + 500]]
@@ -241,6 +249,8 @@ def _dispatch_after_commit(session: Session) -> None:
         # After commit the rows are expired; their identity key needs no query.
         ids = [item if isinstance(item, int) else _identity(item) for item in pending]
         dispatch([i for i in ids if i is not None])
+    for task_name, args in session.info.pop(TASKS_KEY, None) or ():
+        enqueue(task_name, *args)
 
 
 def _identity(message: Message) -> int | None:
@@ -251,3 +261,4 @@ def _identity(message: Message) -> int | None:
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(TASKS_KEY, None)

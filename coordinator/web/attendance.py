@@ -1,6 +1,7 @@
 """Mission day: the team lead's attendance page and the vehicle manifest."""
 
 import uuid
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -13,13 +14,14 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from coordinator.domain import attendance, readiness, vehicles
+from coordinator.domain import attendance, permissions, readiness, vehicles
 from coordinator.errors import DomainError, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.i18n import format_local
@@ -50,19 +52,19 @@ def managed_mission(mission_id: int) -> Mission:
     )
     if mission is None:
         abort(404)
-    if not attendance.can_manage(current_user, mission):
+    if not permissions.can_manage(current_user, mission):
         abort(403)
     return mission
 
 
-def _child(model: type, mission: Mission, child_id: int):  # noqa: ANN202
+def _child(model: type, mission: Mission, child_id: int) -> Any:
     row = db.session.get(model, child_id)
     if row is None or row.mission_id != mission.id:
         abort(404)
     return row
 
 
-def _refused(error: DomainError, back: str):  # noqa: ANN202
+def _refused(error: DomainError, back: str) -> ResponseReturnValue:
     db.session.rollback()
     status = 409
     if isinstance(error, NotFound | ValidationError):
@@ -81,7 +83,7 @@ def index():
         .options(selectinload(Mission.team_leads), selectinload(Mission.shifts))
         .order_by(Mission.starts_at)
     ).all()
-    mine = [m for m in missions if attendance.can_manage(current_user, m)]
+    mine = [m for m in missions if permissions.can_manage(current_user, m)]
     return render_template("attendance/index.html", missions=mine)
 
 
@@ -287,7 +289,7 @@ def unseat(mission_id: int, signup_id: int):
     return _seat(mission, _child(Signup, mission, signup_id), None)
 
 
-def _seat(mission: Mission, signup: Signup, vehicle: Vehicle | None):  # noqa: ANN202
+def _seat(mission: Mission, signup: Signup, vehicle: Vehicle | None) -> ResponseReturnValue:
     back = url_for(".manifest", mission_id=mission.id)
     try:
         vehicles.assign_to_vehicle(signup, vehicle)

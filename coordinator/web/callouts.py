@@ -27,15 +27,12 @@ from coordinator.forms.translations import AppForm
 from coordinator.i18n import format_cost, label
 from coordinator.models import CallOut, Mission, Skill, StaffRole
 from coordinator.security import role_required
-from coordinator.sms import outbox
 from coordinator.sms.delivery import describe_error
 from coordinator.timeutil import now_utc
 from coordinator.web import add_nav_link
 
 bp = Blueprint("callouts", __name__)
 add_nav_link("callouts.index", _l("Call-outs"), StaffRole.COORDINATOR)
-
-RUN_WAVE_TASK = "tasks.callouts.run_wave"
 
 
 class CallOutForm(AppForm):
@@ -102,7 +99,6 @@ def new(mission_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            outbox.enqueue(RUN_WAVE_TASK, callout.id)
             return redirect(url_for("callouts.show", callout_id=callout.id))
     status = 400 if request.method == "POST" else 200
     return _new_page(mission, form), status

@@ -1,5 +1,8 @@
 """Missions: create, edit, duplicate, cancel, status; roles, shifts, capacities, vehicles."""
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -7,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from coordinator.domain import attendance, mission_plan, roster
+from coordinator.domain import mission_plan, permissions, places, roster
 from coordinator.domain import missions as mission_rules
 from coordinator.errors import DomainError, NotFound, ValidationError
 from coordinator.extensions import db
@@ -42,7 +45,7 @@ def get_mission(mission_id: int) -> Mission:
 
 def require_view(mission: Mission) -> None:
     """Coordinators see every mission; a team lead only the missions they lead."""
-    if not attendance.can_manage(current_user, mission):  # the one rule, shared with the API
+    if not permissions.can_manage(current_user, mission):
         abort(403)
 
 
@@ -67,7 +70,7 @@ def _empty_shift_form(mission: Mission) -> ShiftForm:
     return form
 
 
-def _render_show(mission: Mission, status: int = 200, **forms: object):  # noqa: ANN202
+def _render_show(mission: Mission, status: int = 200, **forms: object) -> tuple[str, int]:
     forms.setdefault("role_form", RoleForm(formdata=None))
     forms.setdefault("vehicle_form", VehicleForm(formdata=None))
     if "shift_form" not in forms:
@@ -75,7 +78,7 @@ def _render_show(mission: Mission, status: int = 200, **forms: object):  # noqa:
     return render_template(
         "missions/show.html", mission=mission, kind_labels=KIND_LABELS,
         cells={(p.role_id, p.shift_id): p for p in mission.positions},
-        fill=mission_rules.fill_summaries([mission])[mission.id],
+        fill=places.fill_summaries([mission])[mission.id],
         callout_url=callout_url(mission), **forms,
     ), status
 
@@ -129,8 +132,10 @@ def edit(mission_id: int):
     return render_template("missions/form.html", form=form, mission=mission), status
 
 
-def _plan_change(mission: Mission, form_name: str, form: object, change,  # noqa: ANN001
-                 anchor: str | None = "plan") -> object:
+def _plan_change(
+    mission: Mission, form_name: str, form: object, change: Callable[[], object],
+    anchor: str | None = "plan",
+) -> object:
     """Run one change to the plan; on refusal show the plan again with the error.
 
     Success goes back to the part of the page the change was made in (`anchor`), so the
@@ -177,7 +182,7 @@ def add_vehicle(mission_id: int):
         crates=form.crates.data), anchor="vehicles")
 
 
-def _child(model: type, mission: Mission, child_id: int):  # noqa: ANN202
+def _child(model: type, mission: Mission, child_id: int) -> Any:
     row = db.session.get(model, child_id)
     if row is None or row.mission_id != mission.id:
         abort(404)
@@ -240,7 +245,7 @@ def cancel(mission_id: int):
         flash(_("Mission %(code)s cancelled; %(n)d volunteers will get a text.",
                 code=mission.code, n=notified), "info")
         return redirect(url_for(".show", mission_id=mission.id), 303)
-    holding = sum(p.filled for p in mission.positions)
+    holding = len(places.people_holding_places(mission))
     status = 400 if form.errors else 200
     return render_template("missions/cancel.html", mission=mission, form=form,
                            holding=holding), status

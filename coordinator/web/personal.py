@@ -22,12 +22,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 
 from coordinator import links, ratelimit
 from coordinator.calendar import calendar_for
-from coordinator.domain import invitations, personal
-from coordinator.domain import volunteers as volunteer_rules
+from coordinator.domain import consent, invitations, personal
+from coordinator.domain.eligibility import BookingRefused, Refusal
 from coordinator.errors import DomainError, NotFound
 from coordinator.extensions import db
 from coordinator.models import Mission, StaffRole, Volunteer
@@ -46,6 +47,14 @@ from coordinator.web.personal_forms import (
 bp = Blueprint("personal", __name__)
 
 ERROR_STATUS = {"invalid": 400, "not_found": 404, "conflict": 409}
+# eligibility.Refusal in the volunteer's words (staff pages and the API say it their way).
+REFUSAL_TEXT = {
+    Refusal.OPTED_OUT: _l("You opted out of our messages: opt in again to take a place."),
+    Refusal.MISSION_CLOSED: _l("This mission is not taking sign-ups now."),
+    Refusal.SHIFT_STARTED: _l("This shift has started: it takes no more sign-ups."),
+    Refusal.SKILL: _l("This role needs a skill you do not have."),
+    Refusal.OVERLAP: _l("You already have a place at that time."),
+}
 
 
 def _choose_language(volunteer: Volunteer) -> None:
@@ -92,6 +101,13 @@ def _refused(message: str, status: int) -> tuple[str, int]:
     return render_template("personal/refused.html", message=message), status
 
 
+def _refused_by(error: DomainError) -> tuple[str, int]:
+    """A domain refusal on the page; a booking refusal in the volunteer's words."""
+    message = str(REFUSAL_TEXT[error.refusal]) if isinstance(error, BookingRefused) \
+        else error.message
+    return _refused(message, ERROR_STATUS.get(error.code, 409))
+
+
 def _to_page(message: str) -> Response:
     flash(message, "info")
     return redirect(url_for(".page", token=g.token), 303)
@@ -103,7 +119,7 @@ def _apply(action: Callable[[], object], success: str) -> object:
         action()
     except DomainError as error:
         db.session.rollback()
-        return _refused(error.message, ERROR_STATUS.get(error.code, 409))
+        return _refused_by(error)
     db.session.commit()
     return _to_page(success)
 
@@ -121,6 +137,7 @@ def page(link: links.LinkTarget):
         check_in_open=personal.check_in_open,
         calendar_token=links.make_calendar_token(link.volunteer),
         vehicle_kinds=KIND_LABELS,
+        refusal_text=REFUSAL_TEXT,
         now=now_utc(),
     )
 
@@ -131,13 +148,13 @@ def take(link: links.LinkTarget, position_id: int):
     try:
         position = personal.bookable_position(link.volunteer, position_id, link.mission_id)
     except DomainError as error:
-        return _refused(error.message, ERROR_STATUS.get(error.code, 409))
+        return _refused_by(error)
     form = VehicleForm()
     if not form.validate_on_submit():
         status = 400 if form.errors else 200
         return render_template("personal/take.html", position=position, form=form), status
     return _apply(
-        lambda: personal.take_place(
+        lambda: personal.book_place(
             link.volunteer, position_id, mission_id=link.mission_id, offer=form.offer()
         ),
         _("Done. Your answer is saved."),
@@ -246,9 +263,7 @@ def resume(link: links.LinkTarget):
 @link_view
 def opt_out(link: links.LinkTarget):
     return _apply(
-        lambda: volunteer_rules.set_opt_out(
-            link.volunteer, opted_out=True, note="opted out on their personal page"
-        ),
+        lambda: consent.opt_out(link.volunteer, source=consent.Source.PERSONAL_PAGE),
         _("You will receive no more messages from us."),
     )
 
@@ -257,9 +272,7 @@ def opt_out(link: links.LinkTarget):
 @link_view
 def opt_in(link: links.LinkTarget):
     return _apply(
-        lambda: volunteer_rules.set_opt_out(
-            link.volunteer, opted_out=False, note="asked again on their personal page"
-        ),
+        lambda: consent.opt_in(link.volunteer, source=consent.Source.PERSONAL_PAGE),
         _("You will receive messages again."),
     )
 

@@ -14,10 +14,11 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from coordinator.domain import volunteer_csv
+from coordinator.domain import consent, volunteer_csv
 from coordinator.domain import volunteers as volunteer_rules
 from coordinator.errors import DomainError, ValidationError
 from coordinator.extensions import db
@@ -82,7 +83,7 @@ def show(volunteer_id: int):
     )
 
 
-def _save(form: VolunteerForm, volunteer: Volunteer | None):  # noqa: ANN202
+def _save(form: VolunteerForm, volunteer: Volunteer | None) -> ResponseReturnValue:
     template = "volunteers/form.html"
     if not form.validate_on_submit():
         return render_template(template, form=form, volunteer=volunteer), (
@@ -120,8 +121,8 @@ def opt_out(volunteer_id: int):
     volunteer, form = _volunteer(volunteer_id), OptOutForm()
     if form.validate_on_submit():
         try:
-            volunteer_rules.set_opt_out(volunteer, opted_out=form.action.data == "opt_out",
-                                        note=form.note.data or "")
+            change = consent.opt_out if form.action.data == "opt_out" else consent.opt_in
+            change(volunteer, source=consent.Source.STAFF, note=form.note.data or "")
             db.session.commit()
             flash(_("Opt-out updated."), "info")
             return redirect(url_for(".show", volunteer_id=volunteer.id), 303)

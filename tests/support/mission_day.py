@@ -1,6 +1,7 @@
 """Fixtures for mission-day tests: a mission with confirmed volunteers and its team lead."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -26,11 +27,13 @@ def mission_day_fixture(create_mission, create_volunteer, create_staff):
     def make(names=("김민준", "이서연", "박지호"), *, language="ko", **fields) -> Day:
         lead = create_staff(StaffRole.TEAM_LEAD, name="정하늘")
         fields.setdefault("capacity", max(len(names), 1))
+        fields.setdefault("day", 0)  # today: the day's attendance is open
         mission = create_mission(team_leads=[lead], **fields)
         position = mission.positions[0]
         booked = [
             signups.sign_up(create_volunteer(name, language=language), position,
-                            source=SignupSource.STAFF)
+                            source=SignupSource.STAFF,  # booked the day before
+                            now=position.shift.starts_at - timedelta(days=1))
             for name in names
         ]
         db.session.commit()

@@ -7,6 +7,7 @@ the test client in as an admin and fills every route's URL with real ids.
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -64,7 +65,8 @@ def site_fixture(app, client, login, create_staff, create_volunteer, create_miss
     mission = create_mission(roles={"Handler": "handler", "Driver": "driver"},
                              shifts=[(7, 12), (13, 18)], capacity=3, day=0, team_leads=[lead],
                              vehicles=[("승합차", 9, 12)])
-    signup = signups.sign_up(people[0], mission.positions[0], source="sms")
+    signup = signups.sign_up(people[0], mission.positions[0], source="sms",  # the day before
+                             now=mission.starts_at - timedelta(days=1))
     callout = callouts.create_callout(mission, audience=Audience(), is_urgent=True)
     callouts.run_wave(callout, now_utc())
     message = Message(direction=Direction.INBOUND, volunteer_id=people[1].id,

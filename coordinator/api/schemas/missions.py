@@ -186,8 +186,10 @@ class MissionSummary(ApiModel):
     area: str
     starts_at: LocalDateTime
     ends_at: LocalDateTime
-    places_filled: int = Field(description="people holding a place, all positions together")
+    places_filled: int = Field(description="places held (confirmed or offered), all positions "
+                               "together: one person in two shifts holds two places")
     places_total: int = Field(description="the capacities of all positions together")
+    places_left: int = Field(description="places nobody holds yet, all positions together")
 
 
 class MissionOut(MissionSummary):

@@ -1,5 +1,7 @@
 """The roster of a mission: signups with their status, source, vehicle and attendance."""
 
+from typing import Literal
+
 from pydantic import Field
 
 from coordinator.api.schemas.common import ApiModel, Id, LocalDateTime, QueryModel, example, text
@@ -82,6 +84,14 @@ class SeatIn(ApiModel):
     model_config = example(vehicle_id=1)
 
     vehicle_id: Id | None = Field(description="one of the mission's vehicles; null: none")
+
+
+class MarkIn(ApiModel):
+    """One attendance mark, as a team lead makes it on the day's page."""
+
+    model_config = example(action="check_in")
+
+    action: Literal["check_in", "check_out", "late", "no_show", "excused"]
 
 
 class CancelSignupIn(ApiModel):

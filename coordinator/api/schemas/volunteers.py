@@ -87,6 +87,12 @@ class ConsentOut(ApiModel):
     by_guardian: bool
     given_at: LocalDateTime
     withdrawn_at: LocalDateTime | None
+class OptOutIn(ApiModel):
+    """Who asked, and how: required to clear an opt-out, optional to record one."""
+
+    model_config = example(note="asked by phone on 3 May")
+
+    note: text(500) = ""
 
 
 class VolunteerOut(ApiModel):
