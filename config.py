@@ -38,6 +38,40 @@ def _sqlite_url(name: str) -> str:
     return f"sqlite:///{INSTANCE_DIR / name}"
 
 
+def development_secret(path: Path) -> str:
+    """The key kept in `path`, created on first use; safe when processes race to create it.
+
+    The new key is written in full to a private temporary file, then hard-linked into place:
+    `link` fails if another process got there first, and everyone then reads the winner's key.
+    """
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32) + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race: use its key
+    finally:
+        temporary.unlink(missing_ok=True)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable SECRET_KEY: delete it to generate a new one")
+    return key
+
+
 class Config:
     """Settings for development and the embedded default (`make run`)."""
 
@@ -95,6 +129,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME", 12 * 3600)
 
+    # Development only: where the generated SECRET_KEY is kept when none is set (mode 0600).
+    SECRET_KEY_FILE = _env("SECRET_KEY_FILE", str(INSTANCE_DIR / "secret_key"))
+
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:
         """Celery's settings: the outbox in the database is the truth, the broker a pointer."""
@@ -114,8 +151,9 @@ class Config:
     def check(cls, config: dict) -> None:
         """Fill development defaults; production subclasses refuse unsafe ones."""
         if not config.get("SECRET_KEY"):
-            # Development only: sessions do not survive a restart, which is fine locally.
-            config["SECRET_KEY"] = secrets.token_hex(32)
+            # Development only: every process (gunicorn workers, Celery worker and beat, CLI)
+            # must sign with the same key, so it is generated once and kept in instance/.
+            config["SECRET_KEY"] = development_secret(Path(config["SECRET_KEY_FILE"]))
 
 
 class ProductionConfig(Config):
