@@ -5,6 +5,7 @@ The variable names are an interface other systems depend on: see shared/DESIGN.m
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -131,6 +132,13 @@ class Config:
 
     # Development only: where the generated SECRET_KEY is kept when none is set (mode 0600).
     SECRET_KEY_FILE = _env("SECRET_KEY_FILE", str(INSTANCE_DIR / "secret_key"))
+    # Bodies larger than this are refused (413) before they are read: no form or webhook
+    # comes near 256 kB (Twilio's largest inbound request is a few kB).
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
+    # The volunteer imports (CSV upload, API bulk import) take up to this much.
+    IMPORT_MAX_CONTENT_LENGTH = _int("IMPORT_MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+    # A previewed CSV import waits here until confirmed (shared by all web processes).
+    PENDING_IMPORTS_DIR = _env("PENDING_IMPORTS_DIR", str(INSTANCE_DIR / "pending-imports"))
 
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:
@@ -195,6 +203,8 @@ class TestingConfig(Config):
     TWILIO_ACCOUNT_SID = "AC" + "0" * 32
     TWILIO_AUTH_TOKEN = "test-auth-token"
     TWILIO_FROM_NUMBER = "+15005550006"
+    # One folder per test process (tests run in parallel), never the checkout's instance/.
+    PENDING_IMPORTS_DIR = str(Path(tempfile.gettempdir()) / f"rescue-tests-{os.getpid()}")
 
 
 CONFIGS = {

@@ -24,6 +24,7 @@ from coordinator.domain import volunteers as volunteer_rules
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
 from coordinator.models import Message, StaffRole, Volunteer
+from coordinator.request_limits import accepts_upload
 
 TAGS = ["volunteers"]
 # Phone numbers and notes are personal data: the directory is for coordinators.
@@ -91,6 +92,7 @@ def _details(values: dict) -> volunteer_rules.VolunteerDetails:
 
 
 @bp.post("/volunteers/import")
+@accepts_upload
 @requires(COORDINATOR)
 @spec.validate(resp=answers(200, ImportOut, 400, 409, 415, HTTP_422=ImportRefused), tags=TAGS)
 def import_volunteers(json: ImportIn):

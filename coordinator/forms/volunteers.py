@@ -54,4 +54,5 @@ class ImportForm(FlaskForm):
 
 
 class ImportCommitForm(FlaskForm):
-    content = HiddenField(validators=[DataRequired()])  # the previewed file, base64
+    # The key of the previewed file, kept on the server (coordinator/pending_imports.py).
+    pending = HiddenField(validators=[DataRequired(), Length(max=64)])

@@ -2,13 +2,14 @@
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from coordinator.extensions import db
 from coordinator.i18n import error_page_text
+from coordinator.request_limits import body_limit, too_large_message
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # noqa: ANN202
         return _render(error.code or 500, error.name, error.description or "")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):  # noqa: ANN202
+        if request.path.startswith("/sms/"):  # Twilio's webhooks: TwiML, an empty answer
+            twiml = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+            return Response(twiml, status=413, mimetype="application/xml")
+        detail = error.description
+        if detail == RequestEntityTooLarge.description:  # Werkzeug's own, cut mid-stream
+            detail = too_large_message(body_limit())
+        return _render(413, error.name, detail)
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)
