@@ -2,8 +2,10 @@
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 
 from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
+from coordinator.numbers import is_whole_number
 
 HTTP_STATUS = {ValidationError: 400, Conflict: 409, NotFound: 404}
 
@@ -21,3 +23,14 @@ def show_error(form: FlaskForm | None, error: DomainError) -> int:
     else:
         flash(error.message, "error")
     return status_of(error)
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that takes the digits 0-9 only (see coordinator/numbers.py)."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        raw = str(valuelist[0]).strip() if valuelist else ""
+        if raw and not is_whole_number(raw.removeprefix("-")):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)

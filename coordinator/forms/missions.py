@@ -8,7 +8,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -19,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from coordinator.domain.missions import MissionDetails
+from coordinator.forms import WholeNumberField
 from coordinator.i18n import label as value_label
 from coordinator.models import MissionKind, Skill, VehicleKind
 from coordinator.timeutil import local_to_utc, to_local
@@ -41,7 +41,7 @@ VEHICLE_CHOICES = [SelectChoice(k.value, value_label(k.value)) for k in VehicleK
 
 class AnimalsForm(Form):
     species = StringField(_l("Species"), validators=[Optional(), Length(max=50)])
-    count = IntegerField(_l("How many"), validators=[Optional(), NumberRange(0, 10_000)])
+    count = WholeNumberField(_l("How many"), validators=[Optional(), NumberRange(0, 10_000)])
     needs_crate = BooleanField(_l("Travels in a crate"), default=True)
 
 
@@ -120,8 +120,8 @@ class ShiftForm(FlaskForm):
 class VehicleForm(FlaskForm):
     label = StringField(_l("Vehicle"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("Kind"), choices=VEHICLE_CHOICES)
-    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)])
-    crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 200)])
+    seats = WholeNumberField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)])
+    crates = WholeNumberField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 200)])
 
 
 class DuplicateForm(FlaskForm):

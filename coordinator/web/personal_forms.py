@@ -2,13 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField
+from wtforms import DateField, RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from coordinator.domain import vehicles
 from coordinator.domain.personal import VehicleOffer
+from coordinator.forms import WholeNumberField
 from coordinator.models import Skill, VehicleKind
 
 KIND_LABELS = {
@@ -34,8 +35,8 @@ def _kind_choices() -> list[tuple[str, object]]:
     return NO_VEHICLE + [SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
 
 
-def _seats_field(label: object, upper: int) -> IntegerField:
-    return IntegerField(label, validators=[Optional(), NumberRange(0, upper)])
+def _seats_field(label: object, upper: int) -> WholeNumberField:
+    return WholeNumberField(label, validators=[Optional(), NumberRange(0, upper)])
 
 
 class VehicleForm(FlaskForm):
