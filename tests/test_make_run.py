@@ -83,6 +83,12 @@ def test_make_run_on_a_fresh_copy_serves_logins_call_outs_and_links_then_stops_o
         opened = [(link, fresh_get(link, requests.cookies.RequestsCookieJar()).status_code)
                   for link in links]
         assert [o for o in opened if o[1] != 200] == [], "personal links that do not open"
+        tokens = [link.rsplit("/v/", 1)[1] for link in links]
+        request_lines = [line for line in run.output().splitlines()
+                         if '"GET /' in line or "request method=" in line]
+        assert any('"GET /v/*** HTTP/1.1" 200' in line for line in request_lines)
+        assert [line for line in request_lines if any(t in line for t in tokens)] == [], (
+            "personal-link tokens in the access log or the app's request log")
 
         took = run.interrupt(timeout=30)
         assert run.processes() == [], "still running after Ctrl-C"

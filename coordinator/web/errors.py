@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from coordinator.extensions import db
 from coordinator.i18n import error_page_text
+from coordinator.logs import mask_tokens
 from coordinator.request_limits import body_limit, too_large_message
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,12 @@ def init_app(app: Flask) -> None:
     def out_of_range(error: Exception):  # noqa: ANN202
         # A value the forms let through but the database refuses (a 30-digit id, text past a
         # column's length on PostgreSQL): the input's fault, and nothing was committed.
-        log.warning("value out of range on %s %s: %s", request.method, request.path, error)
+        log.warning("value out of range on %s %s: %s", request.method,
+                    mask_tokens(request.path), error)
         db.session.rollback()
         return _render(400, "Bad Request", "A number or text in the request is out of range.")
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):  # noqa: ANN202
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, mask_tokens(request.path))
         return _render(500, "Something went wrong", "The error was logged. Please try again.")
