@@ -5,6 +5,11 @@ path: the access log and gunicorn's own messages show them masked (/v/***), as t
 Workers, threads and the bind address stay on the command line.
 """
 
+import gc
+import logging
+import os
+import signal
+
 from gunicorn.glogging import Logger
 
 from coordinator.logs import mask_tokens
@@ -38,3 +43,38 @@ class TokenMaskingLogger(Logger):
 
 
 logger_class = TokenMaskingLogger
+# No control socket (gunicorn 27): it is one path per user (~/.gunicorn/gunicorn.ctl), shared
+# by every gunicorn the user runs, and stopping its thread held up Ctrl-C for seconds.
+control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:  # noqa: ANN001
+    """Quit once, however many quit signals arrive.
+
+    Ctrl-C sends SIGINT to every process of the terminal's group, and the master then sends
+    each worker SIGQUIT: the gthread worker's handler, entered a second time while the first
+    is shutting down its thread pool, deadlocks on the pool's lock until the master kills it
+    30 s later (gunicorn 27). `make run` must stop within seconds.
+    """
+    quit_now = worker.handle_quit
+    quitting = []
+
+    def handle_quit_once(sig, frame) -> None:  # noqa: ANN001
+        quitting.append(sig)  # first, and atomic: a signal arriving meanwhile sees it
+        if len(quitting) == 1:
+            quit_now(sig, frame)
+
+    signal.signal(signal.SIGQUIT, handle_quit_once)
+    signal.signal(signal.SIGINT, handle_quit_once)
+
+
+def worker_int(worker) -> None:  # noqa: ANN001
+    """A quit (SIGINT, SIGQUIT) is an immediate shutdown: leave now, without the interpreter's
+    final garbage collection, which took seconds per worker on a busy machine."""
+    logging.shutdown()
+    os._exit(0)
+
+
+def on_exit(server) -> None:  # noqa: ANN001
+    """The master's last step: nothing is left to collect, so skip the final collection."""
+    gc.freeze()

@@ -6,16 +6,24 @@ the web form reaches every volunteer, and each personal link in those SMS opens.
 """
 
 import itertools
+import os
 import re
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 import requests
 
 from coordinator.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.support.celery_worker import free_port
 from tests.support.make_run import MakeRun, copy_working_tree
 from tests.support.scenario import wait_for
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 STAFF_PAGES = ["/", "/callouts/", "/volunteers/", "/inbox/", "/reports/", "/day/"]
 
@@ -95,3 +103,37 @@ def test_make_run_on_a_fresh_copy_serves_logins_call_outs_and_links_then_stops_o
         assert took < 10, f"Ctrl-C took {took:.1f}s to stop everything"
     finally:
         run.stop()
+
+
+def test_ctrl_c_stops_gunicorn_in_seconds_even_mid_request(tmp_path):
+    """Ctrl-C reaches the master and every worker at once, and the master then sends each
+    worker SIGQUIT too; gunicorn.conf.py keeps the second signal from deadlocking a worker."""
+    took = []
+    for _ in range(3):
+        port = free_port()
+        with open(tmp_path / "gunicorn.log", "ab") as log:
+            server = subprocess.Popen(
+                [GUNICORN, "-c", "gunicorn.conf.py", "--workers", "3", "--threads", "4",
+                 "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True, env={
+                    **os.environ, "SECRET_KEY": "k" * 40, "CELERY_BROKER_URL": "memory://",
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}"})
+        try:
+            login_page = f"http://127.0.0.1:{port}/login"
+            wait_for(lambda url=login_page: _serves(url), 60, "gunicorn")
+            started = time.monotonic()
+            os.killpg(server.pid, signal.SIGINT)
+            server.wait(timeout=60)
+            took.append(time.monotonic() - started)
+        finally:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+    assert max(took) < 10, f"Ctrl-C took {took} seconds"
+
+
+def _serves(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=10).status_code < 500
+    except requests.RequestException:
+        return False
