@@ -13,6 +13,8 @@ from flask import Flask, abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from coordinator.models import StaffRole
+
 UPLOAD_ATTR = "accepts_upload"
 
 
@@ -31,11 +33,12 @@ def body_limit() -> int:
 
 
 def _may_upload() -> bool:
-    # Strangers do not get the larger limit: a staff session, or a bearer token (which the
-    # API checks right after this).
+    # Only the staff who may import get the larger limit: a coordinator's session, or a
+    # bearer token (which the API checks, with the role, right after this).
     if request.authorization is not None and request.authorization.type == "bearer":
         return True
-    return bool(current_user and current_user.is_authenticated)
+    return bool(current_user and current_user.is_authenticated
+                and current_user.can(StaffRole.COORDINATOR))
 
 
 def _refuse_large_bodies() -> None:

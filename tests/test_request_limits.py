@@ -156,3 +156,12 @@ def test_the_limit_is_a_setting(app, client):
     response = client.post("/login", data={"email": "a@b.c", "password": "x" * 2000})
     assert response.status_code == 413
     assert "at most 1 kB" in response.get_data(as_text=True)
+
+
+def test_a_team_lead_gets_the_small_limit_on_the_upload_route(app, client, create_staff, login):
+    login(create_staff(StaffRole.TEAM_LEAD))
+    body = CountingStream(LIMIT * 2)
+    response = client.post("/volunteers/import", input_stream=body,
+                           content_type="multipart/form-data; boundary=x",
+                           headers={"Content-Length": str(body.size)})
+    assert response.status_code == 413 and body.read_bytes == 0
