@@ -126,6 +126,7 @@ def test_the_csv_upload_takes_a_file_past_the_form_limit_but_not_past_its_own(
         return client.post("/volunteers/import", content_type="multipart/form-data", data={
             "csrf_token": token, "file": (io.BytesIO(content), "people.csv")})
 
+    assert "Files up to 8 MB" in client.get("/volunteers/import").get_data(as_text=True)
     big_enough = upload(csv_of(LIMIT * 2))
     assert big_enough.status_code == 200, big_enough.get_data(as_text=True)[:500]
     too_big = upload(csv_of(IMPORT_LIMIT + 1024))
