@@ -9,4 +9,4 @@ RUN pybabel compile -d translations
 RUN useradd --create-home rescue && mkdir -p instance && chown rescue instance
 USER rescue
 EXPOSE 8000
-CMD ["gunicorn", "--workers", "4", "--threads", "2", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "wsgi:app"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "--workers", "4", "--threads", "2", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "wsgi:app"]

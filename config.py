@@ -5,6 +5,7 @@ The variable names are an interface other systems depend on: see shared/DESIGN.m
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -36,6 +37,40 @@ def _int(name: str, default: int) -> int:
 
 def _sqlite_url(name: str) -> str:
     return f"sqlite:///{INSTANCE_DIR / name}"
+
+
+def development_secret(path: Path) -> str:
+    """The key kept in `path`, created on first use; safe when processes race to create it.
+
+    The new key is written in full to a private temporary file, then hard-linked into place:
+    `link` fails if another process got there first, and everyone then reads the winner's key.
+    """
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32) + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race: use its key
+    finally:
+        temporary.unlink(missing_ok=True)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable SECRET_KEY: delete it to generate a new one")
+    return key
 
 
 class Config:
@@ -126,6 +161,16 @@ class Config:
     ATTENDANCE_OPENS_MINUTES = _int("ATTENDANCE_OPENS_MINUTES", 12 * 60)
     ATTENDANCE_CLOSES_MINUTES = _int("ATTENDANCE_CLOSES_MINUTES", 12 * 60)
 
+    # Development only: where the generated SECRET_KEY is kept when none is set (mode 0600).
+    SECRET_KEY_FILE = _env("SECRET_KEY_FILE", str(INSTANCE_DIR / "secret_key"))
+    # Bodies larger than this are refused (413) before they are read: no form or webhook
+    # comes near 256 kB (Twilio's largest inbound request is a few kB).
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
+    # The volunteer imports (CSV upload, API bulk import) take up to this much.
+    IMPORT_MAX_CONTENT_LENGTH = _int("IMPORT_MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+    # A previewed CSV import waits here until confirmed (shared by all web processes).
+    PENDING_IMPORTS_DIR = _env("PENDING_IMPORTS_DIR", str(INSTANCE_DIR / "pending-imports"))
+
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:
         """Celery's settings: the outbox in the database is the truth, the broker a pointer."""
@@ -145,8 +190,9 @@ class Config:
     def check(cls, config: dict) -> None:
         """Fill development defaults; production subclasses refuse unsafe ones."""
         if not config.get("SECRET_KEY"):
-            # Development only: sessions do not survive a restart, which is fine locally.
-            config["SECRET_KEY"] = secrets.token_hex(32)
+            # Development only: every process (gunicorn workers, Celery worker and beat, CLI)
+            # must sign with the same key, so it is generated once and kept in instance/.
+            config["SECRET_KEY"] = development_secret(Path(config["SECRET_KEY_FILE"]))
 
 
 class ProductionConfig(Config):
@@ -189,6 +235,8 @@ class TestingConfig(Config):
     TWILIO_AUTH_TOKEN = "test-auth-token"
     TWILIO_FROM_NUMBER = "+15005550006"
     RATELIMIT_STORAGE_URI = "memory://"  # a test asks for Redis explicitly
+    # One folder per test process (tests run in parallel), never the checkout's instance/.
+    PENDING_IMPORTS_DIR = str(Path(tempfile.gettempdir()) / f"rescue-tests-{os.getpid()}")
 
 
 CONFIGS = {

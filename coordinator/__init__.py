@@ -27,12 +27,13 @@ def create_app(test_config: dict | None = None, *, config_name: str | None = Non
     app.config["CELERY"].update(app.config.get("CELERY_OVERRIDES", {}))
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    from coordinator import database, i18n, logs, ratelimit, security
+    from coordinator import database, i18n, logs, ratelimit, request_limits, security
 
     logs.init_app(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    request_limits.init_app(app)  # before CSRF: a refused body is never read
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)

@@ -85,13 +85,22 @@ def make_token(volunteer: Volunteer, mission_id: int | None = None) -> str:
     return TimestampSigner(**_options(SALT)).sign(_encode(parts)).decode()
 
 
-def personal_url(volunteer: Volunteer, mission_id: int | None = None) -> str:
-    """The absolute personal link to put in an SMS (PUBLIC_BASE_URL when set)."""
-    token = make_token(volunteer, mission_id)
+def public_url(path: str) -> str:
+    """`path` (from url_for, relative) as an absolute URL built from PUBLIC_BASE_URL, never
+    from the request's Host header, which the client chooses. Without PUBLIC_BASE_URL (a
+    development server) the link stays relative, so it still works on the page it is on."""
     base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return f"{base.rstrip('/')}/v/{token}"
-    return url_for("personal.page", token=token, _external=True)
+    return f"{base.rstrip('/')}{path}" if base else path
+
+
+def personal_url(volunteer: Volunteer, mission_id: int | None = None) -> str:
+    """The absolute personal link to put in an SMS (from PUBLIC_BASE_URL)."""
+    return public_url(f"/v/{make_token(volunteer, mission_id)}")
+
+
+def calendar_url(volunteer: Volunteer) -> str:
+    """The absolute address of the volunteer's calendar feed (from PUBLIC_BASE_URL)."""
+    return public_url(url_for("personal.calendar", token=make_calendar_token(volunteer)))
 
 
 def _volunteer_for(parts: list[int]) -> Volunteer:

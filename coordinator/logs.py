@@ -2,10 +2,13 @@
 
 Lines such as `request method=POST path=/sms/inbound status=200 ms=12.4 user=3` are easy to
 read in a terminal and to parse in a log collector; ids of missions, messages and call-outs
-appear as they are in URLs and task arguments.
+appear as they are in URLs and task arguments. Personal-link and calendar tokens are bearer
+keys: paths are logged with them masked (`/v/***/take/3`), here and in gunicorn's access log
+(gunicorn.conf.py).
 """
 
 import logging
+import re
 import time
 
 from celery.signals import task_failure, task_postrun, task_prerun
@@ -13,8 +16,16 @@ from flask import Flask, g, request
 from flask_login import current_user
 
 log = logging.getLogger("coordinator.requests")
+# /v/<token>/… (personal page) and /ical/<token>.ics (calendar feed), also inside full URLs.
+_TOKEN_IN_PATH = re.compile(
+    r"(/v/)[^/?#\s\"]+|(/ical/)[^/?#\s\"]+?(?=\.ics(?:[?#\s\"]|$))|(/ical/)[^/?#\s\"]+")
 task_log = logging.getLogger("coordinator.tasks")
 _task_started: dict[str, float] = {}
+
+
+def mask_tokens(text: str) -> str:
+    """`text` with every personal-link and calendar token replaced by ***."""
+    return _TOKEN_IN_PATH.sub(lambda m: next(filter(None, m.groups())) + "***", text)
 
 
 def _fields(**values: object) -> str:
@@ -34,7 +45,7 @@ def _log_request(response):  # noqa: ANN001, ANN202
         "request %s",
         _fields(
             method=request.method,
-            path=request.path,
+            path=mask_tokens(request.path),
             status=response.status_code,
             ms=round((time.perf_counter() - started) * 1000, 1),
             user=user,

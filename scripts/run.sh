@@ -23,7 +23,7 @@ pids+=($!)
 "$VENV/celery" -A tasks.worker beat --loglevel=INFO \
   --schedule instance/celerybeat-schedule &
 pids+=($!)
-"$VENV/gunicorn" --workers 2 --threads 4 --bind "127.0.0.1:${PORT}" \
+"$VENV/gunicorn" -c gunicorn.conf.py --workers 2 --threads 4 --bind "127.0.0.1:${PORT}" \
   --access-logfile - wsgi:app &
 pids+=($!)
 

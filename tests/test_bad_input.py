@@ -16,6 +16,7 @@ What is acceptable:
 Never a 5xx, never a stack trace, never an unescaped payload.
 """
 
+import io
 import os
 import re
 import urllib.parse
@@ -23,11 +24,14 @@ import urllib.parse
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select, update
 
 from coordinator import create_app
 from coordinator.extensions import db
+from coordinator.models import Message, StaffUser
 from coordinator.sms import gateway
 from tests.conftest import _build
+from tests.support.api import issue_token
 from tests.support.site import TRACEBACK, Site, row_counts, site_fixture, web_rules  # noqa: F401
 
 XSS = '<script>alert("xss")</script>'
@@ -40,12 +44,13 @@ HOSTILE = [
     XSS, XSS_ATTR, "javascript:alert(1)", "{{ 7*7 }}", "${7*7}", "%s%s%n",
     "' OR '1'='1", "1; DROP TABLE volunteers;--", "admin'--", "\\", "../../etc/passwd",
     "김민준", "010-1234-5678", "+821012345678", "x" * 300, "\n" * 50,
+    "²", "٣", "３", "1²", "vehicle:²", "vehicle:٣",  # digits int() refuses or misreads
 ]
 OVERSIZED = "가" * 34_000  # about 100 kB as UTF-8
 WEBHOOK_FIELDS = ["MessageSid", "SmsSid", "AccountSid", "From", "To", "Body", "NumMedia",
                   "MessageStatus", "ErrorCode", "ErrorMessage"]
 EVERY_FIELD = [str(10**30), "-1", OVERSIZED, XSS, XSS_ATTR, "a\x00b", "\ud800", "2026-02-30T25:61",
-               "' OR '1'='1"]
+               "' OR '1'='1", "²", "٣"]
 CLEAR_MESSAGE = re.compile(r'role="alert"|flash-error|<section class="card narrow">\s*<h1>')
 EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", "10"))
 
@@ -136,7 +141,8 @@ def headers_for(site: Site, url: str, form: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-def check_answer(client, response, url: str, before: dict[str, int]) -> None:  # noqa: ANN001
+def check_answer(client, response, url: str, before: dict[str, int],  # noqa: ANN001
+                 *, says_why: bool = True) -> None:
     text = response.get_data(as_text=True)
     assert response.status_code < 500, f"{url} answered {response.status_code}"
     assert not TRACEBACK.search(text), f"{url} showed a stack trace"
@@ -144,7 +150,7 @@ def check_answer(client, response, url: str, before: dict[str, int]) -> None:  #
         assert XSS not in text and "<img src=x" not in text, f"{url} echoed a payload unescaped"
     if 400 <= response.status_code < 500:
         assert row_counts() == before, f"{url} answered {response.status_code} but wrote rows"
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" and says_why:
             assert CLEAR_MESSAGE.search(text), f"{url}: {response.status_code} says nothing"
         elif response.is_json:
             assert response.get_json().get("error"), f"{url}: {response.status_code} no message"
@@ -226,3 +232,130 @@ def test_script_payloads_saved_through_forms_are_escaped_on_every_page(client, c
         assert XSS not in text and "<img src=x" not in text, rule.rule
         echoed += "&lt;script&gt;" in text
     assert echoed >= 3  # the payload was shown, escaped, on the directory, staff and token pages
+
+
+# Each class of bad input that once gave a 500, on every door it can reach.
+ODD_DIGITS = ["²", "٣", "vehicle:²"]
+
+
+def test_odd_digits_in_any_single_field_of_any_form_are_refused_not_a_500(
+    client, csrf_token, site
+):
+    """'²'.isdigit() is true but int('²') fails: every field alone, in every form. (The other
+    fields are missing, and some pages do not say so; the number fields' own messages are
+    checked below.)"""
+    token = csrf_token(client.get("/account/tokens"))
+    fields = form_fields(client, site)
+    for rule in web_rules(site.app, "POST"):
+        url = site.url(rule)
+        names = WEBHOOK_FIELDS if url.startswith("/sms/") else fields.get(rule.endpoint, ())
+        for name in sorted(names):
+            for value in ODD_DIGITS:
+                before = row_counts()
+                body = {name: value} if url.startswith("/sms/") else {
+                    name: value, "csrf_token": token}
+                response = client.post(url, data=encode(body),
+                                       headers=headers_for(site, url, body))
+                check_answer(client, response, f"{url} {name}={value}", before, says_why=False)
+
+
+def _upload(client, token: str, content: str):  # noqa: ANN001, ANN202
+    return client.post("/volunteers/import", content_type="multipart/form-data", data={
+        "csrf_token": token, "file": (io.BytesIO(content.encode()), "people.csv")})
+
+
+def test_odd_digits_as_csv_seats_are_a_row_error_naming_the_column(client, csrf_token, site):
+    token = csrf_token(client.get("/volunteers/import"))
+    before = row_counts()
+    response = _upload(client, token, "이름,전화번호,좌석수\n김민준,010-4444-5555,²\n"
+                                      "이서연,010-4444-6666,٣\n")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and page.count("seats must be a whole number") == 2
+    assert row_counts() == before
+
+
+def test_a_csv_cell_past_the_csv_modules_limit_is_a_400_naming_the_line(
+    client, csrf_token, site
+):
+    token = csrf_token(client.get("/volunteers/import"))
+    before = row_counts()
+    response = _upload(client, token, "이름,전화번호,메모\n김민준,010-4444-5555,"
+                       + "x" * 200_000 + "\n")
+    assert response.status_code == 400
+    assert "line 2 of the file cannot be read" in response.get_data(as_text=True)
+    assert row_counts() == before
+
+
+API_WRITES = [(r.rule, m) for r in _collection_app.url_map.iter_rules()
+              if r.endpoint.startswith("api.")
+              for m in sorted(r.methods & {"POST", "PUT", "PATCH", "DELETE"})]
+
+
+def test_deeply_nested_json_on_every_api_write_is_a_400_naming_the_body(app, client, site):
+    """A team lead's token is enough to reach the JSON parser; it must not overflow."""
+    lead = db.session.get(StaffUser, site.ids["user_id"])
+    headers = {"Authorization": f"Bearer {issue_token(lead)}"}
+    adapter = site.app.url_map.bind("localhost")
+    assert len(API_WRITES) >= 10
+    for rule_path, method in API_WRITES:
+        rule = next(r for r in site.app.url_map.iter_rules() if r.rule == rule_path)
+        url = adapter.build(rule.endpoint, {a: site.ids.get(a, 1) for a in rule.arguments})
+        for body in ('{"rows": ' + "[" * 50_000 + "]" * 50_000 + "}", "[" * 100_000):
+            before = row_counts()
+            response = client.open(url, method=method, data=body, headers=headers,
+                                   content_type="application/json")
+            assert response.status_code == 400, (method, url, response.status_code)
+            assert response.get_json()["error"]["field"] == "body"
+            assert row_counts() == before
+
+
+def test_a_status_callback_naming_another_messages_sid_changes_nothing(app, client, site):
+    sent = db.session.scalars(select(Message).where(Message.direction == "out")).all()[:2]
+    first, second = sent
+    db.session.execute(update(Message).where(Message.id == first.id).values(
+        provider_sid="SM" + "1" * 32, status="sent"))
+    db.session.execute(update(Message).where(Message.id == second.id).values(
+        provider_sid=None, status="sending"))
+    db.session.commit()
+    form = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered"}
+    url = f"/sms/status?m={second.id}"
+    before = {m.id: (m.status, m.provider_sid) for m in db.session.scalars(select(Message))}
+
+    response = client.post(url, data=form, headers=headers_for(site, url, form))
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == "MessageSid"
+    db.session.expire_all()
+    assert {m.id: (m.status, m.provider_sid) for m in db.session.scalars(select(Message))} == (
+        before)
+
+
+@pytest.mark.parametrize("query", ["?m=²", "?m=٣", "?m=" + "9" * 40])
+def test_a_status_callback_with_a_garbled_message_id_is_a_400_naming_it(
+    app, client, site, query
+):
+    form = {"MessageSid": "SM" + "2" * 32, "MessageStatus": "delivered"}
+    url = "/sms/status" + query
+    before = row_counts()
+    response = client.post(url, data=form, headers=headers_for(site, url, form))
+    assert response.status_code == 400 and response.get_json()["error"]["field"] == "m"
+    assert row_counts() == before
+
+
+def test_odd_digits_in_the_number_fields_are_refused_naming_them(client, csrf_token, site):
+    mission, vehicle = site.ids["mission_id"], site.ids["vehicle_id"]
+    day = f"/day/missions/{mission}"
+    token = csrf_token(client.get(f"{day}/manifest"))
+    posts = [
+        (f"{day}/vehicles/{vehicle}/animals", {"animals_moved": "²"}, "Animals moved"),
+        (f"{day}/shifts/{site.ids['shift_id']}/message",
+         {"audience": "vehicle:²", "body": "출발", "nonce": "n1"}, "Choose the shift"),
+        (f"/missions/{mission}/callouts/new", {"wave_size": "٣", "wave_interval_minutes": "15"},
+         "Volunteers per wave"),
+    ]
+    for url, form, named in posts:
+        before = row_counts()
+        response = client.post(url, data={**form, "csrf_token": token}, follow_redirects=True)
+        assert response.status_code in (200, 400), (url, response.status_code)
+        assert named in response.get_data(as_text=True), url
+        assert row_counts() == before, url

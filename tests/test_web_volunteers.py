@@ -122,8 +122,8 @@ def test_importing_through_the_web_previews_then_commits_the_valid_rows(
     assert preview.status_code == 200
     assert "1 rows ready" in html and "already on file" in html
     assert _count() == 1  # nothing written by the preview
-    blob = html.split('name="content" type="hidden" value="')[1].split('"')[0]
-    done = client.post("/volunteers/import/commit", data={"csrf_token": token, "content": blob})
+    key = html.split('name="pending" type="hidden" value="')[1].split('"')[0]
+    done = client.post("/volunteers/import/commit", data={"csrf_token": token, "pending": key})
     assert done.status_code == 303
     assert _count() == 2
 
@@ -131,7 +131,7 @@ def test_importing_through_the_web_previews_then_commits_the_valid_rows(
 def test_a_tampered_import_is_refused_without_a_500(client, coordinator, csrf_token):
     token = csrf_token(client.get("/volunteers/import"))
     response = client.post("/volunteers/import/commit",
-                           data={"csrf_token": token, "content": "not base64 !!"})
+                           data={"csrf_token": token, "pending": "../../etc/passwd"})
     assert response.status_code == 400
     assert _count() == 0
 

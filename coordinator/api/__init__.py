@@ -6,9 +6,11 @@ which also generates GET /api/v1/openapi.json from those same models, so the des
 cannot drift from what the endpoints accept and return.
 """
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
+from itertools import accumulate
 
 from flask import Blueprint, Flask, abort, g, make_response, request
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
@@ -24,6 +26,10 @@ from coordinator.timeutil import now_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 LAST_USED_PRECISION = timedelta(minutes=1)  # at most one write per token a minute
+MAX_JSON_DEPTH = 32  # our bodies nest 3 deep; Python's parser overflows past ~1,000
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_CHANGE = [1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256)]
 
 ERROR_STATUS = {
     ValidationError: (422, "invalid"),
@@ -113,12 +119,31 @@ def requires(role: StaffRole) -> Callable:
     return decorator
 
 
+def _too_deep(data: bytes) -> bool:
+    """True if arrays and objects nest past MAX_JSON_DEPTH, found before parsing: Python's
+    parser recurses, and a few thousand brackets would crash it. The first count includes
+    brackets inside strings (fast; they can only make a body look deeper); only a body that
+    then looks too deep is counted again without its strings."""
+    if _depth(data) <= MAX_JSON_DEPTH:
+        return False
+    return b'"' not in data or _depth(_STRINGS.sub(b"", data)) > MAX_JSON_DEPTH
+
+
+def _depth(data: bytes) -> int:
+    brackets = data.translate(None, _NOT_BRACKETS)  # linear, and in C throughout
+    return max(accumulate(map(_DEPTH_CHANGE.__getitem__, brackets)), default=0)
+
+
 def _check_json_body() -> None:
     """Writes take a JSON object (or nothing); say clearly when the body is something else."""
     if request.mimetype and not request.is_json:
         abort(error_response(415, "unsupported_media_type", "send the body as application/json"))
-    if not request.get_data(cache=True):
+    data = request.get_data(cache=True)
+    if not data:
         return
+    if _too_deep(data):
+        abort(error_response(400, "bad_request", "the body nests arrays or objects more than "
+                             f"{MAX_JSON_DEPTH} deep (or leaves them open)", "body"))
     body = request.get_json(silent=True)
     if body is None:
         abort(error_response(400, "bad_request", "the body is not valid JSON"))
@@ -129,7 +154,7 @@ def _check_json_body() -> None:
 @bp.before_request
 def _authenticate() -> None:
     g.api_user = authenticate()
-    if request.method in ("POST", "PUT", "PATCH"):
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         _check_json_body()
 
 

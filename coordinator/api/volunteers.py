@@ -32,6 +32,7 @@ from coordinator.domain import volunteers as volunteer_rules
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
 from coordinator.models import Message, Skill, StaffRole, Volunteer
+from coordinator.request_limits import accepts_upload
 from coordinator.timeutil import now_utc
 
 TAGS = ["volunteers"]
@@ -134,6 +135,7 @@ def _details(values: dict) -> volunteer_rules.VolunteerDetails:
 
 
 @bp.post("/volunteers/import")
+@accepts_upload
 @requires(COORDINATOR)
 @spec.validate(resp=answers(200, ImportOut, 400, 409, 415, HTTP_422=ImportRefused), tags=TAGS)
 def import_volunteers(json: ImportIn):

@@ -7,6 +7,7 @@ the unique provider_sid, does nothing more and gets the first answer back.
 
 import hashlib
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,7 @@ from coordinator.timeutil import now_utc
 
 log = logging.getLogger(__name__)
 
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 MAX_BODY = 5000  # Twilio caps bodies at 1,600 characters; anything longer is not from it
 MAX_HAND_REPLY = 600
 INBOUND_KIND = "reply"
@@ -52,6 +54,12 @@ class Received:
     answer_text: str
 
 
+def storable(text: str) -> str:
+    """`text` without control characters (NUL, which PostgreSQL refuses, and the rest; tabs
+    and line breaks stay) or lone surrogates: an inbound message is stored, never lost."""
+    return _UNSTORABLE.sub("", text or "")
+
+
 def receive_sms(
     *, sender: str, body: str, provider_sid: str, now: datetime | None = None
 ) -> Received:
@@ -61,6 +69,7 @@ def receive_sms(
     on the unique provider_sid): a repeat, even one racing the first delivery, inserts
     nothing and reads back the answer the first one committed.
     """
+    provider_sid, sender, body = storable(provider_sid), storable(sender), storable(body)
     if not provider_sid or len(provider_sid) > 64:
         raise ValidationError("a MessageSid of up to 64 characters is required", field="MessageSid")
     now = now or now_utc()

@@ -19,6 +19,7 @@ from coordinator.domain.volunteers import VolunteerDetails, apply_details, check
 from coordinator.errors import Conflict, DomainError, ValidationError
 from coordinator.extensions import db
 from coordinator.models import Skill, Volunteer
+from coordinator.numbers import is_whole_number
 from coordinator.spreadsheets import safe_cell
 from coordinator.timeutil import now_utc
 
@@ -94,7 +95,7 @@ def _cell(value: str) -> str:
 def _number(raw: str, label: str, errors: list[str]) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_whole_number(raw):
         errors.append(
             gettext("%(label)s must be a whole number, not %(raw)r", label=label, raw=raw)
         )
@@ -140,7 +141,14 @@ def _row(line: int, values: dict[str, str]) -> ImportRow:
 
 
 def _read(content: bytes) -> tuple[list[dict[str, str]], list[str]]:
-    lines = list(csv.reader(io.StringIO(_decode(content))))
+    reader = csv.reader(io.StringIO(_decode(content)))
+    try:
+        lines = list(reader)
+    except csv.Error:
+        # A cell past csv.field_size_limit() (128 kB): no volunteer detail is that long.
+        raise ValidationError(
+            gettext("line %(line)d of the file cannot be read: a cell is too long or "
+                    "malformed", line=reader.line_num), field="file") from None
     if not lines:
         raise ValidationError(gettext("the file is empty"), field="file")
     keys = [_header_key(h) for h in lines[0]]

@@ -2,10 +2,11 @@
 
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, IntegerField
 from wtforms.validators import Length
 
 from coordinator.errors import Conflict, DomainError, NotFound, ValidationError
+from coordinator.numbers import is_whole_number
 
 HTTP_STATUS = {ValidationError: 400, Conflict: 409, NotFound: 404}
 
@@ -45,3 +46,12 @@ def max_length(field: Field) -> int | None:
     """The longest value a field's validators accept, for its counter."""
     limits = [v.max for v in field.validators if isinstance(v, Length) and v.max and v.max > 0]
     return min(limits) if limits else None
+class WholeNumberField(IntegerField):
+    """An IntegerField that takes the digits 0-9 only (see coordinator/numbers.py)."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        raw = str(valuelist[0]).strip() if valuelist else ""
+        if raw and not is_whole_number(raw.removeprefix("-")):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)

@@ -6,7 +6,6 @@ from wtforms import (
     DateTimeLocalField,
     FieldList,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -17,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from coordinator.domain.missions import MissionDetails
+from coordinator.forms import WholeNumberField
 from coordinator.forms.translations import AppForm, SubForm
 from coordinator.labels import LABELS, choices
 from coordinator.timeutil import local_to_utc, to_local
@@ -30,7 +30,7 @@ VEHICLE_CHOICES = choices("vehicle_kind")
 
 class AnimalsForm(SubForm):
     species = StringField(_l("Species"), validators=[Optional(), Length(max=50)])
-    count = IntegerField(_l("How many"), validators=[Optional(), NumberRange(0, 10_000)])
+    count = WholeNumberField(_l("How many"), validators=[Optional(), NumberRange(0, 10_000)])
     needs_crate = BooleanField(_l("Travels in a crate"), default=True)
 
 
@@ -99,8 +99,8 @@ class RoleForm(AppForm):
     required_skill = SelectField(
         _l("Needs skill"), choices=[SelectChoice("", "—"), *SKILL_CHOICES],
         id="role-required_skill")
-    min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(0, 100)],
-                           id="role-min_age")
+    min_age = WholeNumberField(_l("Minimum age"), validators=[Optional(), NumberRange(0, 100)],
+                               id="role-min_age")
     requires_waiver = BooleanField(_l("Needs a waiver accepted within 12 months"),
                                    id="role-requires_waiver")
 
@@ -119,10 +119,10 @@ class VehicleForm(AppForm):
     label = StringField(_l("Vehicle"), validators=[DataRequired(), Length(max=100)],
                         id="vehicle-label")
     kind = SelectField(_l("Kind"), choices=VEHICLE_CHOICES, id="vehicle-kind")
-    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)],
-                         id="vehicle-seats")
-    crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 200)],
-                          id="vehicle-crates")
+    seats = WholeNumberField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)],
+                             id="vehicle-seats")
+    crates = WholeNumberField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 200)],
+                              id="vehicle-crates")
 
 
 class DuplicateForm(AppForm):

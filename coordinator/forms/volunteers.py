@@ -2,11 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from coordinator.domain.volunteers import VolunteerDetails
+from coordinator.forms import WholeNumberField
 from coordinator.forms.missions import SKILL_CHOICES, VEHICLE_CHOICES, CheckboxesField
 from coordinator.forms.translations import AppForm
 
@@ -23,8 +24,9 @@ class VolunteerForm(AppForm):
     vehicle_kind = SelectField(
         _l("Own vehicle"),
         choices=[SelectChoice("", "—"), *VEHICLE_CHOICES])
-    vehicle_seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)])
-    vehicle_crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 60)])
+    vehicle_seats = WholeNumberField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)])
+    vehicle_crates = WholeNumberField(_l("Crate slots"),
+                                      validators=[Optional(), NumberRange(0, 60)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
 
     def fill_from(self, volunteer) -> None:  # noqa: ANN001
@@ -54,4 +56,5 @@ class ImportForm(AppForm):
 
 
 class ImportCommitForm(AppForm):
-    content = HiddenField(validators=[DataRequired()])  # the previewed file, base64
+    # The key of the previewed file, kept on the server (coordinator/pending_imports.py).
+    pending = HiddenField(validators=[DataRequired(), Length(max=64)])

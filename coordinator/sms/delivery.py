@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select, update
 
 from coordinator.domain import consent
+from coordinator.errors import ValidationError
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, MessageStatus, Volunteer
 from coordinator.models.messaging import STATUS_ORDER
@@ -205,6 +206,11 @@ def apply_status_callback(
     whose worker died after the provider accepted it but before the SID was recorded.
     """
     if message_id is not None:
+        owner = db.session.scalar(select(Message.id).where(Message.provider_sid == sid))
+        if owner is not None and owner != message_id:
+            # Our callback URL names one message, the provider's SID another: believe neither.
+            raise ValidationError(f"MessageSid {sid} belongs to another message",
+                                  field="MessageSid")
         db.session.execute(
             update(Message)
             .where(Message.id == message_id, Message.provider_sid.is_(None),

@@ -35,6 +35,7 @@ from coordinator.models import (
     StaffRole,
     Vehicle,
 )
+from coordinator.numbers import is_whole_number, whole_number_or_none
 from coordinator.security import role_required
 from coordinator.timeutil import now_utc
 from coordinator.web import add_nav_link
@@ -234,8 +235,10 @@ def message(mission_id: int, shift_id: int):
     shift = _child(Shift, mission, shift_id)
     back = url_for(".shift", mission_id=mission.id, shift_id=shift.id)
     audience = request.form.get("audience", "shift")
-    vehicle_id = int(audience[8:]) if audience[8:].isdigit() else None
+    vehicle_id = whole_number_or_none(audience.removeprefix("vehicle:"))
     try:
+        if audience != "shift" and (not audience.startswith("vehicle:") or vehicle_id is None):
+            raise ValidationError(_("Choose the shift or one of its vehicles."), field="audience")
         sent = attendance.message_team(
             mission, body=request.form.get("body", ""), nonce=request.form.get("nonce", ""),
             sender=current_user, shift=None if vehicle_id else shift, vehicle_id=vehicle_id,
@@ -264,7 +267,7 @@ def animals_moved(mission_id: int, vehicle_id: int):
     back = url_for(".manifest", mission_id=mission.id)
     raw = request.form.get("animals_moved", "").strip()
     try:
-        if raw and not raw.isdigit():
+        if raw and not is_whole_number(raw):
             raise ValidationError(_("Animals moved must be a whole number."), field="animals_moved")
         vehicles.record_animals_moved(vehicle, int(raw) if raw else None)
     except DomainError as error:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import (
     BooleanField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,6 +22,7 @@ from coordinator.domain import audience as audiences
 from coordinator.domain import callout_state, callouts
 from coordinator.errors import DomainError
 from coordinator.extensions import db
+from coordinator.forms import WholeNumberField
 from coordinator.forms.translations import AppForm
 from coordinator.i18n import format_cost, label
 from coordinator.models import CallOut, Mission, Skill, StaffRole
@@ -49,10 +49,11 @@ class CallOutForm(AppForm):
         ("", _l("Any")), ("ko", "한국어"), ("en", "English")])
     note = TextAreaField(_l("Extra line (optional)"), validators=[Optional()],
                          description=_l("Every character is paid for in every message."))
-    wave_size = IntegerField(_l("Volunteers per wave"), default=50,
-                             validators=[NumberRange(1, callouts.MAX_WAVE_SIZE)])
-    wave_interval_minutes = IntegerField(_l("Minutes between waves"), default=15,
-                                         validators=[NumberRange(0, callouts.MAX_INTERVAL_MINUTES)])
+    wave_size = WholeNumberField(_l("Volunteers per wave"), default=50,
+                                 validators=[NumberRange(1, callouts.MAX_WAVE_SIZE)])
+    wave_interval_minutes = WholeNumberField(
+        _l("Minutes between waves"), default=15,
+        validators=[NumberRange(0, callouts.MAX_INTERVAL_MINUTES)])
     is_urgent = BooleanField(_l("Urgent: send during quiet hours too"))
 
 

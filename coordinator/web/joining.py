@@ -27,7 +27,6 @@ from flask_login import current_user
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -39,7 +38,7 @@ from coordinator import ratelimit
 from coordinator.domain import joining
 from coordinator.errors import DomainError
 from coordinator.extensions import db
-from coordinator.forms import show_error
+from coordinator.forms import WholeNumberField, show_error
 from coordinator.forms.translations import AppForm
 from coordinator.models import Approval, StaffRole, Volunteer
 from coordinator.models.volunteers import LANGUAGES
@@ -78,8 +77,9 @@ class JoinForm(AppForm):
     optional_items = CheckboxesField(_l("I also agree that you keep (optional):"),
                                      choices=OPTIONAL_CHOICES)
     vehicle_kind = SelectField(_l("My vehicle"), choices=_kind_choices(), default="")
-    vehicle_seats = IntegerField(_l("Free seats"), validators=[Optional(), NumberRange(0, 60)])
-    vehicle_crates = IntegerField(_l("Crate slots"), validators=[Optional(), NumberRange(0, 60)])
+    vehicle_seats = WholeNumberField(_l("Free seats"), validators=[Optional(), NumberRange(0, 60)])
+    vehicle_crates = WholeNumberField(_l("Crate slots"),
+                                      validators=[Optional(), NumberRange(0, 60)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
     # A honeypot: hidden from people, filled in by bots.
     website = StringField(_l("Leave this empty"))

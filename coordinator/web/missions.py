@@ -26,6 +26,7 @@ from coordinator.forms.missions import (
 )
 from coordinator.labels import label
 from coordinator.models import Mission, Role, Shift, StaffRole, StaffUser, Vehicle
+from coordinator.numbers import is_whole_number
 from coordinator.security import role_required
 from coordinator.timeutil import local_to_utc, to_local
 from coordinator.web import add_nav_link
@@ -207,7 +208,7 @@ def _capacities() -> dict[int, int]:
     values = {}
     for key, raw in request.form.items():
         if key.startswith("cap-"):
-            if not raw.strip().isdigit() or not key[4:].isdigit():
+            if not is_whole_number(raw.strip()) or not is_whole_number(key[4:]):
                 raise ValidationError(_("Capacities must be whole numbers."), field="capacity")
             values[int(key[4:])] = int(raw)
     return values

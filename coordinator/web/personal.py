@@ -135,7 +135,7 @@ def page(link: links.LinkTarget):
         signups=personal.upcoming_signups(link.volunteer),
         bound_mission_id=link.mission_id,
         check_in_open=personal.check_in_open,
-        calendar_token=links.make_calendar_token(link.volunteer),
+        calendar_url=links.calendar_url(link.volunteer),
         vehicle_kinds=KIND_LABELS,
         refusal_text=REFUSAL_TEXT,
         now=now_utc(),

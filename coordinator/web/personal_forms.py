@@ -1,13 +1,14 @@
 """Forms of the volunteer's personal page: they parse input; the domain decides what is allowed."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField
+from wtforms import DateField, RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from coordinator.domain import vehicles
 from coordinator.domain.personal import VehicleOffer
+from coordinator.forms import WholeNumberField
 from coordinator.forms.translations import AppForm
 from coordinator.labels import LABELS, choices
 
@@ -20,8 +21,8 @@ def _kind_choices() -> list[tuple[str, object]]:
     return NO_VEHICLE + choices("vehicle_kind")
 
 
-def _seats_field(label: object, upper: int) -> IntegerField:
-    return IntegerField(label, validators=[Optional(), NumberRange(0, upper)])
+def _seats_field(label: object, upper: int) -> WholeNumberField:
+    return WholeNumberField(label, validators=[Optional(), NumberRange(0, upper)])
 
 
 class VehicleForm(AppForm):

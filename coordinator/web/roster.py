@@ -12,6 +12,7 @@ from coordinator.extensions import db
 from coordinator.forms import status_of
 from coordinator.i18n import format_local
 from coordinator.models import Mission, Signup, StaffRole
+from coordinator.numbers import whole_number_or_none
 from coordinator.security import role_required
 from coordinator.spreadsheets import csv_text
 from coordinator.web.missions import callout_url, get_mission, require_view
@@ -90,8 +91,7 @@ def _signup(mission: Mission, signup_id: int) -> Signup:
 
 
 def _int(name: str) -> int | None:
-    raw = request.form.get(name, "").strip()
-    return int(raw) if raw.isdigit() else None
+    return whole_number_or_none(request.form.get(name))
 
 
 @bp.post("/add")

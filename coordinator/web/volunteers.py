@@ -1,9 +1,5 @@
 """Volunteers: directory, profile, add and edit, opt-out, CSV import and export."""
 
-import base64
-import binascii
-import zlib
-
 from flask import (
     Blueprint,
     Response,
@@ -17,22 +13,23 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from coordinator import pending_imports
 from coordinator.domain import consent, volunteer_csv
 from coordinator.domain import volunteers as volunteer_rules
-from coordinator.errors import DomainError, ValidationError
+from coordinator.errors import DomainError
 from coordinator.extensions import db
 from coordinator.forms import show_error, status_of
 from coordinator.forms.volunteers import ImportCommitForm, ImportForm, OptOutForm, VolunteerForm
 from coordinator.models import Skill, StaffRole, Volunteer
 from coordinator.phones import display_phone
+from coordinator.request_limits import accepts_upload
 from coordinator.security import role_required
 from coordinator.web import add_nav_link
 
 bp = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 add_nav_link("volunteers.index", _l("Volunteers"), StaffRole.COORDINATOR)
-# Stays under the web server's form-field limit; bigger lists go through `flask volunteers import`.
-MAX_STASH = 450_000
 
 
 @bp.app_template_filter("phone")
@@ -139,19 +136,8 @@ def opt_out(volunteer_id: int):
     ), status
 
 
-def _stash(content: bytes) -> str:
-    return base64.b64encode(zlib.compress(content, 9)).decode()
-
-
-def _unstash(blob: str) -> bytes:
-    try:
-        return zlib.decompress(base64.b64decode(blob, validate=True))
-    except (binascii.Error, zlib.error, ValueError):
-        raise ValidationError(_("The previewed file was damaged: upload it again."),
-                              field="file") from None
-
-
 @bp.route("/import", methods=["GET", "POST"])
+@accepts_upload
 def import_csv():
     form = ImportForm()
     if not form.validate_on_submit():
@@ -159,14 +145,11 @@ def import_csv():
     content = form.file.data.read()
     try:
         preview = volunteer_csv.preview_import(content)
-        stash = _stash(content)
-        if len(stash) > MAX_STASH:
-            raise ValidationError(_("This file is too big for the web import: use the command "
-                                    "flask volunteers import FILE."), field="file")
     except DomainError as error:
         status = show_error(form, error)
         return render_template("volunteers/import.html", form=form), status
-    commit_form = ImportCommitForm(formdata=None, content=stash)
+    key = pending_imports.keep(current_user.id, content)
+    commit_form = ImportCommitForm(formdata=None, pending=key)
     return render_template("volunteers/import_preview.html", preview=preview, form=commit_form)
 
 
@@ -177,9 +160,11 @@ def import_commit():
         flash(_("Nothing to import: upload the file again."), "error")
         return redirect(url_for(".import_csv"), 303)
     try:
-        preview = volunteer_csv.preview_import(_unstash(form.content.data))
+        content = pending_imports.read(current_user.id, form.pending.data)
+        preview = volunteer_csv.preview_import(content)
         added = volunteer_csv.commit_import(preview)
         db.session.commit()
+        pending_imports.forget(current_user.id, form.pending.data)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
