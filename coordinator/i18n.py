@@ -64,6 +64,13 @@ VALUE_LABELS = {
     "car": lazy_gettext("Car"),
     "truck": lazy_gettext("Truck"),
     "trailer": lazy_gettext("Horse trailer"),
+    # How a message went (Message.route, Message.message_type).
+    "console": lazy_gettext("Console (not sent)"),
+    "twilio": lazy_gettext("Twilio (international)"),
+    "solapi": lazy_gettext("Solapi (domestic)"),
+    "SMS": lazy_gettext("SMS"),
+    "LMS": lazy_gettext("Long SMS (LMS)"),
+    "ALIMTALK": lazy_gettext("KakaoTalk Alimtalk"),
 }
 
 

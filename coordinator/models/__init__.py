@@ -1,6 +1,7 @@
 """The domain model. Importing this package registers every table on db.metadata."""
 
 from coordinator.models.audit import AuditEntry
+from coordinator.models.links import ShortLink
 from coordinator.models.messaging import (
     CallOut,
     CallOutStatus,
@@ -55,6 +56,7 @@ __all__ = [
     "Position",
     "Role",
     "Shift",
+    "ShortLink",
     "Signup",
     "SignupSource",
     "SignupStatus",
