@@ -56,7 +56,7 @@ class Config:
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
     SMS_RATE_PER_SECOND = _int("SMS_RATE_PER_SECOND", 10)
     SMS_HTTP_TIMEOUT = _int("SMS_HTTP_TIMEOUT", 10)
-    SMS_PRICE_PER_SEGMENT = _env("SMS_PRICE_PER_SEGMENT", "0.0525")  # USD, Twilio list price
+    SMS_PRICE_PER_SEGMENT = _env("SMS_PRICE_PER_SEGMENT", "75")  # in CURRENCY; Twilio to Korea
     SMS_VALIDITY_PERIOD = _int("SMS_VALIDITY_PERIOD", 4 * 3600)  # seconds a call-out may wait
     SMS_BATCH_SIZE = _int("SMS_BATCH_SIZE", 25)  # message ids per Celery send task
     SMS_MAX_ATTEMPTS = _int("SMS_MAX_ATTEMPTS", 8)  # provider tries before a message fails
@@ -106,9 +106,9 @@ class Config:
     KAKAO_CHANNEL_ID = _env("KAKAO_CHANNEL_ID")  # Solapi's pfId of the KakaoTalk channel
     KAKAO_TEMPLATES = _env("KAKAO_TEMPLATES", "")  # JSON, see coordinator/sms/routing.py
     CURRENCY = _env("CURRENCY", "KRW")  # of every price below and every cost shown
-    # Price of one message per route and type; Twilio's is per segment. KRW list prices.
-    SMS_PRICES = _env("SMS_PRICES", "solapi.SMS=20,solapi.LMS=50,solapi.ALIMTALK=13,"
-                                    "twilio.SMS=75,console.SMS=0")
+    # Price of one message per route and type, in CURRENCY (KRW list prices); a route and type
+    # not named here costs SMS_PRICE_PER_SEGMENT per segment (Twilio's way of billing).
+    SMS_PRICES = _env("SMS_PRICES", "solapi.SMS=20,solapi.LMS=50,solapi.ALIMTALK=13")
 
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:
@@ -143,12 +143,15 @@ def _providers_in_use(config: dict) -> set[str]:
 
 def check_sms_settings(config: dict) -> None:
     """Refuse SMS settings that cannot work, in every environment, naming the variable."""
+    from coordinator.sms.pricing import PriceConfigError, parse_prices, segment_price
     from coordinator.sms.routing import RouteConfigError, parse_kakao_templates, parse_routes
 
     try:
         routes = parse_routes(config.get("SMS_ROUTES"))
         parse_kakao_templates(config.get("KAKAO_TEMPLATES"))
-    except RouteConfigError as exc:
+        parse_prices(config.get("SMS_PRICES"))
+        segment_price(config)
+    except (RouteConfigError, PriceConfigError) as exc:
         raise ConfigError(str(exc)) from None
     foreign = [f"+{code}" for code, name in routes.items() if name == "solapi" and code != "82"]
     if foreign:

@@ -118,12 +118,15 @@ def plan_message(
 ) -> Plan:
     """The route and type of a message to `phone` (Alimtalk only for allowed templates)."""
     route = route_for(phone, config)
-    if route != "solapi":
-        return Plan(route, "SMS")
-    alimtalk = _alimtalk(config, template, language, context or {})
+    alimtalk = _alimtalk(config, template, language, context or {}) if route == "solapi" else None
     if alimtalk is not None:
         return Plan(route, "ALIMTALK", alimtalk)
-    return Plan(route, korean.classify(body).message_type)
+    return Plan(route, sms_type(route, body))
+
+
+def sms_type(route: str, body: str) -> str:
+    """SMS or LMS on the Korean route by the EUC-KR size; always SMS elsewhere (segments)."""
+    return korean.classify(body).message_type if route == "solapi" else "SMS"
 
 
 def _alimtalk(

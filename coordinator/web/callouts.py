@@ -22,7 +22,7 @@ from coordinator.domain import audience as audiences
 from coordinator.domain import callouts
 from coordinator.errors import DomainError
 from coordinator.extensions import db
-from coordinator.i18n import label
+from coordinator.i18n import format_money, label
 from coordinator.models import CallOut, Mission, Skill, StaffRole
 from coordinator.security import role_required
 from coordinator.sms import outbox
@@ -129,7 +129,12 @@ def preview(mission_id: int):
     return jsonify(
         total=sum(p.recipients for p in previews),
         previews=[{"language": p.language, "text": p.text, "encoding": p.encoding,
-                   "segments": p.segments, "recipients": p.recipients, "cost": f"{p.cost:.2f}"}
+                   "segments": p.segments, "recipients": p.recipients,
+                   "cost": format_money(p.cost), "amount": str(p.cost),
+                   "routes": [{"route": r.route, "type": r.message_type, "size": r.size,
+                               "unit": r.unit, "recipients": r.recipients,
+                               "cost": format_money(r.cost)} for r in p.routes],
+                   "routes_html": render_template("callouts/_routes.html", preview=p)}
                   for p in previews],
     )
 
