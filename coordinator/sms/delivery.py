@@ -226,7 +226,8 @@ def opt_out(volunteer_id: int, now: datetime, *, note: str) -> None:
 
 
 def apply_status_callback(
-    *, sid: str, status: str, error_code: int | None, message_id: int | None, now: datetime
+    *, sid: str, status: str, error_code: int | None, message_id: int | None, now: datetime,
+    error_message: str | None = None,
 ) -> bool:
     """Apply a provider status report; never moves a message backwards. True if it changed.
 
@@ -249,7 +250,8 @@ def apply_status_callback(
         return False
     values: dict[str, object] = {}
     if error_code is not None:
-        values = {"error_code": error_code, "error_message": describe_error(error_code)}
+        values = {"error_code": error_code,
+                  "error_message": error_message or describe_error(error_code)}
     changed = _advance(row.id, target, now, **values)
     if error_code == OPT_OUT_CODE and row.volunteer_id is not None:
         opt_out(row.volunteer_id, now, note=f"Twilio {OPT_OUT_CODE}: unsubscribed at the provider")

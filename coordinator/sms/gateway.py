@@ -26,6 +26,7 @@ from coordinator.sms.providers.base import (
     TransientSendError,
 )
 from coordinator.sms.providers.solapi.gateway import SolapiGateway
+from coordinator.sms.providers.solapi.reports import DeliveryReport, ReportError, read_reports
 from coordinator.sms.providers.twilio.gateway import (
     DEFAULT_HTTP_TIMEOUT,
     PERMANENT_CODES,
@@ -41,6 +42,7 @@ from coordinator.sms.routing import route_for
 
 __all__ = [
     "OPT_OUT_CODE", "PERMANENT_CODES", "RATE_LIMIT_CODE", "BatchAnswer", "ConsoleGateway",
+    "DeliveryReport", "ReportError", "read_reports",
     "Gateway", "Outgoing", "PermanentSendError", "SendError", "SendResult", "SolapiGateway",
     "TransientSendError", "TwilioGateway", "build_gateway", "build_provider", "expected_url",
     "get_gateway", "is_valid_signature", "route_for", "sign", "status_callback_url",

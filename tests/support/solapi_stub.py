@@ -172,8 +172,14 @@ class SolapiStub:
     def report(self, url: str, results: Mapping[str, str] | None = None) -> int:
         """POST delivery reports for every accepted message to `url`, as Solapi's webhook.
 
-        `results` maps a messageId to its final status code (default 4000, delivered).
         Returns the HTTP status the app answered.
+        """
+        return _post_json(url, self.reports(results))
+
+    def reports(self, results: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """Solapi's webhook body: a report for each accepted message, in the order sent.
+
+        `results` maps a messageId to its final status code (default 4000, delivered).
         """
         events = []
         for message in self.messages:
@@ -186,7 +192,7 @@ class SolapiStub:
                 "dateProcessed": _now_iso(), "dateReported": _now_iso(),
                 "dateReceived": _now_iso(), "networkCode": "SKT",
             }})
-        return _post_json(url, events)
+        return events
 
     # -- the API ----------------------------------------------------------------------------
 
