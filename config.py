@@ -237,6 +237,8 @@ class TestingConfig(Config):
     TWILIO_ACCOUNT_SID = "AC" + "0" * 32
     TWILIO_AUTH_TOKEN = "test-auth-token"
     TWILIO_FROM_NUMBER = "+15005550006"
+    # The secret path of Solapi's delivery reports, so hostile-input tests reach the view.
+    SOLAPI_STATUS_SECRET = "test-solapi-status-secret-0123"
 
 
 CONFIGS = {

@@ -80,6 +80,7 @@ def site_fixture(app, client, login, create_staff, create_volunteer, create_miss
         "user_id": lead.id, "token_id": token.id, "child_id": mission.roles[1].id,
         "kind": "roles", "token": links.make_token(people[0], mission.id),
         "calendar_token": links.make_calendar_token(people[0]),
+        "secret": app.config["SOLAPI_STATUS_SECRET"],
     }
     login(admin)
     return Site(app, ids, admin)
