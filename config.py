@@ -103,6 +103,7 @@ class Config:
     SOLAPI_API_BASE_URL = _env("SOLAPI_API_BASE_URL")  # a proxy or a Solapi-compatible server
     SOLAPI_BATCH_SIZE = _int("SOLAPI_BATCH_SIZE", 500)  # messages per send request (<= 10,000)
     SOLAPI_STATUS_SECRET = _env("SOLAPI_STATUS_SECRET")  # path segment of /sms/solapi/status/…
+    SOLAPI_OPT_OUT_SYNC_SECONDS = _int("SOLAPI_OPT_OUT_SYNC_SECONDS", 600)  # 080 list, by beat
     KAKAO_CHANNEL_ID = _env("KAKAO_CHANNEL_ID")  # Solapi's pfId of the KakaoTalk channel
     KAKAO_TEMPLATES = _env("KAKAO_TEMPLATES", "")  # JSON, see coordinator/sms/routing.py
     CURRENCY = _env("CURRENCY", "KRW")  # of every price below and every cost shown

@@ -64,6 +64,7 @@ from celery import shared_task
 from celery.signals import worker_process_init
 from flask import current_app
 
+from coordinator.domain.provider_opt_outs import apply_provider_opt_outs
 from coordinator.extensions import db
 from coordinator.sms import delivery, outbox
 from coordinator.sms.gateway import (
@@ -76,6 +77,7 @@ from coordinator.sms.gateway import (
     status_callback_url,
 )
 from coordinator.sms.ratelimit import RateLimiter, get_limiter
+from coordinator.sms.routing import parse_routes
 from coordinator.timeutil import now_utc
 
 log = logging.getLogger(__name__)
@@ -293,3 +295,21 @@ def _settle_from_provider(claims: list, now: datetime, config: Mapping) -> None:
                  claim.phone, claim.body, claim.claimed_at))]
     if found:
         delivery.record_accepted(found, now)
+
+
+@shared_task(name="tasks.sms.sync_provider_opt_outs")
+def sync_provider_opt_outs() -> int:
+    """Beat: numbers that called Solapi's 080 opt-out line are opted out here too."""
+    config = current_app.config
+    if "solapi" not in parse_routes(config.get("SMS_ROUTES")).values() and (
+        (config.get("SMS_BACKEND") or "").lower() != "solapi"
+    ):
+        return 0
+    try:
+        numbers = get_gateway(config, "solapi").opted_out_numbers()
+    except TransientSendError:
+        log.warning("could not read Solapi's 080 opt-out list; beat tries again", exc_info=True)
+        return 0
+    added = apply_provider_opt_outs(numbers, now_utc(), source="Solapi")
+    db.session.commit()
+    return added

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from coordinator.domain import callouts
+from coordinator.domain.audience import Audience
 from coordinator.extensions import db
 from coordinator.models import Message, MessageStatus
 from coordinator.sms.gateway import (
@@ -17,7 +19,7 @@ from coordinator.sms.gateway import (
 )
 from coordinator.sms.outbox import queue_sms
 from coordinator.timeutil import now_utc
-from tasks.sms import send_messages, sweep_outbox
+from tasks.sms import send_messages, sweep_outbox, sync_provider_opt_outs
 from tests.support.callouts import queue_message_fixture, stub_fixture  # noqa: F401
 from tests.support.solapi import routed_app_fixture, solapi_stub_fixture  # noqa: F401
 from tests.support.solapi_stub import DEFAULT_API_KEY, DEFAULT_API_SECRET
@@ -251,3 +253,106 @@ def test_each_route_has_its_own_gateway_built_once(routed_app):
     assert get_gateway(config, "solapi") is get_gateway(config, "solapi")
     assert isinstance(get_gateway(config, "solapi"), SolapiGateway)
     assert not get_gateway(config, "twilio").sends_batches
+
+
+# -- Alimtalk -------------------------------------------------------------------------------
+
+KAKAO = {
+    "KAKAO_CHANNEL_ID": "KA01PF2412010000",
+    "KAKAO_TEMPLATES": '{"mission_cancelled.ko": {"template_id": "KA01TP2412010001", '
+                       '"variables": {"#{임무}": "mission.title", "#{코드}": "mission.code"}}}',
+}
+
+
+def cancelled_notice(volunteer, mission):
+    message = queue_sms(volunteer, "mission_cancelled", kind="mission_cancelled",
+                        idempotency_key=f"cancel:{volunteer.id}", mission=mission)
+    db.session.commit()
+    return message
+
+
+def test_a_message_with_a_template_goes_as_alimtalk_with_the_sms_text_as_fallback(
+    routed_app, solapi_stub, create_volunteer, create_mission
+):
+    routed_app.config.update(KAKAO)
+    mission = create_mission(title="개농장 구조")
+    message = cancelled_notice(create_volunteer(phone=KOREAN), mission)
+    assert (message.route, message.message_type) == ("solapi", "ALIMTALK")
+
+    send_messages.run([message.id])
+
+    [sent] = solapi_stub.messages
+    assert sent["type"] == "ATA" and sent["text"] == message.body  # the SMS if Kakao fails
+    assert sent["kakaoOptions"] == {
+        "pfId": "KA01PF2412010000", "templateId": "KA01TP2412010001", "disableSms": False,
+        "variables": {"#{임무}": "개농장 구조", "#{코드}": mission.code},
+    }
+    assert reload(message).status == "sent"
+
+
+def test_without_a_template_for_their_language_the_same_notice_goes_as_sms(
+    routed_app, solapi_stub, create_volunteer, create_mission
+):
+    routed_app.config.update(KAKAO)
+    message = cancelled_notice(create_volunteer(phone=KOREAN, language="en"), create_mission())
+
+    send_messages.run([message.id])
+
+    assert message.message_type in ("SMS", "LMS")
+    assert solapi_stub.messages[0]["type"] == message.message_type
+    assert solapi_stub.messages[0]["kakaoOptions"] is None
+
+
+def test_a_call_out_never_goes_as_alimtalk_even_with_templates_configured(
+    routed_app, solapi_stub, create_volunteer, create_mission
+):
+    routed_app.config.update(KAKAO)
+    volunteer = create_volunteer(phone=KOREAN)
+    mission = create_mission()
+    callout = callouts.create_callout(mission, audience=Audience(), is_urgent=True)
+    db.session.commit()
+    callouts.run_wave(callout, now_utc())
+    db.session.commit()
+
+    message = db.session.scalars(select(Message).where(Message.volunteer_id == volunteer.id)).one()
+    assert message.message_type in ("SMS", "LMS")
+    send_messages.run([message.id])
+    assert solapi_stub.messages[0]["type"] in ("SMS", "LMS")
+
+
+# -- the 080 opt-out line -------------------------------------------------------------------
+
+
+def test_numbers_that_called_the_080_line_are_opted_out_and_their_queue_cancelled(
+    routed_app, solapi_stub, create_volunteer
+):
+    caller = create_volunteer("전화로 거부", phone="+821011110000")
+    keen = create_volunteer("계속 받음", phone="+821022220000")
+    waiting = say(caller, "내일 안내")
+    solapi_stub.deny("01011110000", "01099990000")  # the second is nobody we know
+
+    assert sync_provider_opt_outs.run() == 1
+    assert sync_provider_opt_outs.run() == 0  # already opted out: nothing new
+
+    db.session.expire_all()
+    assert caller.is_opted_out and "080" in caller.opt_out_note
+    assert not keen.is_opted_out
+    assert reload(waiting).status == "cancelled"
+    assert queue_sms(caller, "inbox_reply", kind="staff_reply", text="또 안내") is None
+
+
+def test_a_long_080_list_is_read_page_by_page(
+    routed_app, solapi_stub, create_volunteer, monkeypatch
+):
+    people = [create_volunteer(f"v{i}", phone=f"+8210{60000000 + i:08d}") for i in range(12)]
+    solapi_stub.deny(*("0" + v.phone[3:] for v in people))
+    monkeypatch.setattr("coordinator.sms.providers.solapi.gateway.OPT_OUT_PAGE", 5)
+
+    numbers = get_gateway(routed_app.config, "solapi").opted_out_numbers()
+
+    assert sorted(numbers) == sorted(v.phone for v in people)
+
+
+def test_without_the_solapi_route_the_sync_asks_nobody(app, solapi_stub):
+    assert sync_provider_opt_outs.run() == 0
+    assert solapi_stub.requests == []

@@ -5,6 +5,7 @@ The shapes follow Solapi's public API reference (solapi/documents) and its Pytho
     POST /messages/v4/send-many/detail   a batch of messages; answers groupInfo, messageList
                                          (accepted, with messageId) and failedMessageList
     GET  /messages/v4/list-old           messages sent, filtered by `to` (one page)
+    GET  /iam/v1/black                   numbers that called the 080 opt-out line (paged)
 
 Every request must carry `Authorization: HMAC-SHA256 apiKey=…, date=…, salt=…, signature=…`
 where signature = hex HMAC-SHA256(api secret, date + salt), the date within 15 minutes and the
@@ -148,6 +149,7 @@ class SolapiStub:
             self._messages: list[dict[str, Any]] = []
             self._requests: list[dict[str, Any]] = []
             self._salts: set[str] = set()
+            self._denials: list[dict[str, Any]] = []
             self._mode: dict[str, Any] = {
                 "fail_429_count": 0, "fail_500_count": 0, "fail_numbers": {},
                 "drop_after_accept_count": 0, "late_after_accept_count": 0, "late_seconds": 6.0,
@@ -166,6 +168,28 @@ class SolapiStub:
         """Refuse every message to this (domestic) number with `status_code`."""
         with self._lock:
             self._mode["fail_numbers"] = {**self._mode["fail_numbers"], number: status_code}
+
+    def deny(self, *numbers: str) -> None:
+        """Record these (domestic) numbers as having called the 080 opt-out line."""
+        with self._lock:
+            for number in numbers:
+                self._denials.append({
+                    "handleKey": uuid.uuid4().hex, "type": "DENIAL", "senderNumber": self.sender,
+                    "recipientNumber": number, "dateCreated": _now_iso(),
+                    "dateUpdated": _now_iso()})
+
+    def list_denials(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
+        """GET /iam/v1/black: the 080 denials, a page at a time (startKey, nextKey, limit)."""
+        limit = max(1, min(int((query.get("limit") or ["20"])[0]), 1000))
+        start = int((query.get("startKey") or ["0"])[0])
+        sender = (query.get("senderNumber") or [None])[0]
+        with self._lock:
+            found = [d for d in self._denials if sender in (None, d["senderNumber"])]
+        page = found[start:start + limit]
+        more = start + limit < len(found)
+        return {"startKey": str(start), "limit": limit,
+                "nextKey": str(start + limit) if more else None,
+                "blackList": {d["handleKey"]: d for d in page}}
 
     # -- delivery reports -------------------------------------------------------------------
 
@@ -405,6 +429,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(401, {"errorCode": "Unauthorized", "errorMessage": problem})
         if url.path == "/messages/v4/list-old":
             return self._reply(200, stub.list_messages(urllib.parse.parse_qs(url.query)))
+        if url.path == "/iam/v1/black":
+            return self._reply(200, stub.list_denials(urllib.parse.parse_qs(url.query)))
         return self._reply(404, {"errorCode": "NotFound", "errorMessage": url.path})
 
     def do_POST(self) -> None:

@@ -18,10 +18,12 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from solapi import SolapiMessageService
 from solapi.error.MessageNotReceiveError import MessageNotReceivedError
+from solapi.lib.fetcher import RequestMethod, default_fetcher
 from solapi.model.kakao.kakao_option import KakaoOption
 from solapi.model.message_type import MessageType
 from solapi.model.request.message import Message as SolapiMessage
@@ -44,6 +46,8 @@ log = logging.getLogger("coordinator.sms.solapi")
 SOLAPI_API_URL = "https://api.solapi.com"
 MAX_PER_REQUEST = 10_000  # recipients per send request (Solapi's documented limit)
 ACCEPTED_CODE = "2000"  # statusCode of a message registered for sending
+OPT_OUT_PAGE = 500  # 080 denials read per request
+OPT_OUT_PAGES = 200  # at most this many pages a sync (100,000 numbers)
 LOOKUP_LIMIT = 20  # latest messages to one number read when looking for a lost answer
 LOOKUP_CLOCK_SLACK = timedelta(minutes=2)  # the provider's clock against ours
 TOO_LONG_CODE = 9901  # ours: refused before sending, longer than an LMS may be
@@ -164,6 +168,38 @@ class SolapiGateway(Gateway):
             if message.text == text:
                 return SendResult(sid=message.message_id or message_id, status="queued")
         return None
+
+    def opted_out_numbers(self) -> list[str]:
+        """Numbers (E.164) that refused our sender through the 080 opt-out line.
+
+        Solapi keeps the list (`GET /iam/v1/black`, the official Node SDK's getBlacks; the
+        Python SDK has no call for it, so its own authenticated fetcher is used). Raises
+        TransientSendError if Solapi cannot be asked now.
+        """
+        numbers: list[str] = []
+        start_key = None
+        for _page in range(OPT_OUT_PAGES):
+            query = {"senderNumber": self.sender, "limit": OPT_OUT_PAGE}
+            if start_key:
+                query["startKey"] = start_key
+            try:
+                page = default_fetcher(
+                    self.service.auth_info,
+                    {"method": RequestMethod.GET,
+                     "url": f"{self.service.base_url}/iam/v1/black?{urlencode(query)}"},
+                )
+            except httpx.HTTPError as exc:
+                raise _network_error(exc) from exc
+            except Exception as exc:  # the SDK's Exception(errorCode, errorMessage)
+                raise _request_error(exc) from exc
+            for entry in (page.get("blackList") or {}).values():
+                number = str(entry.get("recipientNumber") or "")
+                if entry.get("type", "DENIAL") == "DENIAL" and number.startswith("0"):
+                    numbers.append("+82" + number[1:])
+            start_key = page.get("nextKey")
+            if not start_key:
+                break
+        return numbers
 
     def _refusal(self, item: Outgoing) -> PermanentSendError | None:
         if domestic(item.to) is None:
