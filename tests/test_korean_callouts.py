@@ -166,3 +166,30 @@ def test_a_short_link_opens_the_volunteers_own_page_and_a_guess_does_not(
     assert page.status_code == 200 and "박서연" in page.get_data(as_text=True)
     guessed = client.get("/v/AAAAAAAA")
     assert guessed.status_code in (403, 404, 410) and "박서연" not in guessed.get_data(as_text=True)
+
+
+# -- where delivery is shown ----------------------------------------------------------------
+
+
+@pytest.mark.app_config(PUBLIC_BASE_URL=BASE_25, **ROUTED)
+def test_the_simulator_and_the_failures_list_show_the_route_and_type_in_the_readers_words(
+    app, client, login, create_staff, create_mission, create_volunteer
+):
+    mission = longest_date_mission(create_mission)
+    volunteer = create_volunteer(phone="+821012345678")
+    callout = callouts.create_callout(mission, audience=EVERYONE, is_urgent=True, now=now_utc())
+    db.session.commit()
+    callouts.run_wave(callout, now_utc())
+    message = db.session.scalars(select(Message).where(Message.volunteer_id == volunteer.id)).one()
+    message.status, message.error_code, message.provider_sid = "failed", 3059, "M4VABC"
+    db.session.commit()
+    login(create_staff(StaffRole.COORDINATOR))
+
+    thread = client.get(f"/simulator/{volunteer.id}/thread",
+                        headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    failures = client.get(f"/callouts/{callout.id}",
+                          headers={"Accept-Language": "ko"}).get_data(as_text=True)
+
+    for html in (thread, failures):
+        assert "솔라피(국내 발신) · 단문 문자(SMS)" in html and "M4VABC" in html
+    assert "실패" in thread and ">failed<" not in thread
