@@ -21,19 +21,29 @@ How a message is sent exactly once
    `queued`).
    429, 5xx and connection failures put the row back to `queued` and retry the rest of the
    batch with exponential backoff and jitter (honouring Retry-After); SMS_MAX_ATTEMPTS ends it.
+   Each row carries its route (SMS_ROUTES, chosen when it was queued). A provider that takes
+   many messages per request (Solapi's send-many) gets the same steps per chunk of
+   SOLAPI_BATCH_SIZE rows: claim and commit, one request, every message's answer recorded in
+   one go (accepted with its id, or refused with its code). A refused request (429, 5xx) puts
+   the chunk back and retries with backoff; one that may have been accepted (timeout, dropped
+   connection) leaves the chunk claimed and in doubt, like a single message below. The global
+   rate limit (SMS_RATE_PER_SECOND) paces Twilio's one-request-per-message route only.
 5. The sweeper (beat, every OUTBOX_SWEEP_SECONDS) re-dispatches `queued` rows nobody has
    carried for OUTBOX_QUEUED_STALE_SECONDS (lost broker message, killed worker) and returns to
    the queue claims older than OUTBOX_SENDING_STALE_SECONDS that never got an answer.
 
 The one unavoidable window, and how it is narrowed
 --------------------------------------------------
-Twilio has no idempotency key for creating a message. If the provider accepts a message and
-the worker dies (SIGKILL, power loss) before it records the answer, the row is left
-`sending` with no SID: we cannot know from our side whether it left. The window is one
+Neither Twilio nor Solapi has an idempotency key for creating a message. If the provider
+accepts a message and the worker dies (SIGKILL, power loss) before it records the answer, the
+row is left `sending` with no SID: we cannot know from our side whether it left. The window is one
 chunk per worker process (the messages of 50 ms of rate-limit slots; at most CLAIM_CHUNK,
 about 0.15 s of provider calls, when the limit does not bind) and lasts until the chunk's
 results are committed. It is narrowed further:
 
+* (Solapi) every message carries its row id in `customFields`, which Solapi echoes in its
+  delivery report to /sms/solapi/status/<secret>, and the sweeper's look-up reads Solapi's
+  message list (`/messages/v4/list-old`) for the number;
 * every message is sent with its own status-callback URL (`/sms/status?m=<row id>`), so the
   provider's first status report (`queued`/`sent`, normally within a second or two) names
   the row, records its SID and settles it as sent; the sweeper never re-sends a row that has
