@@ -323,6 +323,7 @@ class SolapiStub:
             "kakaoOptions": message.get("kakaoOptions"),
             "customFields": message.get("customFields") or {},
             "dateCreated": _now_iso(), "dateUpdated": _now_iso(), "statusCode": ACCEPTED,
+            "received_at": time.time(),
         }
 
     def _check(self, record: dict[str, Any]) -> str | None:

@@ -99,6 +99,10 @@ class Gateway(ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} sends one message per request")
 
+    def opted_out_numbers(self) -> list[str]:
+        """Numbers (E.164) the provider's own opt-out list holds (Korea's 080 line); [] if none."""
+        return []
+
     def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
         """A message with this body the provider accepted for ``to`` since ``since``, if any.
 
