@@ -193,3 +193,15 @@ def test_the_simulator_and_the_failures_list_show_the_route_and_type_in_the_read
     for html in (thread, failures):
         assert "솔라피(국내 발신) · 단문 문자(SMS)" in html and "M4VABC" in html
     assert "실패" in thread and ">failed<" not in thread
+
+
+def test_the_coordinator_is_told_why_only_urgent_call_outs_break_quiet_hours(
+    app, client, login, create_staff, create_mission
+):
+    mission = create_mission()
+    login(create_staff(StaffRole.COORDINATOR))
+
+    html = client.get(f"/missions/{mission.id}/callouts/new",
+                      headers={"Accept-Language": "ko"}).get_data(as_text=True)
+
+    assert "21:00-08:00" in html and "정보통신망법 제50조" in html
