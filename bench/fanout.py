@@ -184,7 +184,9 @@ def pipeline(app, env: dict, tmp: str, count: int, stub, code: str = "B1") -> fl
                                                         capacity=count * 2)])
     db.session.add(mission)
     db.session.commit()
-    workers = [CeleryWorker(env, Path(tmp) / f"worker{i}.log", concurrency=1) for i in range(2)]
+    # A log per run: a worker counts as started when its own log says " ready.".
+    workers = [CeleryWorker(env, Path(tmp) / f"{code}-worker{i}.log", concurrency=1)
+               for i in range(2)]
     try:
         parts = {"workers": lambda: [p for w in workers for p in process_tree(w.process.pid)],
                  "stub": lambda: [stub.process.pid], "postgres": postgres_pids,
@@ -219,8 +221,8 @@ def pipeline(app, env: dict, tmp: str, count: int, stub, code: str = "B1") -> fl
             worker.stop()
         if os.environ.get("BENCH_KEEP_LOGS"):
             import shutil
-            for log in Path(tmp).glob("worker*.log"):
-                shutil.copy(log, Path(os.environ["BENCH_KEEP_LOGS"]) / f"{code}-{log.name}")
+            for log in Path(tmp).glob(f"{code}-worker*.log"):
+                shutil.copy(log, Path(os.environ["BENCH_KEEP_LOGS"]) / log.name)
 
 
 def _stub_messages(stub) -> list[dict]:  # noqa: ANN001

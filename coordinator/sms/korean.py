@@ -8,6 +8,7 @@ refused or garbled by the carrier, so such characters are replaced before sendin
 ones by their plain look-alike, anything else by `?`.
 """
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,8 +56,11 @@ def unsendable(text: str) -> list[str]:
     return list(seen)
 
 
+@functools.lru_cache(maxsize=4096)
 def to_euc_kr_safe(text: str) -> str:
     """The text with every character EUC-KR cannot carry replaced (look-alike, else `?`)."""
+    if _carried_whole(text):
+        return text
     out = []
     for char in text:
         if char in LOOK_ALIKES:
@@ -66,6 +70,18 @@ def to_euc_kr_safe(text: str) -> str:
         else:
             out.append(REPLACEMENT)
     return "".join(out)
+
+
+def _carried_whole(text: str) -> bool:
+    # The common case, one encode for the whole text: every character is one byte (ASCII) or
+    # two (KS X 1001), none is a look-alike to replace.
+    try:
+        size = len(text.encode(ENCODING))
+    except UnicodeEncodeError:
+        return False
+    ascii_count = len(text.encode("ascii", "ignore"))
+    return size == ascii_count + 2 * (len(text) - ascii_count) and not any(
+        char in text for char in LOOK_ALIKES)
 
 
 def byte_size(text: str) -> int:
