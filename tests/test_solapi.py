@@ -136,6 +136,16 @@ def test_a_connection_lost_after_acceptance_is_in_doubt_and_found_by_the_look_up
     assert gateway.find_sent(KOREAN, "다른 문자", since) is None
 
 
+def test_an_answer_later_than_the_sdks_timeout_is_in_doubt_not_refused(gateway, solapi_stub):
+    solapi_stub.set_mode(late_after_accept_count=1, late_seconds=6.5)  # the SDK waits 5 s
+
+    with pytest.raises(TransientSendError, match="Timeout") as error:
+        gateway.send(KOREAN, "늦은 응답")
+
+    assert error.value.maybe_accepted  # the stub took it: sending again could double it
+    assert len(solapi_stub.messages) == 1
+
+
 # -- through the outbox ---------------------------------------------------------------------
 
 
