@@ -95,7 +95,7 @@ def build_gateway(config: Mapping[str, Any]) -> Gateway:
     """Build a new gateway of the default backend (SMS_BACKEND) from the application config."""
     backend = (config.get("SMS_BACKEND") or "console").lower()
     if backend not in ("console", "twilio", "solapi"):
-        raise ValueError(f"unknown SMS_BACKEND {backend!r} (expected 'twilio' or 'console')")
+        raise ValueError(f"unknown SMS_BACKEND {backend!r} (expected twilio, solapi or console)")
     return build_provider(backend, config)
 
 
