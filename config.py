@@ -91,7 +91,7 @@ class Config:
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
     SMS_RATE_PER_SECOND = _int("SMS_RATE_PER_SECOND", 10)
     SMS_HTTP_TIMEOUT = _int("SMS_HTTP_TIMEOUT", 10)
-    SMS_PRICE_PER_SEGMENT = _env("SMS_PRICE_PER_SEGMENT", "0.0525")  # USD, Twilio list price
+    SMS_PRICE_PER_SEGMENT = _env("SMS_PRICE_PER_SEGMENT", "75")  # in CURRENCY; Twilio to Korea
     SMS_VALIDITY_PERIOD = _int("SMS_VALIDITY_PERIOD", 4 * 3600)  # seconds a call-out may wait
     SMS_BATCH_SIZE = _int("SMS_BATCH_SIZE", 25)  # message ids per Celery send task
     SMS_MAX_ATTEMPTS = _int("SMS_MAX_ATTEMPTS", 8)  # provider tries before a message fails
@@ -104,7 +104,7 @@ class Config:
     ORGANISATION_CONTACT = _env("ORGANISATION_CONTACT", "")
 
     TIMEZONE = _env("TIMEZONE", "Asia/Seoul")
-    QUIET_HOURS = _env("QUIET_HOURS", "22:00-07:00")
+    QUIET_HOURS = _env("QUIET_HOURS", "21:00-08:00")  # 정보통신망법 art. 50: 21:00-08:00
     BABEL_DEFAULT_LOCALE = "ko"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     BABEL_DEFAULT_TIMEZONE = TIMEZONE
@@ -171,6 +171,22 @@ class Config:
     # A previewed CSV import waits here until confirmed (shared by all web processes).
     PENDING_IMPORTS_DIR = _env("PENDING_IMPORTS_DIR", str(INSTANCE_DIR / "pending-imports"))
 
+    # Routes by country and the Korean provider (Solapi), KakaoTalk Alimtalk, prices.
+    SMS_ROUTES = _env("SMS_ROUTES", "")  # e.g. "+82=solapi"; other numbers use SMS_BACKEND
+    SOLAPI_API_KEY = _env("SOLAPI_API_KEY")
+    SOLAPI_API_SECRET = _env("SOLAPI_API_SECRET")
+    SOLAPI_SENDER = _env("SOLAPI_SENDER")  # the registered Korean sender number (발신번호)
+    SOLAPI_API_BASE_URL = _env("SOLAPI_API_BASE_URL")  # a proxy or a Solapi-compatible server
+    SOLAPI_BATCH_SIZE = _int("SOLAPI_BATCH_SIZE", 500)  # messages per send request (<= 10,000)
+    SOLAPI_STATUS_SECRET = _env("SOLAPI_STATUS_SECRET")  # path segment of /sms/solapi/status/…
+    SOLAPI_OPT_OUT_SYNC_SECONDS = _int("SOLAPI_OPT_OUT_SYNC_SECONDS", 600)  # 080 list, by beat
+    KAKAO_CHANNEL_ID = _env("KAKAO_CHANNEL_ID")  # Solapi's pfId of the KakaoTalk channel
+    KAKAO_TEMPLATES = _env("KAKAO_TEMPLATES", "")  # JSON, see coordinator/sms/routing.py
+    CURRENCY = _env("CURRENCY", "KRW")  # of every price below and every cost shown
+    # Price of one message per route and type, in CURRENCY (KRW list prices); a route and type
+    # not named here costs SMS_PRICE_PER_SEGMENT per segment (Twilio's way of billing).
+    SMS_PRICES = _env("SMS_PRICES", "solapi.SMS=20,solapi.LMS=50,solapi.ALIMTALK=13")
+
     @classmethod
     def celery_settings(cls, broker_url: str) -> dict:
         """Celery's settings: the outbox in the database is the truth, the broker a pointer."""
@@ -189,10 +205,57 @@ class Config:
     @classmethod
     def check(cls, config: dict) -> None:
         """Fill development defaults; production subclasses refuse unsafe ones."""
+        check_sms_settings(config)
         if not config.get("SECRET_KEY"):
             # Development only: every process (gunicorn workers, Celery worker and beat, CLI)
             # must sign with the same key, so it is generated once and kept in instance/.
             config["SECRET_KEY"] = development_secret(Path(config["SECRET_KEY_FILE"]))
+
+
+def _providers_in_use(config: dict) -> set[str]:
+    from coordinator.sms.routing import parse_routes
+
+    return {str(config.get("SMS_BACKEND") or "console").lower(),
+            *parse_routes(config.get("SMS_ROUTES")).values()}
+
+
+def check_sms_settings(config: dict) -> None:
+    """Refuse SMS settings that cannot work, in every environment, naming the variable."""
+    from coordinator.sms.pricing import PriceConfigError, parse_prices, segment_price
+    from coordinator.sms.routing import RouteConfigError, parse_kakao_templates, parse_routes
+
+    try:
+        routes = parse_routes(config.get("SMS_ROUTES"))
+        parse_kakao_templates(config.get("KAKAO_TEMPLATES"))
+        parse_prices(config.get("SMS_PRICES"))
+        segment_price(config)
+    except (RouteConfigError, PriceConfigError) as exc:
+        raise ConfigError(str(exc)) from None
+    foreign = [f"+{code}" for code, name in routes.items() if name == "solapi" and code != "82"]
+    if foreign:
+        raise ConfigError(
+            f"SMS_ROUTES: Solapi carries Korean numbers only, not {', '.join(foreign)}")
+    sender = config.get("SOLAPI_SENDER")
+    if sender and not _is_korean_number(sender):
+        raise ConfigError(
+            f"SOLAPI_SENDER {sender!r} is not a valid Korean phone number: it must be the sender "
+            "number registered with Solapi (발신번호), e.g. 02-1234-5678 or 010-1234-5678")
+    size = config.get("SOLAPI_BATCH_SIZE") or 0
+    if not 1 <= int(size) <= 10_000:
+        raise ConfigError(f"SOLAPI_BATCH_SIZE must be between 1 and 10000, got {size}")
+    secret = config.get("SOLAPI_STATUS_SECRET")
+    if secret and (len(secret) < 16 or not secret.replace("-", "").replace("_", "").isalnum()):
+        raise ConfigError("SOLAPI_STATUS_SECRET must be at least 16 letters, digits, - or _")
+
+
+def _is_korean_number(raw: str) -> bool:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(raw, "KR")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and number.country_code == 82
 
 
 class ProductionConfig(Config):
@@ -206,6 +269,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls, config: dict) -> None:
+        check_sms_settings(config)
         key = config.get("SECRET_KEY") or ""
         if len(key) < 32 or key in {"change-me", "dev", "secret"}:
             raise ConfigError(
@@ -219,6 +283,23 @@ class ProductionConfig(Config):
             )
         if config.get("SMS_BACKEND") == "twilio" and not config.get("TWILIO_AUTH_TOKEN"):
             raise ConfigError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        providers = _providers_in_use(config)
+        if "twilio" in providers and not (
+            config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")
+            and (config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID"))
+        ):
+            raise ConfigError(
+                "the twilio route needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+                "TWILIO_FROM_NUMBER (or TWILIO_MESSAGING_SERVICE_SID)")
+        if "solapi" in providers:
+            missing = [name for name in ("SOLAPI_API_KEY", "SOLAPI_API_SECRET", "SOLAPI_SENDER")
+                       if not config.get(name)]
+            if missing:
+                raise ConfigError(f"the solapi route needs {', '.join(missing)}")
+            if not config.get("SOLAPI_STATUS_SECRET"):
+                raise ConfigError(
+                    "the solapi route needs SOLAPI_STATUS_SECRET (at least 16 random characters): "
+                    "Solapi posts delivery reports to /sms/solapi/status/<SOLAPI_STATUS_SECRET>")
 
 
 class TestingConfig(Config):
@@ -237,6 +318,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"  # a test asks for Redis explicitly
     # One folder per test process (tests run in parallel), never the checkout's instance/.
     PENDING_IMPORTS_DIR = str(Path(tempfile.gettempdir()) / f"rescue-tests-{os.getpid()}")
+    # The secret path of Solapi's delivery reports, so hostile-input tests reach the view.
+    SOLAPI_STATUS_SECRET = "test-solapi-status-secret-0123"
 
 
 CONFIGS = {

@@ -1,11 +1,16 @@
-"""Fan-out throughput against a plain twilio loop, measured in the same run.
+"""Fan-out throughput against a plain loop of the provider's SDK, measured in the same run.
 
     .venv/bin/python -m bench.fanout [--volunteers 10000] [--baseline 2000] [--sqlite]
+                                     [--route both|twilio|solapi]
 
-Both sides talk to the same Twilio-compatible stub in a separate process. The baseline is a
-plain loop of `client.messages.create`. The pipeline is the product: one call-out to every
-volunteer (database rows, invitations, Celery over Redis, two worker processes, the gateway,
-the global rate limit set high enough not to bind, each result recorded), timed from the
+Two routes, each against its own stub in a separate process. Twilio (foreign numbers): the
+baseline is a plain loop of `client.messages.create`. Solapi (Korean numbers, the domestic
+route): the baseline is a plain loop of the SDK's batch send (`SolapiMessageService.send` with
+SOLAPI_BATCH_SIZE messages a request) over as many messages as the call-out.
+
+The pipeline is the product: one call-out to every volunteer (database rows, invitations,
+Celery over Redis, two worker processes, the gateway, the global rate limit set high enough not
+to bind, each result recorded), timed from the
 coordinator's Send until every row is recorded as sent. Prints messages/second and the ratio,
 and the CPU time each process spent per message (where the time goes). The machine may be
 shared: the baseline runs before and after the pipeline, and the faster run counts.
@@ -36,6 +41,13 @@ from tests.conftest import local_time, make_app  # noqa: E402
 from tests.support import services  # noqa: E402
 from tests.support.callouts import FROM_NUMBER, twilio_settings  # noqa: E402
 from tests.support.celery_worker import CeleryWorker  # noqa: E402
+from tests.support.solapi import solapi_settings  # noqa: E402
+from tests.support.solapi_stub import (  # noqa: E402
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    DEFAULT_SENDER,
+    SolapiStubProcess,
+)
 from tests.support.twilio_stub import (  # noqa: E402
     DEFAULT_ACCOUNT_SID,
     DEFAULT_AUTH_TOKEN,
@@ -44,6 +56,8 @@ from tests.support.twilio_stub import (  # noqa: E402
 
 TIMEOUT = 900
 BODY = "[구조 F1] 11월 25일 (수) 07:00 경기 남부\n필요: Handler 6\n응답: https://r.example/v/abc"
+KOREAN_BODY = "[구조 F1] 11/25(수) 07:00 경기 남부\n필요: 핸들러 6\nhttps://r.example.kr/v/abcdefgh"
+SOLAPI_BATCH = 500
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -109,6 +123,26 @@ def baseline(stub: StubProcess, count: int) -> float:
     return count / elapsed
 
 
+def solapi_baseline(stub: SolapiStubProcess, count: int) -> float:
+    """Messages per second of a plain loop of the solapi SDK's batch send."""
+    from solapi import SolapiMessageService
+    from solapi.model.request.message import Message as SolapiMessage
+
+    service = SolapiMessageService(DEFAULT_API_KEY, DEFAULT_API_SECRET)
+    service.base_url = stub.url
+    parts = {"client": lambda: [os.getpid()], "stub": lambda: [stub.process.pid]}
+    before = cpu_snapshot(parts)
+    started = time.perf_counter()
+    for start in range(0, count, SOLAPI_BATCH):
+        service.send([SolapiMessage(from_=DEFAULT_SENDER, to=f"010{30000000 + i:08d}",
+                                    text=KOREAN_BODY, type="SMS")
+                      for i in range(start, min(count, start + SOLAPI_BATCH))])
+    elapsed = time.perf_counter() - started
+    report = cpu_report(parts, before, count, elapsed)
+    print(f"baseline  solapi {count / elapsed:.1f} messages/s; {report}")
+    return count / elapsed
+
+
 def cpu_snapshot(parts: dict) -> dict[str, float]:
     return {name: cpu_seconds(pids(), reaped_children=name not in ("client", "bench"))
             for name, pids in parts.items()}
@@ -138,19 +172,21 @@ def seed(count: int) -> None:
     db.session.commit()
 
 
-def pipeline(app, env: dict, tmp: str, count: int, stub: StubProcess) -> float:
+def pipeline(app, env: dict, tmp: str, count: int, stub, code: str = "B1") -> float:  # noqa: ANN001
     """Messages per second from Send to every row recorded as sent, with two workers."""
     from coordinator.models import Mission, MissionStatus, Position, Role, Shift
 
     shift = Shift(name="day", starts_at=local_time(3, 7), ends_at=local_time(3, 17))
     role = Role(name="Handler", required_skill="handler")
-    mission = Mission(title="bench", code="B1", status=MissionStatus.RECRUITING, area="경기 남부",
+    mission = Mission(title="bench", code=code, status=MissionStatus.RECRUITING, area="경기 남부",
                       starts_at=shift.starts_at, ends_at=shift.ends_at, shifts=[shift],
                       roles=[role], positions=[Position(role=role, shift=shift,
                                                         capacity=count * 2)])
     db.session.add(mission)
     db.session.commit()
-    workers = [CeleryWorker(env, Path(tmp) / f"worker{i}.log", concurrency=1) for i in range(2)]
+    # A log per run: a worker counts as started when its own log says " ready.".
+    workers = [CeleryWorker(env, Path(tmp) / f"{code}-worker{i}.log", concurrency=1)
+               for i in range(2)]
     try:
         parts = {"workers": lambda: [p for w in workers for p in process_tree(w.process.pid)],
                  "stub": lambda: [stub.process.pid], "postgres": postgres_pids,
@@ -164,7 +200,8 @@ def pipeline(app, env: dict, tmp: str, count: int, stub: StubProcess) -> float:
         while True:
             db.session.expire_all()
             done = db.session.scalar(select(func.count()).select_from(Message)
-                                     .where(Message.status == MessageStatus.SENT))
+                                     .where(Message.status == MessageStatus.SENT,
+                                            Message.callout_id == callout.id))
             db.session.rollback()  # no snapshot held between polls
             if done >= count:
                 break
@@ -173,7 +210,7 @@ def pipeline(app, env: dict, tmp: str, count: int, stub: StubProcess) -> float:
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
         report = cpu_report(parts, before, count, elapsed)
-        arrivals = sorted(m["received_at"] for m in stub.messages())
+        arrivals = sorted(m["received_at"] for m in _stub_messages(stub))
         print(f"pipeline  first message after {arrivals[0] - wall_start:.2f}s, "
               f"last after {arrivals[-1] - wall_start:.2f}s, all recorded after {elapsed:.2f}s")
         print(f"pipeline  {report} (workers: the wave and the sends; postgres: every "
@@ -182,44 +219,74 @@ def pipeline(app, env: dict, tmp: str, count: int, stub: StubProcess) -> float:
     finally:
         for worker in workers:
             worker.stop()
+        if os.environ.get("BENCH_KEEP_LOGS"):
+            import shutil
+            for log in Path(tmp).glob(f"{code}-worker*.log"):
+                shutil.copy(log, Path(os.environ["BENCH_KEEP_LOGS"]) / log.name)
+
+
+def _stub_messages(stub) -> list[dict]:  # noqa: ANN001
+    return stub.messages() if isinstance(stub, StubProcess) else stub.seen()["messages"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--volunteers", type=int, default=10_000)
-    parser.add_argument("--baseline", type=int, default=2_000, help="messages in the plain loop")
+    parser.add_argument("--baseline", type=int, default=2_000,
+                        help="messages in the plain twilio loop")
     parser.add_argument("--sqlite", action="store_true", help="SQLite even if PostgreSQL is up")
+    parser.add_argument("--route", choices=("both", "twilio", "solapi"), default="both")
     args = parser.parse_args()
     if services._redis_error():
         sys.exit(f"Redis is needed at {services.redis_url()}")
-    with StubProcess() as stub, TemporaryDirectory() as tmp:
+    results = {}
+    with StubProcess() as stub, SolapiStubProcess() as korean, TemporaryDirectory() as tmp:
         url, drop = database_url(tmp, args.sqlite)
         queue = f"bench-{uuid.uuid4().hex[:8]}"
-        settings = {**twilio_settings(stub.url), "CELERY_BROKER_URL": services.redis_url(),
-                    "SMS_RATE_PER_SECOND": 100_000, "SMS_BATCH_SIZE": 50,
-                    "PUBLIC_BASE_URL": "https://rescue.example.org"}  # the stub posts no callbacks
+        common = {"CELERY_BROKER_URL": services.redis_url(), "SMS_RATE_PER_SECOND": 100_000,
+                  "SMS_BATCH_SIZE": 50, "PUBLIC_BASE_URL": "https://rescue.example.org"}
+        routes = {
+            "twilio": {**twilio_settings(stub.url), **common},
+            "solapi": {**twilio_settings(stub.url), **solapi_settings(korean.url), **common,
+                       "SOLAPI_BATCH_SIZE": SOLAPI_BATCH, "SMS_BATCH_SIZE": SOLAPI_BATCH},
+        }
         app = make_app(url, OUTBOX_DISPATCH="celery", CELERY_DEFAULT_QUEUE=queue,
-                       CELERY_OVERRIDES={"task_default_queue": queue}, **settings)
-        env = {**os.environ, **{k: str(v) for k, v in settings.items()}, "DATABASE_URL": url,
-               "CELERY_DEFAULT_QUEUE": queue, "APP_ENV": "development",
-               "SECRET_KEY": app.config["SECRET_KEY"]}
+                       CELERY_OVERRIDES={"task_default_queue": queue}, **routes["twilio"])
         try:
             with app.app_context():
                 db.create_all()
                 seed(args.volunteers)
-                plain = baseline(stub, args.baseline)
-                stub.reset()
-                ours = pipeline(app, env, tmp, args.volunteers, stub)
-                # Once more after: the machine is shared, and the faster loop is the baseline.
-                plain = max(plain, baseline(stub, args.baseline))
+                for route in ("twilio", "solapi"):
+                    if args.route not in ("both", route):
+                        continue
+                    settings = routes[route]
+                    app.config.update(settings)
+                    env = {**os.environ, **{k: str(v) for k, v in settings.items()},
+                           "DATABASE_URL": url, "CELERY_DEFAULT_QUEUE": queue,
+                           "APP_ENV": "development", "SECRET_KEY": app.config["SECRET_KEY"]}
+                    if route == "twilio":
+                        plain = baseline(stub, args.baseline)
+                        stub.reset()
+                        ours = pipeline(app, env, tmp, args.volunteers, stub, "B1")
+                        # Once more after: the machine is shared; the faster loop counts.
+                        plain = max(plain, baseline(stub, args.baseline))
+                    else:
+                        plain = solapi_baseline(korean, args.volunteers)
+                        korean.reset()
+                        ours = pipeline(app, env, tmp, args.volunteers, korean, "K1")
+                        plain = max(plain, solapi_baseline(korean, args.volunteers))
+                    results[route] = (plain, ours)
                 db.session.remove()
                 db.engine.dispose()
         finally:
             drop()
     print(f"database: {url.split(':')[0]}; volunteers: {args.volunteers}")
-    print(f"baseline  plain client.messages.create loop: {plain:8.1f} messages/s (the faster run)")
-    print(f"pipeline  call-out, Celery x2 workers, gateway: {ours:8.1f} messages/s")
-    print(f"ratio     pipeline / baseline: {ours / plain:.2f}")
+    names = {"twilio": "plain client.messages.create loop",
+             "solapi": f"plain SolapiMessageService.send loop, {SOLAPI_BATCH} a request"}
+    for route, (plain, ours) in results.items():
+        print(f"{route:7s} baseline  {names[route]}: {plain:8.1f} messages/s (the faster run)")
+        print(f"{route:7s} pipeline  call-out, Celery x2 workers, gateway: {ours:8.1f} messages/s")
+        print(f"{route:7s} ratio     pipeline / baseline: {ours / plain:.2f}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from coordinator.timeutil import as_utc, local_zone
 # Pattern per locale: `11월 25일 (수) 07:00` / `Wed 25 Nov 07:00`.
 DATETIME_PATTERNS = {"ko": "M월 d일 (E) HH:mm", "en": "EEE d MMM HH:mm"}
 DATE_PATTERNS = {"ko": "yyyy년 M월 d일 (E)", "en": "EEE d MMM yyyy"}
+# In an SMS every byte counts: 12/6(토) 07:00 is 15 bytes in EUC-KR, 12월 6일 (토) 07:00 is 19.
+SMS_DATETIME_PATTERNS = {"ko": "M/d(E) HH:mm", "en": "EEE d MMM HH:mm"}
 TIME_PATTERN = "HH:mm"
 SOURCE_LANGUAGE = "en"  # the language of the strings in the code
 # Each language named in itself: a reader lost in the other language still finds their own.
@@ -95,19 +97,26 @@ def format_local(value: datetime | None, kind: str = "datetime", locale: str | N
 
     lang = locale or str(get_locale() or "ko")
     lang = "ko" if lang.startswith("ko") else "en"
-    pattern = {"datetime": DATETIME_PATTERNS, "date": DATE_PATTERNS}.get(kind, {}).get(
+    patterns = {"datetime": DATETIME_PATTERNS, "date": DATE_PATTERNS, "sms": SMS_DATETIME_PATTERNS}
+    pattern = patterns.get(kind, {}).get(
         lang, TIME_PATTERN
     )
     return babel_format_datetime(as_utc(value), pattern, tzinfo=local_zone(), locale=lang)
 
 
-def format_cost(amount: Decimal | float | int) -> str:
-    """An SMS cost as the reader sees it: the one place that knows how money is written.
+def format_money(amount: object, locale: str | None = None) -> str:
+    """An amount in the organisation's CURRENCY as its readers write it: ₩1,250, not 1250.00.
 
-    The price setting (SMS_PRICE_PER_SEGMENT) is in US dollars today; a currency setting
-    changes only this function.
+    The one place money is formatted: call-out previews, reports and the API's text all use it.
     """
-    return f"${Decimal(str(amount)):.2f}"
+
+    from babel.numbers import format_currency
+    from flask_babel import get_locale
+
+    lang = locale or str(get_locale() or "ko")
+    lang = "ko" if lang.startswith("ko") else "en"
+    currency = current_app.config.get("CURRENCY") or "KRW"
+    return format_currency(Decimal(str(amount or 0)), currency, locale=lang)
 
 
 def init_app(app: Flask) -> None:
@@ -115,7 +124,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_date"] = lambda v, loc=None: format_local(v, "date", loc)
     app.jinja_env.filters["local_time"] = lambda v, loc=None: format_local(v, "time", loc)
     app.jinja_env.filters["label"] = label
-    app.jinja_env.filters["cost"] = format_cost
+    app.jinja_env.filters["money"] = format_money
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale

@@ -6,6 +6,11 @@ base 36: database ids, never a name or a phone number. The signature is HMAC-SHA
 the app secret, cut to 96 bits (plenty against forgery online, and it halves the length).
 Revoking bumps Volunteer.link_version, which invalidates every link issued before.
 
+Short links (`/v/<8 characters>`, 48 random bits) are for call-outs, so a Korean call-out fits
+one 90-byte SMS: the token means something only as a ShortLink row, which names the volunteer,
+the mission, the volunteer's link version (revoking their links kills it too) and an expiry
+(VOLUNTEER_LINK_MAX_AGE, as for signed links). Both kinds open the same page.
+
 Calendar feeds get their own token (another salt, no timestamp): a calendar app keeps
 polling the same URL for months, so it cannot expire after 14 days; it only reads, and
 revoking a volunteer's links stops it too.
@@ -13,19 +18,26 @@ revoking a volunteer's links stops it too.
 
 import hashlib
 import re
+import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, HMACAlgorithm, SignatureExpired, Signer, TimestampSigner
+from sqlalchemy import insert
 
 from coordinator.extensions import db
-from coordinator.models import Volunteer
+from coordinator.models import ShortLink, Volunteer
+from coordinator.timeutil import now_utc
 
 SALT = "volunteer-link"
 CALENDAR_SALT = "volunteer-calendar"
 SIGNATURE_BYTES = 12
 BASE36_PART = re.compile(r"^[0-9a-z]{1,13}$")
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+SHORT_TOKEN_BYTES = 6  # 48 random bits: 8 URL-safe characters
+SHORT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{8}$")
 
 
 class LinkError(Exception):
@@ -103,6 +115,49 @@ def calendar_url(volunteer: Volunteer) -> str:
     return public_url(url_for("personal.calendar", token=make_calendar_token(volunteer)))
 
 
+def _public_base() -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/")
+    return url_for("personal.page", token="x", _external=True).rsplit("/v/", 1)[0]
+
+
+def short_urls(
+    targets: Iterable[tuple[Volunteer, int | None]], now: datetime | None = None
+) -> list[str]:
+    """A new short link for each (volunteer, mission), stored in one INSERT, in order."""
+    now = now or now_utc()
+    expires = now + timedelta(seconds=current_app.config["VOLUNTEER_LINK_MAX_AGE"])
+    rows, tokens = [], set()
+    for volunteer, mission_id in targets:
+        token = secrets.token_urlsafe(SHORT_TOKEN_BYTES)
+        while token in tokens:  # 48 bits: a clash within one wave is all but impossible
+            token = secrets.token_urlsafe(SHORT_TOKEN_BYTES)
+        tokens.add(token)
+        rows.append({"token": token, "volunteer_id": volunteer.id, "mission_id": mission_id,
+                     "link_version": volunteer.link_version, "created_at": now,
+                     "expires_at": expires})
+    if rows:
+        db.session.execute(insert(ShortLink), rows)
+    base = _public_base()
+    return [f"{base}/v/{row['token']}" for row in rows]
+
+
+def sample_short_url() -> str:
+    """A short link as long as a real one, for previews (stored nowhere, opens nothing)."""
+    return f"{_public_base()}/v/{'x' * len(secrets.token_urlsafe(SHORT_TOKEN_BYTES))}"
+
+
+def _read_short_token(token: str) -> LinkTarget:
+    link = db.session.get(ShortLink, token)
+    if link is None:
+        raise LinkError("invalid")
+    if link.expires_at <= now_utc():
+        raise LinkError("expired")
+    volunteer = _volunteer_for([link.volunteer_id, link.link_version])
+    return LinkTarget(volunteer, link.mission_id)
+
+
 def _volunteer_for(parts: list[int]) -> Volunteer:
     volunteer = db.session.get(Volunteer, parts[0])
     if volunteer is None:
@@ -122,6 +177,8 @@ def _owner(payload: bytes | None) -> Volunteer | None:
 
 def read_token(token: str) -> LinkTarget:
     """The volunteer (and mission) a token names; raises LinkError if it is not valid now."""
+    if SHORT_TOKEN.match(token):
+        return _read_short_token(token)
     max_age = current_app.config["VOLUNTEER_LINK_MAX_AGE"]
     try:
         payload = TimestampSigner(**_options(SALT)).unsign(token, max_age=max_age).decode()

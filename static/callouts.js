@@ -30,6 +30,8 @@ function watchAudience(form) {
         const box = document.querySelector(`.sms-preview[data-language="${preview.language}"]`);
         if (!box) continue;
         for (const key of ["text", "segments", "encoding", "recipients", "cost"]) setField(box, key, preview[key]);
+        const routes = box.querySelector('[data-html="routes"]');
+        if (routes) routes.innerHTML = preview.routes_html;  // rendered (and escaped) by the server
       }
     } catch (error) {
       // Offline for a moment: the numbers stay as they were; sending still works.

@@ -14,4 +14,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
                             "schedule": 6 * 3600.0},
     "privacy-retention": {"task": "tasks.readiness.apply_retention", "schedule": 6 * 3600.0},
     "forget-stale-menus": {"task": "tasks.conversation.forget_stale_menus", "schedule": 3600.0},
+    # Numbers that called the 080 opt-out line at Solapi (a no-op without the Solapi route).
+    "sync-provider-opt-outs": {"task": "tasks.sms.sync_provider_opt_outs",
+                               "schedule": float(Config.SOLAPI_OPT_OUT_SYNC_SECONDS)},
 }

@@ -21,19 +21,29 @@ How a message is sent exactly once
    `queued`).
    429, 5xx and connection failures put the row back to `queued` and retry the rest of the
    batch with exponential backoff and jitter (honouring Retry-After); SMS_MAX_ATTEMPTS ends it.
+   Each row carries its route (SMS_ROUTES, chosen when it was queued). A provider that takes
+   many messages per request (Solapi's send-many) gets the same steps per chunk of
+   SOLAPI_BATCH_SIZE rows: claim and commit, one request, every message's answer recorded in
+   one go (accepted with its id, or refused with its code). A refused request (429, 5xx) puts
+   the chunk back and retries with backoff; one that may have been accepted (timeout, dropped
+   connection) leaves the chunk claimed and in doubt, like a single message below. The global
+   rate limit (SMS_RATE_PER_SECOND) paces Twilio's one-request-per-message route only.
 5. The sweeper (beat, every OUTBOX_SWEEP_SECONDS) re-dispatches `queued` rows nobody has
    carried for OUTBOX_QUEUED_STALE_SECONDS (lost broker message, killed worker) and returns to
    the queue claims older than OUTBOX_SENDING_STALE_SECONDS that never got an answer.
 
 The one unavoidable window, and how it is narrowed
 --------------------------------------------------
-Twilio has no idempotency key for creating a message. If the provider accepts a message and
-the worker dies (SIGKILL, power loss) before it records the answer, the row is left
-`sending` with no SID: we cannot know from our side whether it left. The window is one
+Neither Twilio nor Solapi has an idempotency key for creating a message. If the provider
+accepts a message and the worker dies (SIGKILL, power loss) before it records the answer, the
+row is left `sending` with no SID: we cannot know from our side whether it left. The window is one
 chunk per worker process (the messages of 50 ms of rate-limit slots; at most CLAIM_CHUNK,
 about 0.15 s of provider calls, when the limit does not bind) and lasts until the chunk's
 results are committed. It is narrowed further:
 
+* (Solapi) every message carries its row id in `customFields`, which Solapi echoes in its
+  delivery report to /sms/solapi/status/<secret>, and the sweeper's look-up reads Solapi's
+  message list (`/messages/v4/list-old`) for the number;
 * every message is sent with its own status-callback URL (`/sms/status?m=<row id>`), so the
   provider's first status report (`queued`/`sent`, normally within a second or two) names
   the row, records its SID and settles it as sent; the sweeper never re-sends a row that has
@@ -64,10 +74,12 @@ from celery import shared_task
 from celery.signals import worker_process_init
 from flask import current_app
 
+from coordinator.domain.provider_opt_outs import apply_provider_opt_outs
 from coordinator.extensions import db
 from coordinator.sms import delivery, outbox
 from coordinator.sms.gateway import (
     Gateway,
+    Outgoing,
     PermanentSendError,
     SendResult,
     TransientSendError,
@@ -75,6 +87,7 @@ from coordinator.sms.gateway import (
     status_callback_url,
 )
 from coordinator.sms.ratelimit import RateLimiter, get_limiter
+from coordinator.sms.routing import parse_routes
 from coordinator.timeutil import now_utc
 
 log = logging.getLogger(__name__)
@@ -82,6 +95,7 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = 1.0  # seconds before the first retry
 BACKOFF_CAP = 120.0
 CLAIM_CHUNK = 50  # most rows claimed in one commit (fewer when the rate limit binds)
+MAX_BATCH = 10_000  # most messages in one batch request (Solapi's documented limit)
 
 
 def backoff(retries: int, retry_after: float | None = None) -> float:
@@ -103,11 +117,29 @@ class Outcome:
     max_retries=None,
 )
 def send_messages(self, message_ids: list[int]) -> int:
-    """Send a batch of outbox rows; returns how many the provider accepted."""
+    """Send a batch of outbox rows, each by its route; returns how many the provider accepted."""
     config = current_app.config
-    gateway, limiter = get_gateway(config), get_limiter(config)
-    pending = delivery.still_queued(list(message_ids))
+    groups = delivery.queued_by_route(list(message_ids))
     db.session.rollback()  # no transaction held open while we wait for rate-limit slots
+    accepted, retry, rest = 0, None, list[int]()
+    for route, pending in groups.items():
+        gateway = get_gateway(config, route)
+        if gateway.sends_batches:
+            outcome = _send_batches(pending, gateway, config)
+        else:
+            outcome = _send_singles(pending, gateway, get_limiter(config), config)
+        accepted += outcome.accepted
+        if outcome.retry is not None:
+            retry, rest = outcome.retry, rest + outcome.unsent
+    if retry is not None and rest:
+        raise self.retry(args=[rest], countdown=backoff(self.request.retries, retry.retry_after))
+    return accepted
+
+
+def _send_singles(
+    pending: list[int], gateway: Gateway, limiter: RateLimiter, config: Mapping
+) -> Outcome:
+    """One provider request per message (Twilio), paced by the global rate limit."""
     accepted = 0
     while pending:
         size = limiter.chunk(CLAIM_CHUNK)
@@ -115,12 +147,63 @@ def send_messages(self, message_ids: list[int]) -> int:
         outcome = _send_chunk(chunk, gateway, limiter, config)
         accepted += outcome.accepted
         if outcome.retry is not None:
-            rest = outcome.unsent + pending
-            if rest:
-                delay = backoff(self.request.retries, outcome.retry.retry_after)
-                raise self.retry(args=[rest], countdown=delay)
-            break
-    return accepted
+            return Outcome(accepted, outcome.retry, outcome.unsent + pending)
+    return Outcome(accepted)
+
+
+def _send_batches(pending: list[int], gateway: Gateway, config: Mapping) -> Outcome:
+    """A chunk per provider request (Solapi's send-many), SOLAPI_BATCH_SIZE messages at most."""
+    size = max(1, min(int(config.get("SOLAPI_BATCH_SIZE") or 500), MAX_BATCH))
+    accepted = 0
+    while pending:
+        chunk, pending = pending[:size], pending[size:]
+        outcome = _send_batch(chunk, gateway, config)
+        accepted += outcome.accepted
+        if outcome.retry is not None:
+            return Outcome(accepted, outcome.retry, outcome.unsent + pending)
+    return Outcome(accepted)
+
+
+def _send_batch(message_ids: list[int], gateway: Gateway, config: Mapping) -> Outcome:
+    """Claim a chunk, hand it over in one request, record every message's answer.
+
+    The same rules as one message at a time: the claim is committed first; a refused request
+    puts the chunk back in the queue for a retry; a request that may have reached the provider
+    (read timeout) leaves the chunk claimed and in doubt, for the provider's delivery report or
+    the sweeper's look-up to settle, never sent again blindly. So is a message the provider's
+    answer does not mention.
+    """
+    claimed = delivery.claim(message_ids, now_utc())
+    db.session.commit()  # the claims must be durable before the provider hears of them
+    if not claimed:
+        return Outcome()
+    items = [_outgoing(message) for message in claimed]
+    try:
+        answers = gateway.send_batch(items)
+    except TransientSendError as error:
+        now, attempts = now_utc(), config["SMS_MAX_ATTEMPTS"]
+        requeued = [m.id for m in claimed
+                    if delivery.record_transient(m.id, error, now, max_attempts=attempts)]
+        db.session.commit()
+        return Outcome(0, None if error.maybe_accepted else error, requeued)
+    accepted = [(i, a) for i, a in answers.items() if isinstance(a, SendResult)]
+    refused = [(i, a) for i, a in answers.items() if isinstance(a, PermanentSendError)]
+    unanswered = [m.id for m in claimed if m.id not in answers]
+    _record(accepted, refused)
+    if unanswered:
+        doubt = TransientSendError("the provider's answer did not mention it", maybe_accepted=True)
+        for message_id in unanswered:
+            delivery.record_transient(message_id, doubt, now_utc(), max_attempts=0)
+    db.session.commit()
+    return Outcome(len(accepted))
+
+
+def _outgoing(message: delivery.Claimed) -> Outgoing:
+    options = message.provider_options or {}
+    return Outgoing(
+        message.id, message.phone, message.body, message.message_type or "SMS",
+        template_id=options.get("template_id"), variables=dict(options.get("variables") or {}),
+    )
 
 
 def _send_chunk(
@@ -217,8 +300,26 @@ def _settle_from_provider(claims: list, now: datetime, config: Mapping) -> None:
     """
     if not claims:
         return
-    gateway = get_gateway(config)
     found = [(claim.id, result) for claim in claims
-             if (result := gateway.find_sent(claim.phone, claim.body, claim.claimed_at))]
+             if (result := get_gateway(config, claim.route).find_sent(
+                 claim.phone, claim.body, claim.claimed_at))]
     if found:
         delivery.record_accepted(found, now)
+
+
+@shared_task(name="tasks.sms.sync_provider_opt_outs")
+def sync_provider_opt_outs() -> int:
+    """Beat: numbers that called Solapi's 080 opt-out line are opted out here too."""
+    config = current_app.config
+    if "solapi" not in parse_routes(config.get("SMS_ROUTES")).values() and (
+        (config.get("SMS_BACKEND") or "").lower() != "solapi"
+    ):
+        return 0
+    try:
+        numbers = get_gateway(config, "solapi").opted_out_numbers()
+    except TransientSendError:
+        log.warning("could not read Solapi's 080 opt-out list; beat tries again", exc_info=True)
+        return 0
+    added = apply_provider_opt_outs(numbers, now_utc(), source="Solapi")
+    db.session.commit()
+    return added

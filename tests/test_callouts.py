@@ -240,9 +240,11 @@ def test_a_non_urgent_call_out_started_at_night_waits_for_the_morning(
     night = local_time(1, 23, 30)
     callout = start(mission, is_urgent=False, now=night)
 
-    assert callout.next_wave_at == local_time(2, 7, 0)
+    # Quiet hours are 21:00-08:00 by default (정보통신망법 art. 50).
+    assert callout.next_wave_at == local_time(2, 8, 0)
     assert run(callout, night + timedelta(minutes=1)) == 0
-    assert run(callout, local_time(2, 7, 0)) == 1
+    assert run(callout, local_time(2, 7, 59)) == 0
+    assert run(callout, local_time(2, 8, 0)) == 1
 
 
 def test_an_urgent_call_out_goes_out_during_quiet_hours(app, create_mission, create_volunteer):
@@ -309,7 +311,8 @@ def test_preview_shows_final_text_per_language_with_segments_and_cost(
     assert (ko.language, ko.recipients, en.recipients) == ("ko", 2, 1)
     assert mission.code in ko.text and "/v/" in ko.text and "비밀 주소" not in ko.text
     assert ko.segments == count_segments(ko.text).segments <= 2
-    assert ko.cost == ko.segments * 2 * Decimal("0.0525")  # per segment, per recipient
+    per_segment = Decimal(app.config["SMS_PRICE_PER_SEGMENT"])  # the console stands in for Twilio
+    assert ko.cost == ko.segments * 2 * per_segment  # per segment, per recipient
 
 
 def test_korean_call_out_text_stays_within_euc_kr_and_two_segments(

@@ -102,11 +102,12 @@ def test_cancelled_signups_get_no_reminder(app, booked):
 
 def test_a_same_day_reminder_due_in_quiet_hours_waits_until_they_end(app, mission_day):
     day = mission_day(names=["김민준"])
-    eight_am = datetime(2031, 3, 11, 23, 0, tzinfo=UTC)  # 08:00 Seoul; due 06:00 (quiet)
-    move_shift(day, eight_am)
-    assert reminders.send_due_reminders(now=eight_am - timedelta(hours=2)) == 0
-    assert reminders.send_due_reminders(now=eight_am - timedelta(minutes=61)) == 0
-    assert reminders.send_due_reminders(now=eight_am - timedelta(minutes=60)) == 1  # 07:00
+    # Quiet hours are 21:00-08:00 by default (정보통신망법 art. 50).
+    nine_am = datetime(2031, 3, 12, 0, 0, tzinfo=UTC)  # 09:00 Seoul; due 07:00 (quiet)
+    move_shift(day, nine_am)
+    assert reminders.send_due_reminders(now=nine_am - timedelta(hours=2)) == 0
+    assert reminders.send_due_reminders(now=nine_am - timedelta(minutes=61)) == 0
+    assert reminders.send_due_reminders(now=nine_am - timedelta(minutes=60)) == 1  # 08:00
 
 
 def test_a_mission_at_one_in_the_morning_is_reminded_across_the_day_boundary(app, mission_day):

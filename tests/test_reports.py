@@ -97,7 +97,8 @@ def test_animals_moved_and_message_costs(app, rescued):
         ("callout", 1, 1), ("reminder", 3, 6)
     ]
     assert report.messages_sent == 4
-    assert report.message_cost == Decimal("0.0525") * 7
+    # Priced per segment (the console stands in for Twilio), in won by default.
+    assert report.message_cost == Decimal(app.config["SMS_PRICE_PER_SEGMENT"]) * 7
 
 
 def test_volunteer_records_give_missions_hours_and_no_show_rate(app, rescued, create_volunteer):
@@ -126,7 +127,7 @@ def test_the_report_page_shows_the_totals(client, login, create_staff, rescued):
     mission, _ = rescued
     login(create_staff(StaffRole.COORDINATOR))
     html = client.get(f"/reports/missions/{mission.id}").get_data(as_text=True)
-    assert "18.5" in html and "$0.37" in html
+    assert "18.5" in html and "₩525" in html  # 7 segments at ₩75, as a Korean reader writes it
     assert 'media="print"' in html and "print.css" in html
 
 

@@ -6,7 +6,8 @@ volunteers whose skills match open positions, then the reliable ones (showed up 
 no-show), then those called least recently, so the same people are not woken every time.
 """
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -185,6 +186,14 @@ def count(mission: Mission, audience: Audience, now: datetime) -> dict[str, int]
     counts.update({lang: n for lang, n in db.session.execute(query).all()})
     counts["total"] = sum(counts[lang] for lang in LANGUAGES)
     return counts
+
+
+def count_by_route(
+    mission: Mission, audience: Audience, now: datetime, route_of: Callable[[str], str]
+) -> Counter[tuple[str, str]]:
+    """How many volunteers the filters reach per (language, route their number takes)."""
+    query = eligible(mission, audience, now).with_only_columns(Volunteer.language, Volunteer.phone)
+    return Counter((lang, route_of(phone)) for lang, phone in db.session.execute(query))
 
 
 def regions() -> list[str]:

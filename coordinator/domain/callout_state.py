@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from coordinator.domain import audience as audiences
 from coordinator.extensions import db
-from coordinator.i18n import format_cost, format_local
+from coordinator.i18n import format_local, format_money
 from coordinator.models import (
     CallOut,
     CallOutStatus,
@@ -204,7 +204,7 @@ def plan_of(mission: Mission, recipients: int, cost: Decimal, *, wave_size: int,
                  "Send this call-out to %(num)d people?", recipients),
         gettext("In %(waves)d waves, one every %(minutes)d minutes.", waves=waves,
                 minutes=interval_minutes) if waves > 1 else gettext("All in one wave."),
-        gettext("Estimated cost: %(cost)s.", cost=format_cost(cost)),
+        gettext("Estimated cost: %(cost)s.", cost=format_money(cost)),
     ]
     if starts_at > now:
         sentences.append(gettext("Quiet hours: nothing is sent before %(time)s.",

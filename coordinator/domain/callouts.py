@@ -17,10 +17,11 @@ call-out) writes it, and the idempotency keys make a chunk written twice a no-op
 
 import functools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
@@ -34,7 +35,7 @@ from coordinator.domain.places import is_full
 from coordinator.errors import Conflict, ValidationError
 from coordinator.extensions import db
 from coordinator.i18n import format_local
-from coordinator.links import personal_url
+from coordinator.links import sample_short_url, short_urls
 from coordinator.models import (
     CallOut,
     CallOutStatus,
@@ -49,8 +50,10 @@ from coordinator.models import (
     Volunteer,
 )
 from coordinator.models.volunteers import LANGUAGES
-from coordinator.sms import outbox
-from coordinator.sms.segments import count_segments, estimate_cost
+from coordinator.sms import korean, outbox
+from coordinator.sms.pricing import cost_of_many
+from coordinator.sms.routing import route_for, sms_type
+from coordinator.sms.segments import count_segments
 from coordinator.sms.texts import render_sms
 from coordinator.timeutil import in_quiet_hours, now_utc, quiet_hours_end
 
@@ -64,6 +67,20 @@ SAMPLE_VOLUNTEER_ID = 99999  # a stand-in id of realistic length for the preview
 FIRST_CHUNK = 100  # messages in a wave's first commit: the workers start on these at once
 CHUNK = 500  # messages per commit after that
 LINK_MARK = "\x00link\x00"  # where each volunteer's own link goes in a shared text
+KOREAN_SAMPLE = "+821000000000"  # whose route a preview shows when nobody matches yet
+
+
+@dataclass(frozen=True)
+class RouteEstimate:
+    """How a call-out's text goes by one route: type, size against its limit, people, cost."""
+
+    route: str
+    message_type: str
+    size: int  # EUC-KR bytes on the Korean route, else segments
+    unit: str  # "bytes" or "segments"
+    limit: int  # what one SMS holds in that unit (90 bytes; 1 segment)
+    recipients: int
+    cost: Decimal
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,8 @@ class Preview:
     segments: int
     recipients: int
     cost: Decimal
+    routes: tuple[RouteEstimate, ...] = ()
+    unsendable: tuple[str, ...] = ()  # characters the Korean route replaces with "?"
 
 
 def create_callout(
@@ -321,9 +340,9 @@ def _bodies(
     mission = callout.mission
     texts: dict[tuple[str, str], str] = {}
     bodies = []
-    for volunteer in volunteers:
+    links = short_urls([(volunteer, mission.id) for volunteer in volunteers])
+    for volunteer, link in zip(volunteers, links, strict=True):
         lang, needs = volunteer.language, _needs(volunteer, roles)
-        link = personal_url(volunteer, mission.id)
         if _names_the_volunteer(lang):
             bodies.append(_render(mission, callout.note, needs, volunteer, link))
             continue
@@ -336,7 +355,7 @@ def _bodies(
 
 
 def _render(mission: Mission, note: str, needs: str, volunteer: Volunteer, link: str) -> str:
-    when = format_local(mission.starts_at, "datetime", volunteer.language)
+    when = format_local(mission.starts_at, "sms", volunteer.language)
     return render_sms(TEMPLATE, volunteer.language, volunteer=volunteer, mission=mission,
                       when=when, needs=needs, note=note, link=link)
 
@@ -358,7 +377,7 @@ def _needs(volunteer: Volunteer, roles: list[tuple[Role, int]]) -> str:
 
 
 def _context(mission: Mission, note: str, when: str, needs: str, volunteer: Volunteer) -> dict:
-    link = personal_url(volunteer, mission.id)
+    link = sample_short_url()  # as long as each volunteer's own
     return {"mission": mission, "when": when, "needs": needs, "note": note, "link": link}
 
 
@@ -458,21 +477,39 @@ def stop_mission_callouts(mission: Mission, *, reason: str, cancelled: bool = Fa
 def preview(
     mission: Mission, audience: audiences.Audience, note: str, now: datetime
 ) -> list[Preview]:
-    """The text each language will read, its segments, recipients and estimated cost."""
-    counts = audiences.count(mission, audience, now)
+    """The text each language will read and, per route its readers' numbers take, the type
+    (SMS, LMS), size and estimated cost."""
+    config = current_app.config
+    by_route = audiences.count_by_route(mission, audience, now, lambda p: route_for(p, config))
     roles = audiences.open_roles(mission)
     needs = ", ".join(f"{role.name} {places}" for role, places in roles)
-    price = Decimal(str(current_app.config.get("SMS_PRICE_PER_SEGMENT") or "0"))
     previews = []
     for lang in LANGUAGES:
         sample = Volunteer(id=SAMPLE_VOLUNTEER_ID, link_version=0, language=lang, name="")
         context = _context(mission, " ".join(note.split()), format_local(
-            mission.starts_at, "datetime", lang), needs, sample)
+            mission.starts_at, "sms", lang), needs, sample)
         text = render_sms(TEMPLATE, lang, volunteer=sample, **context)
         info = count_segments(text)
-        previews.append(Preview(lang, text, info.encoding, info.segments, counts[lang],
-                                estimate_cost(info.segments, price) * counts[lang]))
+        used = sorted(route for language, route in by_route if language == lang)
+        routes = tuple(_estimate(route, text, info.segments, by_route[lang, route], config)
+                       for route in used or [route_for(KOREAN_SAMPLE, config)])
+        previews.append(Preview(
+            lang, text, info.encoding, info.segments, sum(r.recipients for r in routes),
+            sum((r.cost for r in routes), Decimal(0)), routes, tuple(korean.unsendable(text)),
+        ))
     return previews
+
+
+def _estimate(
+    route: str, text: str, segments: int, recipients: int, config: Mapping[str, Any]
+) -> RouteEstimate:
+    kind = sms_type(route, text)
+    if route == "solapi":
+        size, unit, limit = korean.byte_size(text), "bytes", korean.SMS_BYTES
+    else:
+        size, unit, limit = segments, "segments", 1
+    cost = cost_of_many(config, route, kind, recipients, segments * recipients)
+    return RouteEstimate(route, kind, size, unit, limit, recipients, cost)
 
 
 def progress(callout: CallOut) -> dict[str, int]:

@@ -33,6 +33,7 @@ from coordinator.models import (
     Vehicle,
 )
 from coordinator.sms.outbox import queue_sms
+from coordinator.sms.pricing import cost_of_many
 from coordinator.timeutil import now_utc
 
 ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
@@ -165,19 +166,26 @@ def mission_report(mission: Mission) -> MissionReport:
 
 
 def message_costs(mission: Mission) -> list[MessageLine]:
-    """Outgoing SMS billed for the mission, per kind, priced at SMS_PRICE_PER_SEGMENT."""
-    price = Decimal(str(current_app.config["SMS_PRICE_PER_SEGMENT"]))
+    """Outgoing SMS billed for the mission, per kind, each priced by its route and type."""
     rows = db.session.execute(
-        select(Message.kind, func.count(), func.coalesce(func.sum(Message.segments), 0))
+        select(Message.kind, Message.route, Message.message_type, func.count(),
+               func.coalesce(func.sum(Message.segments), 0))
         .where(
             Message.mission_id == mission.id,
             Message.direction == Direction.OUTBOUND,
             Message.status.in_(BILLED),
         )
-        .group_by(Message.kind)
+        .group_by(Message.kind, Message.route, Message.message_type)
         .order_by(Message.kind)
     ).all()
-    return [MessageLine(kind, count, int(segs), price * int(segs)) for kind, count, segs in rows]
+    config = current_app.config
+    lines: dict[str, MessageLine] = {}
+    for kind, route, message_type, count, segments in rows:
+        cost = cost_of_many(config, route, message_type, count, int(segments))
+        line = lines.get(kind) or MessageLine(kind, 0, 0, Decimal(0))
+        lines[kind] = MessageLine(kind, line.count + count, line.segments + int(segments),
+                                  line.cost + cost)
+    return list(lines.values())
 
 
 @dataclass(frozen=True)

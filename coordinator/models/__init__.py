@@ -8,6 +8,7 @@ from coordinator.models.animals import (
     DestinationKind,
 )
 from coordinator.models.audit import AuditEntry
+from coordinator.models.links import ShortLink
 from coordinator.models.messaging import (
     CallOut,
     CallOutStatus,
@@ -86,6 +87,7 @@ __all__ = [
     "Position",
     "Role",
     "Shift",
+    "ShortLink",
     "Signup",
     "SignupSource",
     "SignupStatus",

@@ -168,6 +168,13 @@ class Message(db.Model):
     status_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     needs_attention: Mapped[bool] = mapped_column(default=False)  # the coordinator's inbox
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    # The route it takes, chosen when it is queued (SMS_ROUTES by the recipient's country):
+    # the provider (`twilio`, `solapi`, `console`) and the type (SMS, LMS, ALIMTALK).
+    route: Mapped[str | None] = mapped_column(String(20))
+    message_type: Mapped[str | None] = mapped_column(String(10))
+    # Alimtalk only: {"template_id": ..., "variables": {"#{name}": value}}; the body is the
+    # SMS fallback when KakaoTalk cannot deliver.
+    provider_options: Mapped[dict | None] = mapped_column(JSON)
 
     volunteer: Mapped[Volunteer | None] = relationship()
     callout: Mapped[CallOut | None] = relationship()

@@ -48,6 +48,9 @@ class Claimed:
     phone: str
     body: str
     validity_seconds: int | None
+    route: str | None = None
+    message_type: str | None = None
+    provider_options: dict | None = None
 
 
 def describe_error(code: int | None) -> str:
@@ -83,6 +86,19 @@ def still_queued(message_ids: list[int]) -> list[int]:
     return [i for i in message_ids if i in waiting]
 
 
+def queued_by_route(message_ids: list[int]) -> dict[str | None, list[int]]:
+    """still_queued, grouped by the route each row was given when queued (None: not given)."""
+    rows = dict(db.session.execute(
+        select(Message.id, Message.route).where(
+            Message.id.in_(message_ids), Message.status == MessageStatus.QUEUED)
+    ).all())
+    groups: dict[str | None, list[int]] = {}
+    for message_id in message_ids:
+        if message_id in rows:
+            groups.setdefault(rows[message_id], []).append(message_id)
+    return groups
+
+
 def claim(message_ids: list[int], now: datetime) -> list[Claimed]:
     """Take queued messages for sending, in the given order; skip any gone, not due or unwanted.
 
@@ -100,7 +116,8 @@ def claim(message_ids: list[int], now: datetime) -> list[Claimed]:
         )
         .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1,
                 status_updated_at=now)
-        .returning(Message.id, Message.phone, Message.body, Message.validity_seconds)
+        .returning(Message.id, Message.phone, Message.body, Message.validity_seconds,
+                   Message.route, Message.message_type, Message.provider_options)
         .execution_options(synchronize_session=False)
     ).all()
     by_id = {row.id: Claimed(*row) for row in rows}
@@ -198,7 +215,8 @@ def _unsubscribed(volunteer_id: int, now: datetime) -> None:
 
 
 def apply_status_callback(
-    *, sid: str, status: str, error_code: int | None, message_id: int | None, now: datetime
+    *, sid: str, status: str, error_code: int | None, message_id: int | None, now: datetime,
+    error_message: str | None = None,
 ) -> bool:
     """Apply a provider status report; never moves a message backwards. True if it changed.
 
@@ -226,7 +244,8 @@ def apply_status_callback(
         return False
     values: dict[str, object] = {}
     if error_code is not None:
-        values = {"error_code": error_code, "error_message": describe_error(error_code)}
+        values = {"error_code": error_code,
+                  "error_message": error_message or describe_error(error_code)}
     changed = _advance(row.id, target, now, **values)
     if error_code == OPT_OUT_CODE and row.volunteer_id is not None:
         _unsubscribed(row.volunteer_id, now)
@@ -264,12 +283,13 @@ def _stale(now: datetime, older_than: timedelta) -> ColumnElement[bool]:
 
 
 def stale_claims(now: datetime, *, older_than: timedelta, limit: int = 100) -> list[Row]:
-    """Claims with no answer and no status callback for too long: (id, phone, body, claimed_at).
+    """Claims with no answer and no status callback for too long: (id, phone, body, claimed_at,
+    route).
 
     Before one is sent again the sweeper asks the provider whether it holds it already.
     """
     return list(db.session.execute(
-        select(Message.id, Message.phone, Message.body, Message.claimed_at)
+        select(Message.id, Message.phone, Message.body, Message.claimed_at, Message.route)
         .where(_stale(now, older_than)).order_by(Message.claimed_at).limit(limit)
     ))
 

@@ -19,6 +19,7 @@ from coordinator.errors import ValidationError
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, MessageStatus, StaffUser, Volunteer
 from coordinator.phones import normalise_phone
+from coordinator.sms.routing import plan_message
 from coordinator.sms.segments import count_segments
 from coordinator.sms.texts import render_sms
 from coordinator.timeutil import now_utc
@@ -55,12 +56,17 @@ def queue_sms(
         if existing is not None:
             return existing
     body = render_sms(template, volunteer.language, volunteer=volunteer, **context)
+    plan = plan_message(volunteer.phone, body, current_app.config, template=template,
+                        language=volunteer.language, context={"volunteer": volunteer, **context})
     message = Message(
         direction=Direction.OUTBOUND,
         volunteer=volunteer,
         phone=volunteer.phone,
         body=body,
         kind=kind,
+        route=plan.route,
+        message_type=plan.message_type,
+        provider_options=plan.provider_options,
         status=MessageStatus.QUEUED,
         idempotency_key=idempotency_key,
         segments=count_segments(body).segments,
@@ -90,8 +96,10 @@ def queue_staff_sms(
     if existing is not None:
         return existing
     body = render_sms(template, user.language or "ko", user=user, **context)
+    plan = plan_message(phone, body, current_app.config)
     message = Message(
         direction=Direction.OUTBOUND, phone=phone, body=body, kind=kind,
+        route=plan.route, message_type=plan.message_type,
         status=MessageStatus.QUEUED, idempotency_key=idempotency_key,
         segments=count_segments(body).segments, mission_id=mission_id,
     )
@@ -190,11 +198,13 @@ def queue_many(
         taken.update(db.session.scalars(
             select(Message.idempotency_key).where(Message.idempotency_key.in_(keys))
         ))
-    now = now_utc()
+    now, config = now_utc(), current_app.config
+    plans = {key: plan_message(v.phone, body, config) for v, key, body in wanted}
     rows = [
         {
             "direction": Direction.OUTBOUND.value, "volunteer_id": volunteer.id,
             "phone": volunteer.phone, "body": body, "kind": kind,
+            "route": plans[key].route, "message_type": plans[key].message_type,
             "status": MessageStatus.QUEUED.value, "idempotency_key": key,
             "segments": count_segments(body).segments, "mission_id": mission_id,
             "callout_id": callout_id, "validity_seconds": validity_seconds,

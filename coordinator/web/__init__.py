@@ -37,9 +37,10 @@ BLUEPRINT_MODULES = [
     "readiness",
     "webhooks",
     "sms_status",
+    "solapi_status",
 ]
-# Twilio cannot send a CSRF token; these check X-Twilio-Signature instead.
-CSRF_EXEMPT = {"webhooks", "sms_status"}
+# Providers cannot send a CSRF token; these check X-Twilio-Signature or a secret URL instead.
+CSRF_EXEMPT = {"webhooks", "sms_status", "solapi_status"}
 
 # Top navigation entries: (endpoint, label, lowest role that sees it, what to count beside
 # it, e.g. unread messages). Blueprints add theirs.

@@ -24,7 +24,7 @@ from coordinator.errors import DomainError
 from coordinator.extensions import db
 from coordinator.forms import WholeNumberField
 from coordinator.forms.translations import AppForm
-from coordinator.i18n import format_cost, label
+from coordinator.i18n import format_money, label
 from coordinator.models import CallOut, Mission, Skill, StaffRole
 from coordinator.security import role_required
 from coordinator.sms.delivery import describe_error
@@ -150,7 +150,11 @@ def preview(mission_id: int):
         total=sum(p.recipients for p in previews), plan=plan.summary, waves=plan.waves,
         previews=[{"language": p.language, "text": p.text, "encoding": p.encoding,
                    "segments": p.segments, "recipients": p.recipients,
-                   "cost": format_cost(p.cost)}
+                   "cost": format_money(p.cost), "amount": str(p.cost),
+                   "routes": [{"route": r.route, "type": r.message_type, "size": r.size,
+                               "unit": r.unit, "recipients": r.recipients,
+                               "cost": format_money(r.cost)} for r in p.routes],
+                   "routes_html": render_template("callouts/_routes.html", preview=p)}
                   for p in previews],
     )
 

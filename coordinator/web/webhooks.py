@@ -1,12 +1,12 @@
 """POST /sms/inbound: every SMS a volunteer sends, answered with TwiML in the same request."""
 
 from flask import Blueprint, Response, request
-from twilio.twiml.messaging_response import MessagingResponse
 
 from coordinator.domain import inbound
 from coordinator.errors import DomainError
 from coordinator.extensions import db
 from coordinator.security import public
+from coordinator.sms import gateway
 from coordinator.web.twilio_auth import twilio_signed
 
 bp = Blueprint("webhooks", __name__)
@@ -14,10 +14,7 @@ bp = Blueprint("webhooks", __name__)
 
 def twiml(text: str) -> Response:
     """A TwiML answer carrying `text` as the reply SMS, or nothing when it is empty."""
-    response = MessagingResponse()
-    if text:
-        response.message(text)
-    return Response(str(response), mimetype="application/xml")
+    return Response(gateway.twiml_answer(text), mimetype="application/xml")
 
 
 @bp.post("/sms/inbound")

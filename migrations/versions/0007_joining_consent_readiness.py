@@ -1,7 +1,7 @@
 """Joining by themselves, consent records, readiness (qualifications, age, waivers)
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 14:20:09.797192
 
 """
@@ -13,7 +13,7 @@ import coordinator.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -85,6 +85,7 @@ def site_fixture(app, client, login, create_staff, create_volunteer, create_miss
         "child_id": mission.roles[1].id,
         "kind": "roles", "token": links.make_token(people[0], mission.id),
         "calendar_token": links.make_calendar_token(people[0]),
+        "secret": app.config["SOLAPI_STATUS_SECRET"],
     }
     login(admin)
     return Site(app, ids, admin)

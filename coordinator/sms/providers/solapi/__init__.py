@@ -1,0 +1,1 @@
+"""The Solapi provider (see gateway.py): the only package that imports solapi."""

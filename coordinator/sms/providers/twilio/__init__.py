@@ -1,0 +1,1 @@
+"""The Twilio provider (see gateway.py): the only package that imports twilio."""
