@@ -37,7 +37,7 @@ def create_user(email: str, role: str, name: str, password: str) -> None:
     try:
         staff.create_user(email, role=role, password=password, name=name)
     except DomainError as error:
-        hint = {"email": "EMAIL", "password": "--password", "role": "--role"}.get(error.field)
+        hint = {"email": "EMAIL", "password": "--password", "role": "--role"}.get(error.field or "")
         raise click.BadParameter(error.message, param_hint=hint) from None
     db.session.commit()
     click.echo(f"Created {role} {email.strip().lower()}")

@@ -1,11 +1,12 @@
 """Database connection settings that keep booking safe on SQLite as well as PostgreSQL."""
 
 import re
+from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import ColumnElement, Insert, event
+from sqlalchemy import ColumnElement, Insert, TextClause, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 
 from coordinator.extensions import db
 
@@ -51,7 +52,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def insert_unless_exists(
-    model: type, *, conflict_on: list[str], where: ColumnElement[bool] | None = None
+    model: type, *, conflict_on: list[str],
+    where: ColumnElement[bool] | TextClause | None = None
 ) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike.
 
@@ -63,3 +65,8 @@ def insert_unless_exists(
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model).on_conflict_do_nothing(index_elements=conflict_on,
                                                         index_where=where)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (Session.execute is typed as returning a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask, abort, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from coordinator import audit
@@ -45,7 +46,7 @@ def load_user(user_id: str) -> StaffUser | None:
         return None
 
 
-def _require_login() -> object:
+def _require_login() -> ResponseReturnValue | None:
     if request.endpoint is None or request.endpoint == "static":
         return None
     if request.blueprint == "api" or request.endpoint.startswith("openapi_"):

@@ -34,5 +34,5 @@ def survive_lost_connections() -> None:
             return None
         return restore(self, client)
 
-    restore_unless_collected.survives_lost_connections = True
-    kombu_redis.QoS.restore_unacked = restore_unless_collected
+    restore_unless_collected.survives_lost_connections = True  # type: ignore[attr-defined]
+    kombu_redis.QoS.restore_unacked = restore_unless_collected  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from functools import wraps
 
 from flask import Blueprint, Flask, abort, g, make_response, request
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.models import SecureType
 from sqlalchemy.exc import IntegrityError
 
 from coordinator import audit
@@ -63,7 +64,8 @@ spec = SpecTree(
         SecurityScheme(
             name="bearer",
             data=SecuritySchemeData(
-                type="http", scheme="bearer", description="a token from `flask users token`"
+                type=SecureType.HTTP, scheme="bearer",
+                description="a token from `flask users token`",
             ),
         )
     ],

@@ -189,6 +189,7 @@ def volunteer_records(volunteer_ids: list[int]) -> dict[int, VolunteerRecord]:
                  joinedload(Signup.position).joinedload(Position.shift))
     ).unique():
         vid = signup.volunteer_id
+        assert signup.attendance is not None  # joined on attendance above
         if signup.attendance.status in ARRIVED:
             hours[vid].append(hours_worked(signup))
             missions[vid].add(signup.mission_id)

@@ -183,7 +183,7 @@ CSV_HEADER = ["shift", "starts", "role", "status", "name", "phone", "vehicle", "
 
 def roster_rows(grid: RosterGrid, local_dt, phone=display_phone) -> list[list[str]]:  # noqa: ANN001
     """The roster as CSV rows (header first); `local_dt` and `phone` format for the reader."""
-    vehicles = {v.id: v.label for v in grid.vehicles}
+    vehicles: dict[int | None, str] = {v.id: v.label for v in grid.vehicles}
     rows = [CSV_HEADER]
     for shift in grid.shifts:
         for role in grid.roles:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Row, and_, case, exists, func, or_, select, update
 
+from coordinator.database import rowcount
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, MessageStatus, Volunteer
 from coordinator.models.messaging import STATUS_ORDER
@@ -66,7 +67,7 @@ def _advance(message_id: int, status: MessageStatus, now: datetime, **values: ob
         .values(status=status, status_updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def still_queued(message_ids: list[int]) -> list[int]:
@@ -187,7 +188,7 @@ def record_transient(
                 status_updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def opt_out(volunteer_id: int, now: datetime, *, note: str) -> None:
@@ -299,4 +300,4 @@ def release_stale_claims(now: datetime, *, older_than: timedelta, max_attempts: 
                 status_updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return released.rowcount
+    return rowcount(released)

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -128,7 +129,7 @@ def edit(mission_id: int):
     return render_template("missions/form.html", form=form, mission=mission), status
 
 
-def _plan_change(mission: Mission, form_name: str, form: object, change) -> object:  # noqa: ANN001
+def _plan_change(mission: Mission, form_name: str, form: FlaskForm | None, change) -> object:  # noqa: ANN001
     """Run one change to the plan; on refusal show the plan again with the error."""
     if form is not None and not form.validate_on_submit():
         return _render_show(mission, 400, **{form_name: form})
