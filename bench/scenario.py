@@ -48,7 +48,8 @@ from coordinator.models import (  # noqa: E402
 )
 from coordinator.web.roster import POLL_SECONDS  # noqa: E402
 from tests.conftest import local_time, make_app  # noqa: E402
-from tests.support.scenario import Stack, StackSettings, csrf_token, staff_session  # noqa: E402
+from tests.support.helpers import csrf_token_in  # noqa: E402
+from tests.support.scenario import Stack, StackSettings, staff_session  # noqa: E402
 
 CODE = "F1"
 STAFF_EMAIL, STAFF_PASSWORD = "scenario-coordinator@example.org", "scenario-pass-2026"
@@ -241,7 +242,7 @@ def start_callout(base_url: str, mission_id: int, params: Params) -> float:
     sent = time.time()
     response = session.post(f"{base_url}/missions/{mission_id}/callouts/new", timeout=60,
                             allow_redirects=False, data={
-                                "csrf_token": csrf_token(page.text), "note": "",
+                                "csrf_token": csrf_token_in(page.text), "note": "",
                                 "wave_size": params.wave_size, "is_urgent": "y",
                                 "wave_interval_minutes": params.wave_interval})
     if response.status_code != 302:

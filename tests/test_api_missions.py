@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from coordinator.extensions import db
 from coordinator.models import Mission, MissionStatus, StaffRole
-from tests.support.api import api_as_fixture, coordinator_api_fixture, error_of  # noqa: F401
+from tests.support.api import error_of
 
 MISSION = {
     "title": "화성 개농장 폐쇄", "kind": "farm_closure", "area": "경기 남부",

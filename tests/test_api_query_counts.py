@@ -6,7 +6,6 @@ import pytest
 from coordinator.domain import signups
 from coordinator.extensions import db
 from coordinator.models import ExpectedAnimals, Message, SignupSource
-from tests.support.api import api_as_fixture, coordinator_api_fixture  # noqa: F401
 from tests.support.queries import counted
 
 

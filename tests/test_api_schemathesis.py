@@ -8,6 +8,7 @@ its content type and its body schema; none may be a server error.
 
 import contextvars
 
+import pytest
 import schemathesis
 from flask.ctx import _cv_app
 from hypothesis import HealthCheck, given, settings
@@ -19,8 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.support.api import api_world_fixture  # noqa: F401
-
+pytestmark = pytest.mark.sweep
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 # Passes in this order: any ids may cancel the main mission. Invalid data must get a 4xx.

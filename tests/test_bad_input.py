@@ -25,10 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coordinator import create_app
-from coordinator.extensions import db
 from coordinator.sms import gateway
-from tests.conftest import _build
-from tests.support.site import TRACEBACK, Site, row_counts, site_fixture, web_rules  # noqa: F401
+from tests.support.site import TRACEBACK, Site, row_counts, web_rules
 
 XSS = '<script>alert("xss")</script>'
 XSS_ATTR = '"><img src=x onerror=alert(1)>'
@@ -48,16 +46,13 @@ EVERY_FIELD = [str(10**30), "-1", OVERSIZED, XSS, XSS_ATTR, "a\x00b", "\ud800", 
                "' OR '1'='1"]
 CLEAR_MESSAGE = re.compile(r'role="alert"|flash-error|<section class="card narrow">\s*<h1>')
 EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", "10"))
+pytestmark = pytest.mark.sweep
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def app(request, tmp_path):
+@pytest.fixture
+def app(any_db_app):
     """Every test here on both databases: PostgreSQL also enforces column lengths."""
-    app = _build(request, request.param, tmp_path)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    return any_db_app
 
 
 _collection_app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

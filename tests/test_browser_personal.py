@@ -24,6 +24,8 @@ from tests.conftest import PASSWORD
 from tests.support import services
 from tests.support.personal import live_server
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",

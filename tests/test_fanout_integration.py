@@ -13,7 +13,7 @@ from coordinator.extensions import db
 from coordinator.models import Message, MessageStatus, SignupSource, Volunteer
 from coordinator.sms import outbox
 from tasks.sms import sweep_outbox
-from tests.support.celery_worker import fanout_fixture, wait_until  # noqa: F401
+from tests.support.helpers import wait_until
 
 pytestmark = pytest.mark.integration
 UNSETTLED = (MessageStatus.QUEUED, MessageStatus.SENDING)

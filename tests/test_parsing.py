@@ -1,4 +1,3 @@
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -247,14 +246,14 @@ def test_intents_are_strings_that_can_be_stored_as_they_are() -> None:
     assert Intent("choose") is Intent.CHOOSE
 
 
-def test_a_full_length_reply_parses_in_a_few_milliseconds() -> None:
-    body = "네 B7 2 VAN 4 " + "가나다 abc 123 " * 120
+def test_a_full_length_reply_is_kept_whole_for_a_person_to_read() -> None:
+    # How fast such a reply parses is bench/parsing.py's question, not a test's.
+    body = ("네 B7 2 VAN 4 " + "가나다 abc 123 " * 120)[:1600]
 
-    started = time.perf_counter()
-    for _ in range(1000):
-        parse_reply(body[:1600])
+    reply = parse_reply(body)
 
-    assert (time.perf_counter() - started) / 1000 < 0.003  # generous: CI machines are shared
+    assert reply.intent == Intent.UNKNOWN and reply.mission_code is None
+    assert reply.text == " ".join(body.split())
 
 
 WORDS = [

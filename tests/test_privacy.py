@@ -27,7 +27,6 @@ from coordinator.models import (
 from coordinator.phones import normalise_phone
 from coordinator.timeutil import now_utc
 from tests.support.api import ApiCaller
-from tests.support.conversation import invite_fixture  # noqa: F401
 
 PHONE = "+821055556666"
 

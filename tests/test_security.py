@@ -13,7 +13,7 @@ from coordinator.extensions import db
 from coordinator.models import ApiToken, AuditEntry, Message, StaffRole, StaffUser
 from tests.conftest import PASSWORD, IsolatedClient
 from tests.support.api import ApiCaller
-from tests.support.site import TRACEBACK, inline_code, row_counts, site_fixture, web_rules  # noqa: F401
+from tests.support.site import inline_code, row_counts, web_rules
 
 CSP_NEEDS = ("default-src 'self'", "script-src 'self'", "style-src 'self'",
              "frame-ancestors 'none'")

@@ -21,7 +21,7 @@ from coordinator.extensions import db
 from coordinator.models import Message, MessageStatus
 from coordinator.sms import outbox
 from tasks.sms import sweep_outbox
-from tests.support.celery_worker import fanout_fixture, wait_until  # noqa: F401
+from tests.support.helpers import wait_until
 
 pytestmark = pytest.mark.integration
 VOLUNTEERS = 120
