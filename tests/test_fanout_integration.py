@@ -56,7 +56,7 @@ def test_a_call_out_to_200_volunteers_reaches_each_once_and_records_delivery(
     launch(mission, wave_size=200)
 
     wait_until(lambda: len(fanout.stub.messages) >= 200, 45, "200 messages at the stub")
-    wait_until(lambda: statuses()[MessageStatus.DELIVERED] == 200, 20, "200 delivery reports")
+    wait_until(lambda: statuses()[MessageStatus.DELIVERED] == 200, 60, "200 delivery reports")
     sent_to = Counter(m["to"] for m in fanout.stub.messages)
     assert sent_to == Counter(v.phone for v in volunteers)
     assert all(m["params"]["StatusCallback"].startswith(fanout.app.config["PUBLIC_BASE_URL"])

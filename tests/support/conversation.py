@@ -129,11 +129,13 @@ def _wait_until_up(process: subprocess.Popen, base: str, log) -> None:  # noqa: 
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
 
+    # Generous: each gunicorn process imports the whole app, and a shared two-core machine
+    # under a parallel test run takes its time (this wait only runs long when it fails).
     try:
-        wait_until(answers, 60, "gunicorn to answer", interval=0.2)
+        wait_until(answers, 180, "gunicorn to answer", interval=0.2)
     except TimeoutError:
         log.seek(0)
-        raise RuntimeError(f"gunicorn did not start within 60 s: {log.read()[-2000:]}") from None
+        raise RuntimeError(f"gunicorn did not start within 180 s: {log.read()[-2000:]}") from None
 
 
 def post_signed(base: str, form: dict[str, str], *, timeout: float = 60) -> tuple[int, str]:
