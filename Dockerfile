@@ -1,8 +1,10 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# The runtime lock only (pyproject.toml's [project.dependencies]): no test or lint tool in
+# the image. Every package pinned with its hashes; tests/test_dependencies.py checks both.
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 COPY . .
 # Compiled catalogues are build output (gitignored): without them every page is English.
 RUN pybabel compile -d translations

@@ -3,15 +3,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes: two cores, and a third worker to use the time the others wait on
+# gunicorn, Celery and PostgreSQL. Tests that start servers share one worker (xdist_group).
+WORKERS ?= 3
+PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadgroup
+# One lock per dependency set in pyproject.toml, each complete and hashed.
+LOCK := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	--quiet --custom-compile-command "make lock"
 
-.PHONY: run test lint install browser db demo clean translations
+.PHONY: run test test-fast lint install lock browser db demo clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.txt | $(BIN)/python
+# A developer's environment: runtime + test + dev tools, exactly as locked (hashes checked).
+$(STAMP): requirements/dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $(STAMP)
 
 # Compiled catalogues are build output: made from the committed .po files.
@@ -19,6 +27,14 @@ translations/ko/LC_MESSAGES/messages.mo: translations/ko/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -d translations
 
 install: $(STAMP) translations/ko/LC_MESSAGES/messages.mo
+
+# After changing dependencies in pyproject.toml: re-resolve the three locks. A version
+# already locked stays unless it must move (uv prefers the pins in the output file);
+# `make lock UPGRADE=--upgrade` takes the newest of everything.
+lock: $(STAMP)
+	$(LOCK) $(UPGRADE) -o requirements.txt
+	$(LOCK) $(UPGRADE) --group test -c requirements.txt -o requirements/test.txt
+	$(LOCK) $(UPGRADE) --group dev -c requirements/test.txt -o requirements/dev.txt
 
 # After changing user-visible strings: extract them and merge into the Korean catalogue.
 translations: install
@@ -44,12 +60,20 @@ demo: db
 run: demo
 	./scripts/run.sh
 
+# Everything, in parallel.
 test: install browser
-	$(BIN)/pytest
+	$(PYTEST)
 
+# The quick answer while working: all but the tests that start servers, workers or a browser,
+# and the hypothesis sweeps over every route (two fifths of the suite's time between them).
+test-fast: install
+	$(PYTEST) -m "not integration and not browser and not sweep"
+
+# What CI enforces; pre-commit runs the same on each commit (`pre-commit install`).
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check coordinator tasks tests bench config.py wsgi.py 2>/dev/null || true
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

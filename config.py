@@ -331,7 +331,7 @@ CONFIGS = {
 
 def config_class(name: str | None = None) -> type[Config]:
     """The config class named by `name` or the APP_ENV variable (default development)."""
-    name = name or _env("APP_ENV", "development")
+    name = name or _env("APP_ENV") or "development"
     try:
         return CONFIGS[name]
     except KeyError:

@@ -22,23 +22,23 @@ def _masked(value: object) -> object:
 class TokenMaskingLogger(Logger):
     """gunicorn's logger, with tokens masked in every access-log field and error message."""
 
-    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201
+    def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         return {key: _masked(value) for key, value in atoms.items()}
 
-    def error(self, msg, *args, **kwargs):  # noqa: ANN001, ANN201
+    def error(self, msg, *args, **kwargs):
         super().error(_masked(msg), *map(_masked, args), **kwargs)
 
-    def exception(self, msg, *args, **kwargs):  # noqa: ANN001, ANN201
+    def exception(self, msg, *args, **kwargs):
         super().exception(_masked(msg), *map(_masked, args), **kwargs)
 
-    def warning(self, msg, *args, **kwargs):  # noqa: ANN001, ANN201
+    def warning(self, msg, *args, **kwargs):
         super().warning(_masked(msg), *map(_masked, args), **kwargs)
 
-    def info(self, msg, *args, **kwargs):  # noqa: ANN001, ANN201
+    def info(self, msg, *args, **kwargs):
         super().info(_masked(msg), *map(_masked, args), **kwargs)
 
-    def debug(self, msg, *args, **kwargs):  # noqa: ANN001, ANN201
+    def debug(self, msg, *args, **kwargs):
         super().debug(_masked(msg), *map(_masked, args), **kwargs)
 
 
@@ -48,7 +48,7 @@ logger_class = TokenMaskingLogger
 control_socket_disable = True
 
 
-def post_worker_init(worker) -> None:  # noqa: ANN001
+def post_worker_init(worker) -> None:
     """Quit once, however many quit signals arrive.
 
     Ctrl-C sends SIGINT to every process of the terminal's group, and the master then sends
@@ -59,7 +59,7 @@ def post_worker_init(worker) -> None:  # noqa: ANN001
     quit_now = worker.handle_quit
     quitting = []
 
-    def handle_quit_once(sig, frame) -> None:  # noqa: ANN001
+    def handle_quit_once(sig, frame) -> None:
         quitting.append(sig)  # first, and atomic: a signal arriving meanwhile sees it
         if len(quitting) == 1:
             quit_now(sig, frame)
@@ -68,13 +68,13 @@ def post_worker_init(worker) -> None:  # noqa: ANN001
     signal.signal(signal.SIGINT, handle_quit_once)
 
 
-def worker_int(worker) -> None:  # noqa: ANN001
+def worker_int(worker) -> None:
     """A quit (SIGINT, SIGQUIT) is an immediate shutdown: leave now, without the interpreter's
     final garbage collection, which took seconds per worker on a busy machine."""
     logging.shutdown()
     os._exit(0)
 
 
-def on_exit(server) -> None:  # noqa: ANN001
+def on_exit(server) -> None:
     """The master's last step: nothing is left to collect, so skip the final collection."""
     gc.freeze()

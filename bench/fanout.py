@@ -172,7 +172,7 @@ def seed(count: int) -> None:
     db.session.commit()
 
 
-def pipeline(app, env: dict, tmp: str, count: int, stub, code: str = "B1") -> float:  # noqa: ANN001
+def pipeline(app, env: dict, tmp: str, count: int, stub, code: str = "B1") -> float:
     """Messages per second from Send to every row recorded as sent, with two workers."""
     from coordinator.models import Mission, MissionStatus, Position, Role, Shift
 
@@ -225,7 +225,7 @@ def pipeline(app, env: dict, tmp: str, count: int, stub, code: str = "B1") -> fl
                 shutil.copy(log, Path(os.environ["BENCH_KEEP_LOGS"]) / log.name)
 
 
-def _stub_messages(stub) -> list[dict]:  # noqa: ANN001
+def _stub_messages(stub) -> list[dict]:
     return stub.messages() if isinstance(stub, StubProcess) else stub.seen()["messages"]
 
 

@@ -24,9 +24,9 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coordinator import create_app  # noqa: E402
-from coordinator.extensions import db  # noqa: E402
-from coordinator.models import (  # noqa: E402
+from coordinator import create_app
+from coordinator.extensions import db
+from coordinator.models import (
     CallOut,
     Invitation,
     Mission,
@@ -37,9 +37,9 @@ from coordinator.models import (  # noqa: E402
     Signup,
     Volunteer,
 )
-from coordinator.timeutil import now_utc  # noqa: E402
-from tests.support import services  # noqa: E402
-from tests.support.conversation import gunicorn_app, inbound_form, post_signed  # noqa: E402
+from coordinator.timeutil import now_utc
+from tests.support import services
+from tests.support.conversation import gunicorn_app, inbound_form, post_signed
 
 # One thread per process: the reply makes a dozen short database round trips, and a thread
 # coming back from each must win the GIL from CPU-bound neighbours (p99 4 s with 4 x 8,

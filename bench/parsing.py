@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coordinator.sms.parsing import parse_reply  # noqa: E402
+from coordinator.sms.parsing import parse_reply
 
 LENGTHS = (16, 160, 1600)
 ORDINARY = (

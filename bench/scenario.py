@@ -49,7 +49,8 @@ from coordinator.models import (  # noqa: E402
 )
 from coordinator.web.roster import POLL_SECONDS  # noqa: E402
 from tests.conftest import local_time, make_app  # noqa: E402
-from tests.support.scenario import Stack, StackSettings, csrf_token, staff_session  # noqa: E402
+from tests.support.helpers import csrf_token_in  # noqa: E402
+from tests.support.scenario import Stack, StackSettings, staff_session  # noqa: E402
 
 CODE = "F1"
 STAFF_EMAIL, STAFF_PASSWORD = "scenario-coordinator@example.org", "scenario-pass-2026"
@@ -197,13 +198,13 @@ def poll_roster(base_url: str, mission_id: int, interval: float, stop: threading
                                            {"If-None-Match": etag} if etag else {}, recorder)
             etag = response.headers.get("ETag") or etag
             recorder.add(response.status_code, time.perf_counter() - started)
-        except Exception as error:  # noqa: BLE001 - recorded as a failure
+        except Exception as error:
             recorder.add(f"{type(error).__name__}: {str(error)[:90]}",
                          time.perf_counter() - started)
         stop.wait(max(0.0, interval - (time.perf_counter() - started)))
 
 
-def _get_like_a_browser(session, url: str, headers: dict, recorder: Recorder):  # noqa: ANN001, ANN202
+def _get_like_a_browser(session, url: str, headers: dict, recorder: Recorder):
     """GET, retried once on a reset kept-alive connection, as browsers retry such a request.
 
     gunicorn closes a connection idle past its keep-alive (2 s) lazily; under load a poll
@@ -243,7 +244,7 @@ def start_callout(base_url: str, mission_id: int, params: Params) -> float:
     sent = time.time()
     response = session.post(f"{base_url}/missions/{mission_id}/callouts/new", timeout=60,
                             allow_redirects=False, data={
-                                "csrf_token": csrf_token(page.text), "note": "",
+                                "csrf_token": csrf_token_in(page.text), "note": "",
                                 "wave_size": params.wave_size, "is_urgent": "y",
                                 "wave_interval_minutes": params.wave_interval})
     if response.status_code != 302:
@@ -308,7 +309,7 @@ def quiet_baseline(crowd: Crowd, base_url: str, mission_id: int, phones: list[st
             statistics.median(roster) * 1000)
 
 
-def in_thread(app, target, *args: object) -> threading.Thread:  # noqa: ANN001
+def in_thread(app, target, *args: object) -> threading.Thread:
     def run() -> None:
         with app.app_context():
             target(*args)
@@ -338,7 +339,7 @@ def run(params: Params, folder: Path) -> Report:
     return report
 
 
-def _play(stack: Stack, app, params: Params, mission_id: int, skills: dict,  # noqa: ANN001
+def _play(stack: Stack, app, params: Params, mission_id: int, skills: dict,
           options: list[Option], volunteers: dict) -> Report:
     crowd = Crowd(stack.base_url, CODE, options, params.seed)
     quiet_hook, quiet_roster = quiet_baseline(crowd, stack.base_url, mission_id,

@@ -37,7 +37,7 @@ def create_user(email: str, role: str, name: str, password: str) -> None:
     try:
         staff.create_user(email, role=role, password=password, name=name)
     except DomainError as error:
-        hint = {"email": "EMAIL", "password": "--password", "role": "--role"}.get(error.field)
+        hint = {"email": "EMAIL", "password": "--password", "role": "--role"}.get(error.field or "")
         raise click.BadParameter(error.message, param_hint=hint) from None
     db.session.commit()
     click.echo(f"Created {role} {email.strip().lower()}")
@@ -115,7 +115,7 @@ volunteers = AppGroup("volunteers", help="Volunteer lists: CSV import and export
 @click.argument("file", type=click.File("rb"))
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows despite bad ones.")
 @click.option("--dry-run", is_flag=True, help="Check every row, import nothing.")
-def import_volunteers(file, skip_invalid: bool, dry_run: bool) -> None:  # noqa: ANN001
+def import_volunteers(file, skip_invalid: bool, dry_run: bool) -> None:
     """Import volunteers from a CSV file (Korean or English headers, UTF-8).
 
     Rows with errors are listed; then nothing is imported (exit code 1) unless --skip-invalid.
@@ -145,7 +145,7 @@ def import_volunteers(file, skip_invalid: bool, dry_run: bool) -> None:  # noqa:
 @volunteers.command("export")
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
               help="File to write (default: standard output).")
-def export_volunteers(output) -> None:  # noqa: ANN001
+def export_volunteers(output) -> None:
     """Export every volunteer as CSV (UTF-8 with BOM, the columns the import reads)."""
     from coordinator.domain import volunteer_csv
 

@@ -1,11 +1,12 @@
 """Database connection settings that keep booking safe on SQLite as well as PostgreSQL."""
 
 import re
+from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import ColumnElement, Insert, event
+from sqlalchemy import ColumnElement, Insert, TextClause, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 
 from coordinator.extensions import db
 
@@ -33,7 +34,7 @@ def _configure_sqlite(engine: Engine) -> None:
     """
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, connection_record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None  # we decide when transactions begin
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -44,14 +45,15 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _begin_before_first_write(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def _begin_before_first_write(conn, cursor, statement, parameters, context, executemany):
         dbapi_connection = cursor.connection
         if not dbapi_connection.in_transaction and WRITE_STATEMENT.match(statement):
             dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def insert_unless_exists(
-    model: type, *, conflict_on: list[str], where: ColumnElement[bool] | None = None
+    model: type, *, conflict_on: list[str],
+    where: ColumnElement[bool] | TextClause | None = None
 ) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike.
 
@@ -63,3 +65,8 @@ def insert_unless_exists(
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model).on_conflict_do_nothing(index_elements=conflict_on,
                                                         index_where=where)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (Session.execute is typed as returning a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -38,7 +38,7 @@ def celery_init_app(app: Flask) -> Celery:
         def __call__(self, *args: object, **kwargs: object) -> object:
             # A task called directly inside an app context (a test, a CLI command) joins it,
             # so it shares that context's session rather than waiting on its transaction.
-            if has_app_context() and current_app._get_current_object() is app:
+            if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
                 return self.run(*args, **kwargs)
             with app.app_context():
                 return self.run(*args, **kwargs)

@@ -36,7 +36,7 @@ def _start_timer() -> None:
     g.request_started = time.perf_counter()
 
 
-def _log_request(response):  # noqa: ANN001, ANN202
+def _log_request(response):
     started = g.pop("request_started", None)
     if started is None or request.endpoint == "static":
         return response
@@ -57,12 +57,12 @@ def _log_request(response):  # noqa: ANN001, ANN202
 
 
 @task_prerun.connect
-def _task_started_signal(task_id=None, task=None, args=None, **kwargs):  # noqa: ANN001, ANN202
+def _task_started_signal(task_id=None, task=None, args=None, **kwargs):
     _task_started[task_id] = time.perf_counter()
 
 
 @task_postrun.connect
-def _task_done(task_id=None, task=None, args=None, state=None, **kwargs):  # noqa: ANN001, ANN202
+def _task_done(task_id=None, task=None, args=None, state=None, **kwargs):
     started = _task_started.pop(task_id, None)
     ms = round((time.perf_counter() - started) * 1000, 1) if started else None
     shown = list(args or [])[:3]
@@ -70,7 +70,7 @@ def _task_done(task_id=None, task=None, args=None, state=None, **kwargs):  # noq
 
 
 @task_failure.connect
-def _task_failed(task_id=None, exception=None, sender=None, **kwargs):  # noqa: ANN001, ANN202
+def _task_failed(task_id=None, exception=None, sender=None, **kwargs):
     task_log.warning(
         "task %s", _fields(name=getattr(sender, "name", None), id=task_id, error=repr(exception))
     )

@@ -43,7 +43,7 @@ def allow(key: str, limit: int, window_seconds: int = 60) -> bool:
     """Count one hit for `key`; False once it has had more than `limit` in this window."""
     try:
         return _limiter().limiter.hit(_item(limit, window_seconds), *_keys(key))
-    except Exception as error:  # noqa: BLE001  fail open, see the module docstring
+    except Exception as error:
         log.warning("rate limiter unavailable (%s); letting the request through", error)
         return True
 
@@ -54,7 +54,7 @@ class SharedAttempts:
     def exceeded(self, key: str, limit: int, window_seconds: int) -> bool:
         try:
             return not _limiter().limiter.test(_item(limit, window_seconds), *_keys(key))
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             log.warning("rate limiter unavailable (%s); not holding the login back", error)
             return False
 
@@ -64,7 +64,7 @@ class SharedAttempts:
     def clear(self, key: str, limit: int, window_seconds: int) -> None:
         try:
             _limiter().limiter.clear(_item(limit, window_seconds), *_keys(key))
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             log.warning("rate limiter unavailable (%s); failure count not cleared", error)
 
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user
 
 from coordinator import audit
@@ -69,7 +70,7 @@ def load_user(user_id: str) -> StaffUser | None:
     return user
 
 
-def _require_login() -> object:
+def _require_login() -> ResponseReturnValue | None:
     if request.endpoint is None or request.endpoint == "static":
         return None
     if request.blueprint == "api" or request.endpoint.startswith("openapi_"):
@@ -96,7 +97,7 @@ def current_app_view(endpoint: str) -> Callable | None:
     return current_app.view_functions.get(endpoint)
 
 
-def _security_headers(response):  # noqa: ANN001, ANN202
+def _security_headers(response):
     headers = response.headers
     headers.setdefault(
         "Content-Security-Policy",

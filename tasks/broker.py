@@ -25,7 +25,7 @@ def survive_lost_connections() -> None:
         return
 
     @functools.wraps(restore)
-    def restore_unless_collected(self, client=None):  # noqa: ANN001, ANN202
+    def restore_unless_collected(self, client=None):
         transport = getattr(self.channel, "connection", None)
         if client is None and getattr(transport, "client", None) is None:
             log.warning("broker connection lost: %d unacknowledged task(s) left for Redis "
@@ -34,5 +34,5 @@ def survive_lost_connections() -> None:
             return None
         return restore(self, client)
 
-    restore_unless_collected.survives_lost_connections = True
-    kombu_redis.QoS.restore_unacked = restore_unless_collected
+    restore_unless_collected.survives_lost_connections = True  # type: ignore[attr-defined]
+    kombu_redis.QoS.restore_unacked = restore_unless_collected  # type: ignore[method-assign]

@@ -3,6 +3,7 @@
 from celery import shared_task
 from sqlalchemy import delete
 
+from coordinator.database import rowcount
 from coordinator.domain import signups
 from coordinator.extensions import db
 from coordinator.models import ConversationState
@@ -24,4 +25,4 @@ def forget_stale_menus() -> int:
         delete(ConversationState).where(ConversationState.expires_at < now_utc())
     )
     db.session.commit()
-    return result.rowcount
+    return rowcount(result)

@@ -1,18 +1,32 @@
 """Fixtures: an app on SQLite (and on PostgreSQL where asked), a client, creators.
 
 Creator fixtures (`create_volunteer`, `create_mission`, …) commit what they make, so a
-request from the test client, a task or another thread sees it.
+request from the test client, a task or another thread sees it. The fixtures of
+tests/support/ are registered once, below, as plugins: a test names them, never imports them.
+
+`make test` runs the suite in parallel (pytest-xdist, `-n 3 --dist loadgroup`). What each
+worker process keeps to itself: its PostgreSQL database (`postgres_database`, named after the
+worker), its SQLite files and logs (under its own `tmp_path`), its ports (`free_port()`, from
+the OS). Redis is shared: every test names its own keys, Celery queues and limiter buckets
+(a uuid), and none flushes a database. Tests that start gunicorn, Celery workers or Chromium
+are in one xdist group (`pytest.mark.xdist_group("processes")`): they run one at a time on one
+worker while the others go through the rest.
 """
 
+import contextlib
 import contextvars
+import functools
 import os
-import re
+import shutil
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask.ctx import _cv_app
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
 from coordinator import create_app
 from coordinator.extensions import db
@@ -27,14 +41,24 @@ from coordinator.models import (
     Vehicle,
     Volunteer,
 )
+from coordinator.models import staff as staff_models
 from tests.support import i18n, services
+from tests.support.helpers import csrf_token_in
+
+pytest_plugins = [
+    "tests.support.api",
+    "tests.support.callouts",
+    "tests.support.celery_worker",
+    "tests.support.conversation",
+    "tests.support.coordinator_pages",
+    "tests.support.mission_day",
+    "tests.support.site",
+]
 
 PASSWORD = "correct-horse-7"
-CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     for service, where in services.UNREACHABLE.items():
         terminalreporter.write_line(
             f"!!! SKIPPED tests that need {service}: unreachable at {where}. "
@@ -44,10 +68,44 @@ def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
         )
 
 
-@pytest.fixture(scope="session", autouse=True)
-def compiled_catalogues():
-    """Pages in Korean need the compiled catalogue, which a clean clone does not have."""
-    i18n.compile_catalogues()
+def pytest_configure(config: pytest.Config) -> None:
+    """Pages in Korean need the compiled catalogue, which a clean clone does not have.
+
+    Compiled once, by the main process, before any xdist worker starts (workers have
+    `workerinput`); a worker then finds it up to date.
+    """
+    if not hasattr(config, "workerinput"):
+        i18n.compile_catalogues()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start servers, workers or a browser run one at a time, on one xdist worker.
+
+    Two cores cannot run two of them at once without each timing out the other; meanwhile
+    the other workers take the rest (`--dist loadgroup`).
+    """
+    for item in items:
+        if item.get_closest_marker("integration") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("processes"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """Staff passwords hashed at a low work factor, by the same functions production calls.
+
+    Production's scrypt costs 0.1-0.2 s of CPU per hash and per check, on purpose; most tests
+    log someone in, and that cost was a tenth of the suite. `real_password_hashes` restores it.
+    """
+    patch = pytest.MonkeyPatch()
+    patch.setattr(staff_models, "generate_password_hash",
+                  functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+    yield
+    patch.undo()
+
+
+@pytest.fixture
+def real_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(staff_models, "generate_password_hash", generate_password_hash)
 
 
 class IsolatedClient(FlaskClient):
@@ -62,11 +120,11 @@ class IsolatedClient(FlaskClient):
         super().__init__(*args, **kwargs)
         self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
-    def open(self, *args: object, **kwargs: object):  # noqa: ANN201
+    def open(self, *args: object, **kwargs: object):
         if _cv_app.get(None) is not None:
             db.session.commit()
 
-        def run():  # noqa: ANN202
+        def run():
             _cv_app.set(None)
             return super(IsolatedClient, self).open(*args, **kwargs)
 
@@ -92,53 +150,72 @@ def make_app(database_url: str, **overrides: object):
 def postgres_database():
     """A throwaway PostgreSQL database for this test run, dropped at the end."""
     services.need("postgresql")
-    with services.throwaway_postgres(f"coord_test_{os.getpid()}") as url:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with services.throwaway_postgres(f"coord_test_{worker}_{os.getpid()}") as url:
         yield url
 
 
-def _build(request: pytest.FixtureRequest, backend: str, tmp_path):  # noqa: ANN001, ANN202
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database with the whole schema, built once per test process.
+
+    Each test starts from a copy: a file copy takes a millisecond, create_all a third of
+    the setup of a test.
+    """
+    path = tmp_path_factory.mktemp("schema") / "schema.db"
+    app = make_app(f"sqlite:///{path}")
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+def _build(request: pytest.FixtureRequest, backend: str, tmp_path):
     marker = request.node.get_closest_marker("app_config")
     overrides = dict(marker.kwargs) if marker else {}
     if backend == "postgresql":
         url = request.getfixturevalue("postgres_database")
     else:
-        url = f"sqlite:///{tmp_path / 'test.db'}"
+        database = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_schema"), database)
+        url = f"sqlite:///{database}"
     app = make_app(url, **overrides)
-    with app.app_context():
-        if backend == "postgresql":
+    if backend == "postgresql":
+        with app.app_context():
             db.drop_all()
-        db.create_all()
+            db.create_all()
     return app
+
+
+@contextlib.contextmanager
+def _app_on(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator:
+    app = _build(request, backend, tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
 def app(request, tmp_path):
     """The app on a fresh SQLite file, with an app context pushed for the test body."""
-    app = _build(request, "sqlite", tmp_path)
-    with app.app_context():
+    with _app_on(request, "sqlite", tmp_path) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_db_app(request, tmp_path):
     """The same test on SQLite and on PostgreSQL."""
-    app = _build(request, request.param, tmp_path)
-    with app.app_context():
+    with _app_on(request, request.param, tmp_path) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
 def pg_app(request, tmp_path):
     """The app on PostgreSQL (skipped or failed when unreachable, see services.need)."""
-    app = _build(request, "postgresql", tmp_path)
-    with app.app_context():
+    with _app_on(request, "postgresql", tmp_path) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -176,7 +253,7 @@ def login(client):
 
     def do_login(user: StaffUser, password: str = PASSWORD):
         response = client.get("/login")
-        token = _csrf_from(response.get_data(as_text=True))
+        token = csrf_token_in(response.get_data(as_text=True))
         response = client.post(
             "/login", data={"email": user.email, "password": password, "csrf_token": token}
         )
@@ -186,16 +263,10 @@ def login(client):
     return do_login
 
 
-def _csrf_from(html: str) -> str:
-    found = CSRF_INPUT.search(html) or CSRF_META.search(html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
-
-
 @pytest.fixture
 def csrf_token():
     """The CSRF token in a rendered page: csrf_token(response)."""
-    return lambda response: _csrf_from(response.get_data(as_text=True))
+    return lambda response: csrf_token_in(response.get_data(as_text=True))
 
 
 _phone_counter = iter(range(10_000_000))

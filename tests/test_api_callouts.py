@@ -2,12 +2,12 @@
 
 import pytest
 
-import tasks.callouts  # noqa: F401  registers the tasks the API and the outbox hand work to
+import tasks.callouts
 import tasks.sms  # noqa: F401
 from coordinator.domain import callouts
 from coordinator.extensions import db
 from coordinator.models import CallOut, CallOutStatus, MissionStatus, StaffRole
-from tests.support.api import api_as_fixture, coordinator_api_fixture, error_of  # noqa: F401
+from tests.support.api import error_of
 
 
 @pytest.mark.app_config(OUTBOX_DISPATCH="eager")

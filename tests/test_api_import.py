@@ -3,7 +3,7 @@
 from coordinator.domain import volunteer_csv
 from coordinator.extensions import db
 from coordinator.models import Volunteer
-from tests.support.api import api_as_fixture, coordinator_api_fixture, error_of  # noqa: F401
+from tests.support.api import error_of
 
 ROWS = [
     {"name": "김하늘", "phone": "010-3000-0001", "skills": ["운전", "handler"],

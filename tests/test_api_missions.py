@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from coordinator.extensions import db
 from coordinator.models import Mission, MissionStatus, StaffRole
-from tests.support.api import api_as_fixture, coordinator_api_fixture, error_of  # noqa: F401
+from tests.support.api import error_of
 
 MISSION = {
     "title": "화성 개농장 폐쇄", "kind": "farm_closure", "area": "경기 남부",
@@ -15,13 +15,13 @@ MISSION = {
 }
 
 
-def _create(api, **changes) -> dict:  # noqa: ANN001
+def _create(api, **changes) -> dict:
     response = api.post("/missions", {**MISSION, **changes})
     assert response.status_code == 201, response.json
     return response.json
 
 
-def _plan(api, mission_id: int) -> dict:  # noqa: ANN001
+def _plan(api, mission_id: int) -> dict:
     role = api.post(f"/missions/{mission_id}/roles",
                     {"name": "Handler", "required_skill": "handler"}).json
     shift = api.post(f"/missions/{mission_id}/shifts", {

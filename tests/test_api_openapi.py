@@ -6,7 +6,7 @@ import pytest
 
 from coordinator import create_app
 from coordinator.models import StaffRole
-from tests.support.api import api_as_fixture, error_of  # noqa: F401
+from tests.support.api import error_of
 
 # What a team lead may call; everything else needs a coordinator.
 TEAM_LEAD_READS = {

@@ -6,11 +6,10 @@ import pytest
 from coordinator.domain import signups
 from coordinator.extensions import db
 from coordinator.models import ExpectedAnimals, Message, SignupSource
-from tests.support.api import api_as_fixture, coordinator_api_fixture  # noqa: F401
 from tests.support.queries import counted
 
 
-def _fill(create_mission, create_volunteer, missions: int, people: int) -> int:  # noqa: ANN001
+def _fill(create_mission, create_volunteer, missions: int, people: int) -> int:
     first = None
     for i in range(missions):
         mission = create_mission(f"구조 {i}", roles={"Handler": None, "Driver": None},

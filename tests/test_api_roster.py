@@ -5,15 +5,10 @@ import threading
 from coordinator.domain import signups
 from coordinator.extensions import db
 from coordinator.models import Signup, SignupStatus, StaffRole
-from tests.support.api import (  # noqa: F401
-    ApiCaller,
-    api_as_fixture,
-    coordinator_api_fixture,
-    error_of,
-)
+from tests.support.api import ApiCaller, error_of
 
 
-def _add(api, mission, volunteer, position=None, **extra):  # noqa: ANN001, ANN202
+def _add(api, mission, volunteer, position=None, **extra):
     position = position or mission.positions[0]
     return api.post(f"/missions/{mission.id}/roster",
                     {"volunteer_id": volunteer.id, "position_id": position.id, **extra})

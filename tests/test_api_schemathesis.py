@@ -8,6 +8,7 @@ its content type and its body schema; none may be a server error.
 
 import contextvars
 
+import pytest
 import schemathesis
 from flask.ctx import _cv_app
 from hypothesis import HealthCheck, given, settings
@@ -19,8 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.support.api import api_world_fixture  # noqa: F401
-
+pytestmark = pytest.mark.sweep
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 # Passes in this order: any ids may cancel the main mission. Invalid data must get a 4xx.
@@ -31,7 +31,7 @@ PASSES = {
 }
 
 
-def _fuzz(operation, headers: dict, path_parameters: dict, mode: GenerationMode,  # noqa: ANN001
+def _fuzz(operation, headers: dict, path_parameters: dict, mode: GenerationMode,
           examples: int) -> None:
     strategies = [operation.as_strategy(mode, path_parameters=path_parameters)]
     if mode.is_positive and (path_parameters or not operation.path_parameters):
@@ -43,13 +43,13 @@ def _fuzz(operation, headers: dict, path_parameters: dict, mode: GenerationMode,
         @given(case=strategy)
         @settings(max_examples=examples, derandomize=True, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck), print_blob=False)
-        def run(case) -> None:  # noqa: ANN001
+        def run(case) -> None:
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         run()
 
 
-def _real_ids(operation, ids: dict) -> dict:  # noqa: ANN001
+def _real_ids(operation, ids: dict) -> dict:
     fixed = {p.name: ids[p.name] for p in operation.path_parameters}
     for ending, mission in (("/cancel", "to_cancel"), ("/status", "to_move_on")):
         if operation.label.endswith(f"/missions/{{mission_id}}{ending}"):
@@ -57,10 +57,10 @@ def _real_ids(operation, ids: dict) -> dict:  # noqa: ANN001
     return fixed
 
 
-def _outside_the_tests_app_context(function):  # noqa: ANN001, ANN202
+def _outside_the_tests_app_context(function):
     """Requests open their own app context (and session), as in production."""
 
-    def run():  # noqa: ANN202
+    def run():
         _cv_app.set(None)
         return function()
 
@@ -79,7 +79,7 @@ def test_generated_requests_find_no_server_error_and_no_undocumented_answer(app,
                 fixed = _real_ids(operation, api_world["ids"]) if label == "real ids" else {}
                 try:
                     _fuzz(operation, headers, fixed, mode, examples)
-                except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001  report all
+                except (Exception, BaseExceptionGroup) as error:
                     failures[f"{operation.label} ({label})"] = str(error)[:2000]
         return failures
 

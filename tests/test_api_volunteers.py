@@ -3,7 +3,7 @@
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, MessageStatus, StaffRole, Volunteer
 from coordinator.timeutil import now_utc
-from tests.support.api import api_as_fixture, coordinator_api_fixture, error_of  # noqa: F401
+from tests.support.api import error_of
 
 
 def test_a_coordinator_adds_a_volunteer_with_a_korean_number(coordinator_api):

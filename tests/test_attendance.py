@@ -20,7 +20,6 @@ from coordinator.models import (
     SignupStatus,
     StaffRole,
 )
-from tests.support.mission_day import mission_day_fixture  # noqa: F401
 
 
 def shift_of(day):

@@ -41,7 +41,7 @@ def shift_at(create_mission, create_volunteer, create_staff):
 def mark_by(client, login, csrf_token, api_as):
     """mark_by[door](user, signup, action) -> (status code, text of the answer)."""
 
-    def web(user, signup, action):  # noqa: ANN001, ANN202
+    def web(user, signup, action):
         client.delete_cookie("session")  # log the previous user out
         login(user)
         page = client.get(f"/day/missions/{signup.mission_id}")
@@ -53,7 +53,7 @@ def mark_by(client, login, csrf_token, api_as):
         body = response.get_json() or {}
         return response.status_code, (body.get("error") or {}).get("message", "")
 
-    def api(user, signup, action):  # noqa: ANN001, ANN202
+    def api(user, signup, action):
         response = api_as(user=user).post(
             f"/missions/{signup.mission_id}/roster/{signup.id}/attendance", {"action": action})
         return response.status_code, (response.get_json().get("error") or {}).get("message", "")
@@ -61,7 +61,7 @@ def mark_by(client, login, csrf_token, api_as):
     return {"day page": web, "api": api}
 
 
-def _marks(signup) -> int:  # noqa: ANN001
+def _marks(signup) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(AttendanceEvent)
                              .where(AttendanceEvent.signup_id == signup.id))

@@ -30,9 +30,8 @@ from coordinator import create_app
 from coordinator.extensions import db
 from coordinator.models import Message, StaffUser
 from coordinator.sms import gateway
-from tests.conftest import _build
 from tests.support.api import issue_token
-from tests.support.site import TRACEBACK, Site, row_counts, site_fixture, web_rules  # noqa: F401
+from tests.support.site import TRACEBACK, Site, row_counts, web_rules
 
 XSS = '<script>alert("xss")</script>'
 XSS_ATTR = '"><img src=x onerror=alert(1)>'
@@ -53,16 +52,13 @@ EVERY_FIELD = [str(10**30), "-1", OVERSIZED, XSS, XSS_ATTR, "a\x00b", "\ud800", 
                "' OR '1'='1", "²", "٣"]
 CLEAR_MESSAGE = re.compile(r'role="alert"|flash-error|<section class="card narrow">\s*<h1>')
 EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", "10"))
+pytestmark = pytest.mark.sweep
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def app(request, tmp_path):
+@pytest.fixture
+def app(any_db_app):
     """Every test here on both databases: PostgreSQL also enforces column lengths."""
-    app = _build(request, request.param, tmp_path)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    return any_db_app
 
 
 _collection_app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
@@ -102,7 +98,7 @@ class _FormFinder:
 _FIELDS: dict[str, set[str]] = {}  # by endpoint: every test's world has the same pages
 
 
-def form_fields(client, site: Site) -> dict[str, set[str]]:  # noqa: ANN001
+def form_fields(client, site: Site) -> dict[str, set[str]]:
     """Field names of each POST endpoint's form, crawled once per test run."""
     if not _FIELDS:
         finder = _FormFinder()
@@ -141,7 +137,7 @@ def headers_for(site: Site, url: str, form: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-def check_answer(client, response, url: str, before: dict[str, int],  # noqa: ANN001
+def check_answer(client, response, url: str, before: dict[str, int],
                  *, says_why: bool = True) -> None:
     text = response.get_data(as_text=True)
     assert response.status_code < 500, f"{url} answered {response.status_code}"
@@ -259,7 +255,7 @@ def test_odd_digits_in_any_single_field_of_any_form_are_refused_not_a_500(
                 check_answer(client, response, f"{url} {name}={value}", before, says_why=False)
 
 
-def _upload(client, token: str, content: str):  # noqa: ANN001, ANN202
+def _upload(client, token: str, content: str):
     return client.post("/volunteers/import", content_type="multipart/form-data", data={
         "csrf_token": token, "file": (io.BytesIO(content.encode()), "people.csv")})
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from coordinator.extensions import db
 from coordinator.models import Message, Position, Signup, SignupStatus
-from tests.support.conversation import gunicorn_app, inbound_form, invite_fixture, post_signed  # noqa: F401
+from tests.support.conversation import gunicorn_app, inbound_form, post_signed
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,9 @@ from coordinator.extensions import db
 from coordinator.models import AttendanceStatus, Signup
 from tests.conftest import PASSWORD
 from tests.support import services
-from tests.support.mission_day import mission_day_fixture  # noqa: F401
 from tests.support.personal import live_server
+
+pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -143,7 +143,7 @@ def test_the_send_confirmation_names_people_waves_cost_and_quiet_hours(
             expect(plan).to_contain_text("야간 발송 제한")
             asked: list[str] = []
 
-            def answer(dialog, asked=asked) -> None:  # noqa: ANN001
+            def answer(dialog, asked=asked) -> None:
                 asked.append(dialog.message)
                 dialog.dismiss()  # not sent: the page stays
 
@@ -177,7 +177,7 @@ def test_the_simulator_in_korean_asks_a_person_and_offers_what_the_menu_offered(
             page.goto(f"{base}/simulator/{volunteer.id}")
             thread = page.locator(".sim-thread")
 
-            def send(text: str, page=page) -> None:  # noqa: ANN001
+            def send(text: str, page=page) -> None:
                 page.fill("#sim-body", text)
                 page.click(".sim-compose button[type=submit]")
                 page.wait_for_load_state()

@@ -13,6 +13,8 @@ from tests.conftest import PASSWORD
 from tests.support import services
 from tests.support.personal import live_server
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -69,7 +69,7 @@ def browser():
         browser.close()
 
 
-def _shot(page, name: str) -> None:  # noqa: ANN001
+def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"join-{name}.png"), full_page=True)
 
 

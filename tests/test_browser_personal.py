@@ -24,6 +24,8 @@ from tests.conftest import PASSWORD
 from tests.support import services
 from tests.support.personal import live_server
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -53,11 +55,11 @@ def browser():
         browser.close()
 
 
-def _shot(page, name: str) -> None:  # noqa: ANN001
+def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"personal-{name}.png"), full_page=True)
 
 
-def _callout_sms(volunteer, mission) -> str:  # noqa: ANN001
+def _callout_sms(volunteer, mission) -> str:
     """Queue the call-out SMS the way the call-out engine does, and return its body."""
     callout = CallOut(mission_id=mission.id, status="sending")
     db.session.add(callout)
@@ -80,7 +82,7 @@ def _callout_sms(volunteer, mission) -> str:  # noqa: ANN001
     return body
 
 
-def _status(volunteer) -> str:  # noqa: ANN001
+def _status(volunteer) -> str:
     db.session.expire_all()
     return db.session.scalar(select(Signup.status).where(Signup.volunteer_id == volunteer.id))
 

@@ -12,7 +12,7 @@ from coordinator.extensions import db
 from coordinator.models import SignupSource
 
 
-def _book(volunteer, position):  # noqa: ANN001, ANN202
+def _book(volunteer, position):
     signup = signups.sign_up(volunteer, position, source=SignupSource.WEB)
     db.session.commit()
     return signup

@@ -14,7 +14,6 @@ from coordinator.sms import outbox
 from coordinator.timeutil import now_utc
 from tasks.callouts import run_wave
 from tasks.sms import send_messages
-from tests.support.callouts import stub_fixture, twilio_app_fixture  # noqa: F401
 
 
 def start(mission, **settings):

@@ -23,7 +23,6 @@ from coordinator.sms.outbox import queue_sms
 from coordinator.sms.parsing import parse_reply
 from coordinator.sms.segments import count_segments
 from coordinator.timeutil import now_utc
-from tests.support.conversation import invite_fixture  # noqa: F401
 
 pytestmark = pytest.mark.app_config(ORGANISATION_CONTACT="010-1234-5678")
 

@@ -10,7 +10,6 @@ from coordinator.models import Message, MessageStatus, Volunteer
 from coordinator.sms import delivery
 from coordinator.timeutil import now_utc
 from tasks.sms import backoff, send_messages, sweep_outbox
-from tests.support.callouts import queue_message_fixture, stub_fixture, twilio_app_fixture  # noqa: F401
 
 
 def reload(message):

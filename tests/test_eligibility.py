@@ -64,28 +64,28 @@ def book(client, csrf_token, create_staff, login, post_form, api_as, text_in):
     """book[door](volunteer, position) -> what the door answered (text), through its front."""
     staff = create_staff(StaffRole.COORDINATOR, language="en")
 
-    def sms(volunteer: Volunteer, position) -> str:  # noqa: ANN001
+    def sms(volunteer: Volunteer, position) -> str:
         numbers = [p.id for p in position_options(position.mission)]
         response = text_in(volunteer.phone, f"{position.mission.code} "
                                             f"{numbers.index(position.id) + 1}")
         return response.get_data(as_text=True)
 
-    def sms_menu(volunteer: Volunteer, position) -> str:  # noqa: ANN001
+    def sms_menu(volunteer: Volunteer, position) -> str:
         return text_in(volunteer.phone, f"{position.mission.code} YES").get_data(as_text=True)
 
-    def personal_page(volunteer: Volunteer, position) -> str:  # noqa: ANN001
+    def personal_page(volunteer: Volunteer, position) -> str:
         url = path(volunteer, position.mission_id, f"/take/{position.id}")
         token = csrf_token(client.get(path(volunteer)))
         return client.post(url, data={"csrf_token": token}).get_data(as_text=True)
 
-    def staff_roster(volunteer: Volunteer, position) -> str:  # noqa: ANN001
+    def staff_roster(volunteer: Volunteer, position) -> str:
         login(staff)
         page = f"/missions/{position.mission_id}/roster"
         return post_form(f"{page}/add", {"volunteer": volunteer.phone,
                                          "position_id": str(position.id)},
                          page=page).get_data(as_text=True)
 
-    def api(volunteer: Volunteer, position) -> str:  # noqa: ANN001
+    def api(volunteer: Volunteer, position) -> str:
         response = api_as(user=staff).post(f"/missions/{position.mission_id}/roster", {
             "volunteer_id": volunteer.id, "position_id": position.id})
         return response.get_data(as_text=True)

@@ -13,7 +13,7 @@ from coordinator.extensions import db
 from coordinator.models import Message, MessageStatus, SignupSource, Volunteer
 from coordinator.sms import outbox
 from tasks.sms import sweep_outbox
-from tests.support.celery_worker import fanout_fixture, wait_until  # noqa: F401
+from tests.support.helpers import wait_until
 
 pytestmark = pytest.mark.integration
 UNSETTLED = (MessageStatus.QUEUED, MessageStatus.SENDING)
@@ -56,7 +56,7 @@ def test_a_call_out_to_200_volunteers_reaches_each_once_and_records_delivery(
     launch(mission, wave_size=200)
 
     wait_until(lambda: len(fanout.stub.messages) >= 200, 45, "200 messages at the stub")
-    wait_until(lambda: statuses()[MessageStatus.DELIVERED] == 200, 20, "200 delivery reports")
+    wait_until(lambda: statuses()[MessageStatus.DELIVERED] == 200, 60, "200 delivery reports")
     sent_to = Counter(m["to"] for m in fanout.stub.messages)
     assert sent_to == Counter(v.phone for v in volunteers)
     assert all(m["params"]["StatusCallback"].startswith(fanout.app.config["PUBLIC_BASE_URL"])

@@ -23,7 +23,7 @@ from coordinator.models import (
 from coordinator.timeutil import now_utc
 
 
-def rows_of(response) -> list[dict]:  # noqa: ANN001
+def rows_of(response) -> list[dict]:
     text = response.get_data(as_text=True).lstrip("\ufeff")
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -78,7 +78,7 @@ def closed_farm(app):
     return farm
 
 
-def signups_of(position) -> list:  # noqa: ANN001
+def signups_of(position) -> list:
     return list(db.session.scalars(select(Signup).where(Signup.position_id == position.id)))
 
 

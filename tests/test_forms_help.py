@@ -97,7 +97,7 @@ def test_every_form_in_the_app_speaks_the_readers_language(app):
     """A form class deriving from FlaskForm directly would show WTForms' English."""
     import coordinator.web  # noqa: F401  (imports every form)
 
-    def subclasses(cls):  # noqa: ANN001, ANN202
+    def subclasses(cls):
         for sub in cls.__subclasses__():
             yield sub
             yield from subclasses(sub)

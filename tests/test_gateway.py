@@ -182,14 +182,13 @@ def test_a_refused_connection_is_a_transient_error_that_never_reached_the_provid
 def test_an_answer_slower_than_the_timeout_is_a_transient_error_that_may_have_been_accepted(
     stub,
 ):
-    stub.set_latency(1.0)
+    stub.set_latency(3.0)
     gateway = build_gateway(twilio_config(stub.url, SMS_HTTP_TIMEOUT=0.2))
 
-    started = time.monotonic()
     with pytest.raises(TransientSendError) as caught:
         gateway.send(VOLUNTEER, "hello")
 
-    assert time.monotonic() - started < 0.9
+    assert stub.messages == []  # we gave up while the provider was still working on it
     assert caught.value.maybe_accepted is True
 
 

@@ -16,7 +16,8 @@ from coordinator.i18n import format_local
 from coordinator.links import make_calendar_token, make_token
 from coordinator.models import SignupSource, StaffRole, StaffUser
 from coordinator.phones import normalise_phone
-from tests.conftest import CSRF_INPUT, CSRF_META, PASSWORD
+from tests.conftest import PASSWORD
+from tests.support.helpers import csrf_token_in
 from tests.support.i18n import ROOT, TRANSLATIONS, read_catalogue
 
 KOREAN_PO = TRANSLATIONS / "ko" / "LC_MESSAGES" / "messages.po"
@@ -35,7 +36,7 @@ def _extracted_ids() -> set[tuple[str | None, str]]:
     return {(context, message) for _file, _line, message, _comments, context in found}
 
 
-def _catalogue_ids(catalogue) -> set[tuple[str | None, str]]:  # noqa: ANN001
+def _catalogue_ids(catalogue) -> set[tuple[str | None, str]]:
     return {(m.context, m.id) for m in catalogue if m.id}
 
 
@@ -171,7 +172,7 @@ def test_the_language_switch_needs_the_forms_csrf_token(client, login, create_st
 def test_the_language_switch_needs_a_login_and_never_sends_you_off_site(
     client, login, create_staff
 ):
-    token = _csrf(client.get("/login").get_data(as_text=True))
+    token = csrf_token_in(client.get("/login").get_data(as_text=True))
     anonymous = client.post("/language", data={"language": "en", "csrf_token": token})
     assert anonymous.status_code == 302
     assert anonymous.headers["Location"].startswith("/login")
@@ -217,7 +218,7 @@ def test_a_volunteers_calendar_feed_is_in_their_language_whatever_the_calendar_a
         sign_up(volunteer, mission.positions[0], source=SignupSource.WEB)
     db.session.commit()
 
-    def feed(volunteer) -> str:  # noqa: ANN001
+    def feed(volunteer) -> str:
         url = f"/ical/{make_calendar_token(volunteer)}.ics"
         return client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
 
@@ -237,7 +238,7 @@ def test_a_refusal_on_the_volunteer_page_is_explained_in_the_volunteers_language
         me = create_volunteer(language=language)
         page = client.get(f"/v/{make_token(me, mission.id)}")
         response = client.post(f"/v/{make_token(me, mission.id)}/cancel/{signup.id}",
-                               data={"csrf_token": _csrf(page.get_data(as_text=True))})
+                               data={"csrf_token": csrf_token_in(page.get_data(as_text=True))})
         assert response.status_code == 404
         assert reason in response.get_data(as_text=True)
 
@@ -251,7 +252,7 @@ def test_a_staff_reader_gets_domain_refusals_in_their_language(
     response = client.post(
         f"/missions/{mission.id}/roster/add",
         data={"volunteer": "010-0000-00", "position_id": mission.positions[0].id,
-              "csrf_token": _csrf(page.get_data(as_text=True))},
+              "csrf_token": csrf_token_in(page.get_data(as_text=True))},
     )
     assert response.status_code == 400
     assert "010-0000-00&#39;은(는) 올바른 전화번호가 아니에요." in response.get_data(as_text=True)
@@ -277,22 +278,16 @@ def test_outside_a_request_domain_messages_stay_in_english_for_operators(app):
         normalise_phone("010-0000-00")
 
 
-def _csrf(html: str) -> str:
-    found = CSRF_INPUT.search(html) or CSRF_META.search(html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
-
-
-def _choose(client, language: str, next_page: str = "/"):  # noqa: ANN001, ANN202
+def _choose(client, language: str, next_page: str = "/"):
     """Use the language switch as a browser would, with the page's CSRF token."""
-    token = _csrf(client.get("/").get_data(as_text=True))
+    token = csrf_token_in(client.get("/").get_data(as_text=True))
     return client.post(
         "/language", data={"language": language, "next": next_page, "csrf_token": token}
     )
 
 
-def _log_in(client, user: StaffUser) -> None:  # noqa: ANN001
-    token = _csrf(client.get("/login").get_data(as_text=True))
+def _log_in(client, user: StaffUser) -> None:
+    token = csrf_token_in(client.get("/login").get_data(as_text=True))
     response = client.post(
         "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )

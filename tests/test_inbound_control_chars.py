@@ -25,12 +25,12 @@ def app(request, tmp_path):
         db.engine.dispose()
 
 
-def send(app, client, phone: str, body: str, sid: str | None = None):  # noqa: ANN001, ANN201
+def send(app, client, phone: str, body: str, sid: str | None = None):
     form = inbound_form(phone, body, sid)
     return client.post("/sms/inbound", data=form, headers=signed_headers(app, form))
 
 
-def replies(response) -> str:  # noqa: ANN001
+def replies(response) -> str:
     return "".join(n.text or "" for n in ET.fromstring(response.get_data()).iter("Message"))
 
 

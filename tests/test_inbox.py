@@ -7,7 +7,6 @@ from coordinator.domain import inbound, signups
 from coordinator.errors import Conflict
 from coordinator.extensions import db
 from coordinator.models import Message, SignupSource, StaffRole
-from tests.support.conversation import text_in_fixture  # noqa: F401
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ def test_make_run_on_a_fresh_copy_serves_logins_call_outs_and_links_then_stops_o
 
         callout_url = send_urgent_call_out(base, browser)
 
-        def all_handed_over():  # noqa: ANN202
+        def all_handed_over():
             progress = fresh_get(callout_url + "/progress.json", browser.cookies).json()
             done = progress["total"] and not progress["queued"]
             return progress if done else None

@@ -9,7 +9,6 @@ from coordinator.domain import vehicles
 from coordinator.errors import Conflict, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.models import ExpectedAnimals, Signup, Vehicle
-from tests.support.mission_day import mission_day_fixture  # noqa: F401
 
 
 @pytest.fixture

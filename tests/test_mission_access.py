@@ -4,7 +4,7 @@ and the first wave of a call-out (callouts.create_callout), through every door."
 import pytest
 from sqlalchemy import func, select
 
-import tasks.callouts  # noqa: F401  registers the task the first wave is handed to
+import tasks.callouts
 import tasks.sms  # noqa: F401
 from coordinator.domain import callouts
 from coordinator.domain.audience import Audience

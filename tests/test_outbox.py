@@ -10,7 +10,6 @@ from coordinator.models import Message, MessageStatus
 from coordinator.sms import outbox
 from coordinator.timeutil import now_utc
 from tasks.sms import sweep_outbox
-from tests.support.callouts import queue_message_fixture  # noqa: F401
 
 
 @pytest.fixture

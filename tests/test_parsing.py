@@ -356,6 +356,14 @@ def test_a_body_longer_than_an_sms_can_be_is_cut_before_it_is_read() -> None:
 
     assert reply.intent is YES  # the cancel lies beyond the 1,600 characters an SMS holds
     assert len(reply.text) <= 1600
+def test_a_full_length_reply_is_kept_whole_for_a_person_to_read() -> None:
+    # How fast such a reply parses is bench/parsing.py's question, not a test's.
+    body = ("네 B7 2 VAN 4 " + "가나다 abc 123 " * 120)[:1600]
+
+    reply = parse_reply(body)
+
+    assert reply.intent == Intent.UNKNOWN and reply.mission_code is None
+    assert reply.text == " ".join(body.split())
 
 
 WORDS = [

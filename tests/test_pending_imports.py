@@ -50,7 +50,7 @@ def coordinator(create_staff, login):
     return user
 
 
-def waiting_files(app) -> list[Path]:  # noqa: ANN001
+def waiting_files(app) -> list[Path]:
     return sorted(Path(app.config["PENDING_IMPORTS_DIR"]).glob("*.csv"))
 
 

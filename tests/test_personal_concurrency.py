@@ -29,7 +29,7 @@ def _by_link(base: str, url: str, barrier: threading.Barrier) -> str:
     return f"web {answer.status_code}"
 
 
-def _by_sms(app, volunteer_id: int, position_id: int, barrier: threading.Barrier) -> str:  # noqa: ANN001
+def _by_sms(app, volunteer_id: int, position_id: int, barrier: threading.Barrier) -> str:
     with app.app_context():
         try:
             volunteer = db.session.get(Volunteer, volunteer_id)
@@ -43,11 +43,11 @@ def _by_sms(app, volunteer_id: int, position_id: int, barrier: threading.Barrier
             db.session.remove()
 
 
-def _race(app, jobs: list) -> list[str]:  # noqa: ANN001
+def _race(app, jobs: list) -> list[str]:
     results: list[str] = []
     errors: list[BaseException] = []
 
-    def run(job) -> None:  # noqa: ANN001
+    def run(job) -> None:
         try:
             results.append(job())
         except BaseException as error:  # re-raised by the assertion below

@@ -21,18 +21,18 @@ from coordinator.timeutil import now_utc
 from tests.support.personal import path, snapshot
 
 
-def _confirm_and_post(client, csrf_token, url: str, **data):  # noqa: ANN001, ANN202
+def _confirm_and_post(client, csrf_token, url: str, **data):
     page = client.get(url)
     assert page.status_code == 200, page.get_data(as_text=True)
     return client.post(url, data={"csrf_token": csrf_token(page), **data})
 
 
-def _post(client, csrf_token, volunteer, url: str, **data):  # noqa: ANN001, ANN202
+def _post(client, csrf_token, volunteer, url: str, **data):
     page = client.get(path(volunteer))
     return client.post(url, data={"csrf_token": csrf_token(page), **data})
 
 
-def _signups(volunteer) -> list[Signup]:  # noqa: ANN001
+def _signups(volunteer) -> list[Signup]:
     db.session.expire_all()
     return list(db.session.scalars(select(Signup).where(Signup.volunteer_id == volunteer.id)))
 
@@ -175,14 +175,14 @@ def test_a_held_place_is_confirmed_with_one_tap(
     assert _signups(waiting)[0].status == SignupStatus.CONFIRMED
 
 
-def _callout(mission) -> CallOut:  # noqa: ANN001
+def _callout(mission) -> CallOut:
     callout = CallOut(mission_id=mission.id, status="sending")
     db.session.add(callout)
     db.session.commit()
     return callout
 
 
-def _responses(volunteer) -> list[str | None]:  # noqa: ANN001
+def _responses(volunteer) -> list[str | None]:
     db.session.expire_all()
     return list(
         db.session.scalars(

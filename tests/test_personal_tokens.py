@@ -12,7 +12,7 @@ from coordinator.models import Signup, SignupSource, SignupStatus
 from tests.support.personal import path, snapshot
 
 
-def _take(client, csrf_token, volunteer, position):  # noqa: ANN001, ANN202
+def _take(client, csrf_token, volunteer, position):
     url = path(volunteer, position.mission_id, f"/take/{position.id}")
     return client.post(url, data={"csrf_token": csrf_token(client.get(url))})
 
@@ -68,7 +68,7 @@ def test_an_expired_link_says_how_to_get_a_new_one(app, client, create_volunteer
     assert "stop working after a while" in page.get_data(as_text=True)
 
 
-def _expired_link_page(client, volunteer, monkeypatch):  # noqa: ANN001, ANN202
+def _expired_link_page(client, volunteer, monkeypatch):
     fifteen_days_ago = time.time() - 15 * 24 * 3600
     with monkeypatch.context() as patch:
         patch.setattr(time, "time", lambda: fifteen_days_ago)
@@ -126,7 +126,7 @@ def test_a_page_link_does_not_open_the_calendar_and_the_reverse(app, client, cre
     assert client.get(f"/v/{links.make_calendar_token(volunteer)}").status_code == 404
 
 
-def _held_by_other(create_mission, create_volunteer):  # noqa: ANN001, ANN202
+def _held_by_other(create_mission, create_volunteer):
     mission = create_mission(capacity=2, day=5)
     other = create_volunteer("남의 자리")
     signup = signups.sign_up(other, mission.positions[0], source=SignupSource.SMS)

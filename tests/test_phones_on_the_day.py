@@ -14,7 +14,7 @@ from tests.support.raw_values import visible_text
 PHONE = "+821055556666"
 
 
-def _shift_url(day) -> str:  # noqa: ANN001
+def _shift_url(day) -> str:
     return f"/day/missions/{day.mission.id}/shifts/{day.mission.shifts[0].id}"
 
 

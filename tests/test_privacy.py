@@ -28,7 +28,6 @@ from coordinator.models import (
 from coordinator.phones import normalise_phone
 from coordinator.timeutil import now_utc
 from tests.support.api import ApiCaller
-from tests.support.conversation import invite_fixture  # noqa: F401
 
 PHONE = "+821055556666"
 
@@ -62,7 +61,7 @@ def world(create_staff, create_volunteer, create_mission, invite):
             "place": place, "waiting": waiting}
 
 
-def post_form(client, csrf_token, page: str, action: str, **data):  # noqa: ANN001, ANN201
+def post_form(client, csrf_token, page: str, action: str, **data):
     token = csrf_token(client.get(page))
     return client.post(action, data={"csrf_token": token, **data})
 
@@ -150,7 +149,7 @@ def test_deleting_asks_for_confirmation_and_changes_nothing_until_confirmed(
     assert db.session.get(Volunteer, jiwoo.id).phone == PHONE
 
 
-def erase(client, login, csrf_token, world):  # noqa: ANN001, ANN201
+def erase(client, login, csrf_token, world):
     jiwoo = world["jiwoo"]
     login(world["admin"])
     page = client.get(f"/privacy/volunteers/{jiwoo.id}/delete")

@@ -15,7 +15,7 @@ FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example",
 CALENDAR_LINK = re.compile(r'<a href="([^"]*/ical/[^"]+\.ics)"')
 
 
-def personal_page_with_places(client, create_volunteer, create_mission):  # noqa: ANN001, ANN201
+def personal_page_with_places(client, create_volunteer, create_mission):
     volunteer = create_volunteer()
     mission = create_mission()
     signups.sign_up(volunteer, mission.positions[0], source="sms")

@@ -10,7 +10,6 @@ from coordinator.extensions import db
 from coordinator.models import Message, SignupSource
 from coordinator.sms.segments import count_segments
 from coordinator.timeutil import now_utc
-from tests.support.mission_day import mission_day_fixture  # noqa: F401
 
 # Seoul is UTC+9 all year: 2031-03-12 10:00 local is 2031-03-12 01:00 UTC.
 SEOUL_1000 = datetime(2031, 3, 12, 1, 0, tzinfo=UTC)

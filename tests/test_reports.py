@@ -4,11 +4,18 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
-from coordinator.domain import attendance, reports, signups
+from coordinator.domain import attendance, audience, reports, signups
 from coordinator.extensions import db
-from coordinator.models import Direction, Message, MessageStatus, SignupSource, StaffRole
-from tests.support.mission_day import mission_day_fixture  # noqa: F401
+from coordinator.models import (
+    Direction,
+    Message,
+    MessageStatus,
+    SignupSource,
+    StaffRole,
+    Volunteer,
+)
 
 H = timedelta(hours=1)
 
@@ -113,14 +120,18 @@ def test_volunteer_records_give_missions_hours_and_no_show_rate(app, rescued, cr
     assert new == reports.VolunteerRecord(0, 0, 0, 0.0)
 
 
-def test_reliability_ranks_no_shows_below_newcomers_and_attenders(
+def test_a_call_out_asks_attenders_first_then_newcomers_then_no_shows(
     app, rescued, create_volunteer
 ):
+    # Through the ranking the call-out itself uses (audience.ranked), not a copy of the rule.
     _, people = rescued
     newcomer = create_volunteer("신입")
     a, c = people["A"].volunteer_id, people["C"].volunteer_id
-    score = reports.reliability([a, c, newcomer.id])
-    assert score == {a: 1.0, c: 0.75, newcomer.id: 1.0}
+    them = select(Volunteer).where(Volunteer.id.in_([c, newcomer.id, a]))
+
+    order = [v.id for v in db.session.scalars(audience.ranked(them, set()))]
+
+    assert order == [a, newcomer.id, c]
 
 
 def test_the_report_page_shows_the_totals(client, login, create_staff, rescued):

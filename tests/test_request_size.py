@@ -37,7 +37,7 @@ class CountingStream(io.RawIOBase):
     def tell(self) -> int:
         return self.position
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001
+    def readinto(self, buffer) -> int:
         n = max(0, min(len(buffer), self.size - self.position))
         buffer[:n] = b"a" * n
         self.position += n
@@ -45,7 +45,7 @@ class CountingStream(io.RawIOBase):
         return n
 
 
-def count(model) -> int:  # noqa: ANN001
+def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
@@ -122,7 +122,7 @@ def test_the_csv_upload_takes_a_file_past_the_form_limit_but_not_past_its_own(
     login(create_staff(StaffRole.COORDINATOR))
     token = csrf_token(client.get("/volunteers/import"))
 
-    def upload(content: bytes):  # noqa: ANN202
+    def upload(content: bytes):
         return client.post("/volunteers/import", content_type="multipart/form-data", data={
             "csrf_token": token, "file": (io.BytesIO(content), "people.csv")})
 

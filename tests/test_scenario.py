@@ -25,7 +25,7 @@ def report(tmp_path_factory) -> Report:
     return run(SMALL, tmp_path_factory.mktemp("scenario"))
 
 
-def check(report: Report, starts: str):  # noqa: ANN201
+def check(report: Report, starts: str):
     found = [c for c in report.checks if c.name.startswith(starts)]
     assert len(found) == 1, f"no single check named {starts!r}"
     return found[0]

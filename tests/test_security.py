@@ -13,7 +13,7 @@ from coordinator.extensions import db
 from coordinator.models import ApiToken, AuditEntry, Message, StaffRole, StaffUser
 from tests.conftest import PASSWORD, IsolatedClient
 from tests.support.api import ApiCaller
-from tests.support.site import TRACEBACK, inline_code, row_counts, site_fixture, web_rules  # noqa: F401
+from tests.support.site import inline_code, row_counts, web_rules
 
 CSP_NEEDS = ("default-src 'self'", "script-src 'self'", "style-src 'self'",
              "frame-ancestors 'none'")
@@ -77,7 +77,7 @@ def production(monkeypatch, tmp_path):
         db.engine.dispose()
 
 
-def https_login(app):  # noqa: ANN001, ANN201
+def https_login(app):
     client = app.test_client()
     base = {"base_url": "https://rescue.example.org",
             "headers": {"Referer": "https://rescue.example.org/login"}}
@@ -139,7 +139,7 @@ def test_webhooks_refuse_requests_without_a_valid_twilio_signature(
 # -- API tokens -----------------------------------------------------------------------------
 
 
-def new_token(client, csrf_token, name: str = "import script") -> tuple[str, object]:  # noqa: ANN001
+def new_token(client, csrf_token, name: str = "import script") -> tuple[str, object]:
     page = client.get("/account/tokens")
     response = client.post("/account/tokens", data={"csrf_token": csrf_token(page), "name": name})
     clear = response.get_data(as_text=True).split('class="token-value">')[1].split("<")[0]

@@ -10,7 +10,7 @@ from coordinator.models import Message, Signup, SignupStatus, StaffRole
 from coordinator.sms.outbox import queue_sms
 from tests.conftest import PASSWORD
 from tests.support import services
-from tests.support.conversation import gunicorn_app, invite_fixture  # noqa: F401
+from tests.support.conversation import gunicorn_app
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

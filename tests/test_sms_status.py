@@ -4,7 +4,6 @@ from coordinator.extensions import db
 from coordinator.models import Message, MessageStatus, Volunteer
 from coordinator.sms import delivery, gateway
 from coordinator.timeutil import now_utc
-from tests.support.callouts import queue_message_fixture  # noqa: F401
 
 
 def post_status(app, client, params, *, query="", signature=None):

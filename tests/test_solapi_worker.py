@@ -38,7 +38,7 @@ def statuses() -> Counter:
         select(Message.status, func.count()).group_by(Message.status)).all()))
 
 
-def launch(create_mission, create_volunteer):  # noqa: ANN001, ANN201
+def launch(create_mission, create_volunteer):
     volunteers = [create_volunteer(f"v{i}", phone=f"+8210{70000000 + i:08d}")
                   for i in range(VOLUNTEERS)]
     mission = create_mission(capacity=VOLUNTEERS + 10)
@@ -49,7 +49,7 @@ def launch(create_mission, create_volunteer):  # noqa: ANN001, ANN201
     return volunteers
 
 
-def domestic(volunteers):  # noqa: ANN001, ANN201
+def domestic(volunteers):
     return Counter("0" + v.phone[3:] for v in volunteers)
 
 
@@ -84,7 +84,7 @@ def test_a_worker_killed_mid_batch_then_restarted_sends_nothing_twice(
     at_kill = len(stub.messages)
     korean_fanout.start_worker(concurrency=2)
 
-    def swept_and_sent():  # noqa: ANN202
+    def swept_and_sent():
         sweep_outbox.run()  # beat's job: settles claims in doubt by asking the provider
         counts = statuses()
         return counts if sum(counts[s] for s in SENT) >= VOLUNTEERS else None

@@ -14,7 +14,6 @@ from coordinator.models import (
     StaffRole,
     Vehicle,
 )
-from tests.support.mission_day import mission_day_fixture  # noqa: F401
 
 
 @pytest.fixture

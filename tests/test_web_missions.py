@@ -20,7 +20,7 @@ from coordinator.models import (
     SignupSource,
     StaffRole,
 )
-from tests.support.coordinator_pages import mission_form, post_form_fixture  # noqa: F401
+from tests.support.coordinator_pages import mission_form
 
 
 def _count(model) -> int:

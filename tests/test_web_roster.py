@@ -15,7 +15,6 @@ from coordinator.models import (
     Vehicle,
     Volunteer,
 )
-from tests.support.coordinator_pages import post_form_fixture  # noqa: F401
 from tests.support.queries import counted
 
 WRITE_BLUEPRINTS = ("missions", "roster", "volunteers")

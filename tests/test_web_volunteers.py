@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from coordinator.domain import signups
 from coordinator.extensions import db
 from coordinator.models import SignupSource, StaffRole, Volunteer
-from tests.support.coordinator_pages import post_form_fixture  # noqa: F401
 
 
 @pytest.fixture

@@ -7,12 +7,7 @@ from sqlalchemy import func, select
 
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, Signup, SignupStatus
-from tests.support.conversation import (  # noqa: F401
-    inbound_form,
-    invite_fixture,
-    signed_headers,
-    text_in_fixture,
-)
+from tests.support.conversation import inbound_form, signed_headers
 
 pytestmark = pytest.mark.app_config(ORGANISATION_CONTACT="010-1234-5678")
 

@@ -13,7 +13,7 @@ from coordinator.timeutil import now_utc
 from tests.support.mission_day import mission_day_fixture  # noqa: F401
 
 
-def starting_in(day, minutes: int):  # noqa: ANN001, ANN201
+def starting_in(day, minutes: int):
     """Move the mission's only shift to start `minutes` from now and last five hours."""
     shift = day.mission.shifts[0]
     shift.starts_at = now_utc() + timedelta(minutes=minutes)

@@ -17,8 +17,9 @@ from coordinator.models import Message, MessageStatus
 from tasks.broker import survive_lost_connections
 from tasks.sms import sweep_outbox
 from tests.support import services
-from tests.support.callouts import queue_message_fixture, twilio_settings  # noqa: F401
-from tests.support.celery_worker import CeleryWorker, wait_until
+from tests.support.callouts import twilio_settings
+from tests.support.celery_worker import CeleryWorker
+from tests.support.helpers import wait_until
 from tests.support.scenario import RedisServer
 from tests.support.twilio_stub import TwilioStub
 

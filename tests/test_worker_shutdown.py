@@ -21,14 +21,14 @@ from coordinator.extensions import db
 from coordinator.models import Message, MessageStatus
 from coordinator.sms import outbox
 from tasks.sms import sweep_outbox
-from tests.support.celery_worker import fanout_fixture, wait_until  # noqa: F401
+from tests.support.helpers import wait_until
 
 pytestmark = pytest.mark.integration
 VOLUNTEERS = 120
 SENT = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
-def launch(mission) -> None:  # noqa: ANN001
+def launch(mission) -> None:
     callout = callouts.create_callout(mission, audience=Audience(), wave_size=VOLUNTEERS,
                                       wave_interval_minutes=60, is_urgent=True)
     db.session.commit()
@@ -41,7 +41,7 @@ def statuses() -> Counter:
         select(Message.status, func.count()).group_by(Message.status)).all()))
 
 
-def terminate(worker, *, whole_group: bool = False, timeout: float = 60) -> float:  # noqa: ANN001
+def terminate(worker, *, whole_group: bool = False, timeout: float = 60) -> float:
     """SIGTERM as `docker stop` sends it (main process), or to every process of the worker
     (systemd's default KillMode); the seconds it took to exit."""
     started = time.monotonic()
@@ -54,7 +54,7 @@ def terminate(worker, *, whole_group: bool = False, timeout: float = 60) -> floa
     return time.monotonic() - started
 
 
-def start_call_out(fanout, create_mission, create_volunteer):  # noqa: ANN001, ANN201
+def start_call_out(fanout, create_mission, create_volunteer):
     volunteers = [create_volunteer(f"v{i}") for i in range(VOLUNTEERS)]
     mission = create_mission(capacity=VOLUNTEERS + 10)
     fanout.stub.set_latency(0.15)  # each provider call takes a while: batches are in flight
@@ -64,8 +64,8 @@ def start_call_out(fanout, create_mission, create_volunteer):  # noqa: ANN001, A
     return volunteers, worker
 
 
-def all_sent(*, sweep: bool = False):  # noqa: ANN201
-    def check():  # noqa: ANN202
+def all_sent(*, sweep: bool = False):
+    def check():
         if sweep:
             sweep_outbox.run()  # beat's job, run here so the test need not wait for beat
         counts = statuses()

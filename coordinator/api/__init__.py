@@ -14,6 +14,7 @@ from itertools import accumulate
 
 from flask import Blueprint, Flask, abort, g, make_response, request
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.models import SecureType
 from sqlalchemy.exc import IntegrityError
 
 from coordinator import audit
@@ -39,12 +40,12 @@ ERROR_STATUS = {
 }
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None):  # noqa: ANN201
+def error_response(status: int, code: str, message: str, field: str | None = None):
     """The API's one error shape."""
     return make_response({"error": {"code": code, "message": message, "field": field}}, status)
 
 
-def _on_invalid_request(req, resp, error, instance, *args):  # noqa: ANN001, ANN202
+def _on_invalid_request(req, resp, error, instance, *args):
     """spectree hook: turn pydantic's error list into our error shape, naming the field."""
     if error is None:
         return
@@ -69,7 +70,8 @@ spec = SpecTree(
         SecurityScheme(
             name="bearer",
             data=SecuritySchemeData(
-                type="http", scheme="bearer", description="a token from `flask users token`"
+                type=SecureType.HTTP, scheme="bearer",
+                description="a token from `flask users token`",
             ),
         )
     ],
@@ -159,7 +161,7 @@ def _authenticate() -> None:
 
 
 @bp.errorhandler(DomainError)
-def _domain_error(error: DomainError):  # noqa: ANN202
+def _domain_error(error: DomainError):
     db.session.rollback()
     for cls, (status, code) in ERROR_STATUS.items():
         if isinstance(error, cls):
@@ -168,7 +170,7 @@ def _domain_error(error: DomainError):  # noqa: ANN202
 
 
 @bp.errorhandler(IntegrityError)
-def _integrity_error(error: IntegrityError):  # noqa: ANN202
+def _integrity_error(error: IntegrityError):
     # Two requests raced past a domain check (the same new phone at once): the database's
     # constraint decided, and the loser hears so rather than getting a 500.
     db.session.rollback()

@@ -67,7 +67,8 @@ def mission_for_reading(mission_id: int) -> Mission:
 
 def paginate(query: Select, page: int, per_page: int) -> Page:
     """One page of `query` (ordered by the caller); a page past the end gives the last one."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery())) or 0
     page = max(1, min(page, max((total + per_page - 1) // per_page, 1)))
     items = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
     return Page(list(items), total, page, per_page)

@@ -21,7 +21,15 @@ from coordinator.domain import attendance, privacy, roster, signups
 from coordinator.domain.roster import STATUS_ORDER
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
-from coordinator.models import Mission, Position, Signup, SignupSource, StaffRole, Volunteer
+from coordinator.models import (
+    Mission,
+    Position,
+    Signup,
+    SignupSource,
+    StaffRole,
+    Vehicle,
+    Volunteer,
+)
 
 TAGS = ["roster"]
 COORDINATOR = StaffRole.COORDINATOR
@@ -35,7 +43,7 @@ class _Plan:
         self.positions = {p.id: p for p in mission.positions}
         self.roles = {r.id: r for r in mission.roles}
         self.shifts = {s.id: s for s in mission.shifts}
-        self.vehicles = {v.id: v for v in mission.vehicles}
+        self.vehicles: dict[int | None, Vehicle] = {v.id: v for v in mission.vehicles}
 
     def describe(self, signup: Signup) -> SignupOut:
         position = self.positions[signup.position_id]

@@ -30,6 +30,7 @@ from jinja2 import meta as jinja_meta
 from sqlalchemy import and_, exists, func, insert, literal, select, update
 from sqlalchemy.orm import joinedload
 
+from coordinator.database import rowcount
 from coordinator.domain import audience as audiences
 from coordinator.domain.places import is_full
 from coordinator.errors import Conflict, ValidationError
@@ -198,7 +199,7 @@ def start_wave(callout: CallOut, now: datetime) -> int:
         .values(next_wave_at=None)  # ours: a second runner of this wave finds nothing due
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         return 0
     db.session.refresh(callout)
     mission = callout.mission
@@ -281,7 +282,7 @@ def write_messages(callout: CallOut, now: datetime) -> Iterator[int]:
         size = CHUNK
         if not _lock_if_sending(callout_id, mission_id):
             return
-        callout = db.session.get(CallOut, callout_id)
+        callout = db.session.get_one(CallOut, callout_id)
         roles = audiences.open_roles(callout.mission)
         still_open = {role.id for role, _places in roles}
         wanted = [vid for vid, role_id in chunk if role_id is None or role_id in still_open]
@@ -291,7 +292,7 @@ def write_messages(callout: CallOut, now: datetime) -> Iterator[int]:
 def _unwritten(callout_id: int) -> list[tuple[int, int | None]]:
     written = exists().where(Message.callout_id == callout_id,
                              Message.volunteer_id == Invitation.volunteer_id)
-    return [tuple(row) for row in db.session.execute(
+    return [(volunteer_id, role_id) for volunteer_id, role_id in db.session.execute(
         select(Invitation.volunteer_id, Invitation.role_id)
         .where(Invitation.callout_id == callout_id, Invitation.response.is_(None), ~written)
         .order_by(Invitation.id)
@@ -303,12 +304,12 @@ def _lock_if_sending(callout_id: int, mission_id: int) -> bool:
     # for this chunk (on SQLite it opens the write transaction before the checks).
     recruiting = exists().where(Mission.id == mission_id,
                                 Mission.status == MissionStatus.RECRUITING)
-    return db.session.execute(
+    return rowcount(db.session.execute(
         update(CallOut)
         .where(CallOut.id == callout_id, CallOut.status == CallOutStatus.SENDING, recruiting)
         .values(status=CallOut.status)
         .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    )) == 1
 
 
 def _queue_chunk(
@@ -364,6 +365,7 @@ def _render(mission: Mission, note: str, needs: str, volunteer: Volunteer, link:
 def _names_the_volunteer(lang: str) -> bool:
     # A text rendered once is shared by many: only if the template uses nothing personal.
     env = current_app.jinja_env
+    assert env.loader is not None  # create_app serves templates/
     try:
         source = env.loader.get_source(env, f"sms/{TEMPLATE}.{lang}.txt")[0]
     except TemplateNotFound:
@@ -398,12 +400,12 @@ def cancel_callout(callout: CallOut, now: datetime | None = None) -> int:
         callout.stopped_reason = "cancelled"
         callout.finished_at = now
         callout.next_wave_at = None
-    cancelled = db.session.execute(
+    cancelled = rowcount(db.session.execute(
         update(Message)
         .where(Message.callout_id == callout.id, Message.status == MessageStatus.QUEUED)
         .values(status=MessageStatus.CANCELLED, status_updated_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     db.session.flush()
     return cancelled
 
@@ -437,11 +439,11 @@ def stop_full_roles(mission: Mission) -> int:
                Message.status == MessageStatus.QUEUED,
                Invitation.role_id.is_not(None), Invitation.role_id.not_in(open_roles))
     )
-    return db.session.execute(
+    return rowcount(db.session.execute(
         update(Message).where(Message.id.in_(doomed))
         .values(status=MessageStatus.CANCELLED, status_updated_at=now_utc())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
 
 
 def stop_mission_callouts(mission: Mission, *, reason: str, cancelled: bool = False) -> int:
@@ -471,7 +473,7 @@ def stop_mission_callouts(mission: Mission, *, reason: str, cancelled: bool = Fa
         .values(status=MessageStatus.CANCELLED, status_updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def preview(

@@ -128,7 +128,7 @@ def respond(
     if volunteer.is_opted_out and reply.intent not in (Intent.START, Intent.STOP, Intent.HELP):
         # Twilio would block any answer; a person may still want to read it.
         return Answer("", needs_attention=True)
-    if saved is _LOOK_UP:
+    if not isinstance(saved, ConversationState | None):  # _LOOK_UP
         saved = db.session.get(ConversationState, volunteer.id)
     current = saved if saved is not None and saved.expires_at > now else None
     turn = Turn(volunteer, reply, now, current, has_saved_state=saved is not None)
@@ -335,7 +335,7 @@ def _waitlist_place(signup: Signup) -> int:
             | ((Signup.created_at == signup.created_at) & (Signup.id < signup.id)),
         )
     )
-    return ahead + 1
+    return (ahead or 0) + 1
 
 
 def _confirmation(turn: Turn, signup: Signup) -> Answer:

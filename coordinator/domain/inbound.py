@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from coordinator.database import insert_unless_exists
@@ -187,6 +187,7 @@ def answers_to(messages: list[Message]) -> dict[int, list[Message]]:
     )
     grouped: dict[int, list[Message]] = {}
     for answer in found:
+        assert answer.in_reply_to_id is not None  # selected by it
         grouped.setdefault(answer.in_reply_to_id, []).append(answer)
     return grouped
 
@@ -256,7 +257,7 @@ def find_volunteers(query: str, *, limit: int = 30) -> list[Volunteer]:
     query = query.strip()
     if query:
         digits = "".join(ch for ch in query if ch.isdigit()).lstrip("0")
-        match = Volunteer.name.ilike(f"%{query}%")
+        match: ColumnElement[bool] = Volunteer.name.ilike(f"%{query}%")
         if digits:
             match = match | Volunteer.phone.contains(digits)
         statement = statement.where(match)

@@ -5,8 +5,10 @@ from datetime import datetime
 
 from flask_babel import gettext
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from coordinator import audit
+from coordinator.database import rowcount
 from coordinator.domain import missions as mission_rules
 from coordinator.domain import signups
 from coordinator.domain.vehicles import MAX_CRATES, MAX_SEATS
@@ -63,7 +65,7 @@ def _count(value: int | None, name: str, upper: int) -> int:
     return value
 
 
-def _has_live_signups(column: object, value: int) -> bool:
+def _has_live_signups(column: InstrumentedAttribute[int], value: int) -> bool:
     return bool(db.session.scalar(
         select(func.count()).select_from(Signup).join(Position, Signup.position_id == Position.id)
         .where(column == value, Signup.status != SignupStatus.CANCELLED)
@@ -179,7 +181,7 @@ def _set_capacity(position: Position, capacity: int) -> None:
         .values(capacity=capacity).execution_options(synchronize_session=False)
     )
     db.session.refresh(position, ["capacity", "filled"])
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Conflict(
             gettext("%(role)s (%(shift)s) has %(filled)d people holding a place: remove some "
                     "before lowering it to %(capacity)d", role=position.role.name,

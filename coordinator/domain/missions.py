@@ -50,7 +50,7 @@ def refresh_fill_status(mission: Mission) -> None:
 # --- Creating, editing, duplicating and cancelling missions -------------------------------
 
 CODE_PATTERN = re.compile(r"[A-Z]{1,2}[0-9]{1,3}")  # what the SMS parser reads as a code
-KIND_LETTERS = {
+KIND_LETTERS: dict[str, str] = {
     MissionKind.FARM_CLOSURE: "F",
     MissionKind.HOARDING: "H",
     MissionKind.CRUELTY_CASE: "C",

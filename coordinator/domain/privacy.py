@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from coordinator import audit
+from coordinator.database import rowcount
 from coordinator.domain import consents as consent_records
 from coordinator.domain import signups
 from coordinator.errors import Conflict
@@ -211,7 +212,7 @@ class Erasure:
     messages_anonymised: int
 
 
-def _messages_of(volunteer: Volunteer, phone: str) -> object:
+def _messages_of(volunteer: Volunteer, phone: str) -> ColumnElement[bool]:
     # Texts from their number before it was on file carry no volunteer id, only the number.
     return or_(
         Message.volunteer_id == volunteer.id,
@@ -258,10 +259,10 @@ def _anonymise_messages(volunteer: Volunteer, old_phone: str, now: datetime) -> 
         update(Message).where(which, Message.status == MessageStatus.QUEUED)
         .values(status=MessageStatus.CANCELLED, status_updated_at=now)
         .execution_options(synchronize_session=False))
-    return db.session.execute(
+    return rowcount(db.session.execute(
         update(Message).where(which)
         .values(body=ERASED_BODY, phone=placeholder_phone(volunteer.id), error_message="")
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
 
 
 def _anonymise_around(volunteer: Volunteer) -> None:

@@ -39,9 +39,6 @@ from coordinator.timeutil import now_utc
 ARRIVED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 # Statuses a provider bills: the message left for the carrier.
 BILLED = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.UNDELIVERED)
-# Benefit of the doubt for volunteers with little history: as if they had already
-# attended this many shifts, so one missed shift does not sink a newcomer's ranking.
-RELIABILITY_PRIOR = 3
 
 
 def hours_worked(signup: Signup) -> float:
@@ -214,6 +211,7 @@ def volunteer_records(volunteer_ids: list[int]) -> dict[int, VolunteerRecord]:
                  joinedload(Signup.position).joinedload(Position.shift))
     ).unique():
         vid = signup.volunteer_id
+        assert signup.attendance is not None  # joined on attendance above
         if signup.attendance.status in ARRIVED:
             hours[vid].append(hours_worked(signup))
             missions[vid].add(signup.mission_id)
@@ -223,23 +221,6 @@ def volunteer_records(volunteer_ids: list[int]) -> dict[int, VolunteerRecord]:
         vid: VolunteerRecord(len(missions[vid]), len(hours[vid]), no_shows[vid],
                              round(sum(hours[vid]), 2))
         for vid in volunteer_ids
-    }
-
-
-def reliability(volunteer_ids: list[int]) -> dict[int, float]:
-    """0..1 per volunteer for call-out ranking: shifts attended over shifts marked, smoothed.
-
-    A volunteer with no history scores 1.0; each no-show pulls the score down, less so for
-    someone with a long record (RELIABILITY_PRIOR attended shifts are assumed).
-    """
-    records = volunteer_records(list(volunteer_ids))
-    return {
-        vid: round(
-            (r.shifts_attended + RELIABILITY_PRIOR)
-            / (r.shifts_attended + r.no_shows + RELIABILITY_PRIOR),
-            3,
-        )
-        for vid, r in records.items()
     }
 
 

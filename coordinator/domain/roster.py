@@ -202,7 +202,7 @@ def roster_rows(
     phone: Callable[[str], str] = display_phone,
 ) -> list[list[str]]:
     """The roster as CSV rows (header first); `local_dt` and `phone` format for the reader."""
-    vehicles = {v.id: v.label for v in grid.vehicles}
+    vehicles: dict[int | None, str] = {v.id: v.label for v in grid.vehicles}
     rows = [CSV_HEADER]
     for shift in grid.shifts:
         for role in grid.roles:

@@ -13,7 +13,7 @@ from flask_babel import gettext
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from coordinator.database import insert_unless_exists
+from coordinator.database import insert_unless_exists, rowcount
 from coordinator.domain import eligibility
 from coordinator.domain import missions as mission_rules
 from coordinator.domain import signup_notices as notices
@@ -116,7 +116,9 @@ def sign_up(
     if signup is None:  # the same volunteer's other request won the race for this position
         if filled is not None:
             release_place(position.id)
-        return live_signup(volunteer, position)
+        existing = live_signup(volunteer, position)
+        assert existing is not None  # the live row our insert conflicted with
+        return existing
     if filled is not None:
         set_committed_value(position, "filled", filled)
         if filled >= position.capacity:  # only the last place can make the mission full
@@ -160,7 +162,7 @@ def _move(signup: Signup, from_statuses: tuple[str, ...], **values: object) -> b
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(signup)
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def cancel(signup: Signup, *, reason: str = "", by_staff: bool = False) -> Signup | None:

@@ -175,7 +175,7 @@ def manifest(mission: Mission) -> Manifest:
         .options(joinedload(Vehicle.driver))
         .order_by(Vehicle.id)
     ).all()
-    riders: dict[int, list[Signup]] = {v.id: [] for v in vehicles}
+    riders: dict[int | None, list[Signup]] = {v.id: [] for v in vehicles}
     for signup in db.session.scalars(
         select(Signup)
         .where(Signup.mission_id == mission.id, Signup.status == SignupStatus.CONFIRMED,

@@ -8,7 +8,7 @@ or nothing: rows with errors are listed, never half-imported.
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext
@@ -213,6 +213,7 @@ def commit_import(preview: ImportPreview) -> int:
     now = now_utc()
     people = []
     for row in valid:
+        assert row.details is not None  # what makes a row valid
         volunteer = Volunteer(skills=[])
         apply_details(volunteer, row.details)
         if row.opted_out:
@@ -233,7 +234,7 @@ def export_lines() -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
-    def line(values: list[object]) -> str:
+    def line(values: Sequence[object]) -> str:
         buffer.seek(0)
         buffer.truncate()
         writer.writerow([safe_cell(v) for v in values])

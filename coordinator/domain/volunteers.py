@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from flask_babel import gettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from coordinator.errors import Conflict, ValidationError
@@ -136,7 +136,7 @@ class Page:
         return max((self.total + self.per_page - 1) // self.per_page, 1)
 
 
-def _search_filter(query: str) -> object | None:
+def _search_filter(query: str) -> ColumnElement[bool] | None:
     query = query.strip()
     if not query:
         return None
@@ -166,7 +166,7 @@ def search(query: str = "", *, skill: str = "", region: str = "", language: str 
             select(VolunteerSkill.volunteer_id).where(VolunteerSkill.skill == skill)))
     if region:
         where.append(Volunteer.region == region)
-    total = db.session.scalar(select(func.count()).select_from(Volunteer).where(*where))
+    total = db.session.scalar(select(func.count()).select_from(Volunteer).where(*where)) or 0
     page = max(1, min(page, max((total + per_page - 1) // per_page, 1)))
     items = db.session.scalars(
         select(Volunteer).where(*where).order_by(Volunteer.name, Volunteer.id)

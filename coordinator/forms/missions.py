@@ -59,7 +59,7 @@ class MissionForm(AppForm):
     move_shifts = BooleanField(_l("Move the shifts along when the start time changes"),
                                default=True)
 
-    def fill_from(self, mission) -> None:  # noqa: ANN001
+    def fill_from(self, mission) -> None:
         """Show a stored mission in local time."""
         for name in ("title", "kind", "code", "area", "address", "is_address_confidential",
                      "meeting_point", "briefing", "what_to_bring"):

@@ -29,7 +29,7 @@ class VolunteerForm(AppForm):
                                       validators=[Optional(), NumberRange(0, 60)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
 
-    def fill_from(self, volunteer) -> None:  # noqa: ANN001
+    def fill_from(self, volunteer) -> None:
         for name in ("name", "language", "region", "vehicle_kind", "vehicle_seats",
                      "vehicle_crates", "notes"):
             getattr(self, name).data = getattr(volunteer, name)

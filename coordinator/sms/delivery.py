@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select, update
 
+from coordinator.database import rowcount
 from coordinator.domain import consent
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
@@ -71,7 +72,7 @@ def _advance(message_id: int, status: MessageStatus, now: datetime, **values: ob
         .values(status=status, status_updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def still_queued(message_ids: list[int]) -> list[int]:
@@ -204,7 +205,7 @@ def record_transient(
                 status_updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _unsubscribed(volunteer_id: int, now: datetime) -> None:
@@ -313,4 +314,4 @@ def release_stale_claims(now: datetime, *, older_than: timedelta, max_attempts: 
                 status_updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return released.rowcount
+    return rowcount(released)

@@ -8,6 +8,7 @@ up by the sweeper. Nothing is sent twice: see tasks/sms.py for the claim.
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import event, insert, inspect, select
@@ -130,9 +131,9 @@ def _insert_once(message: Message) -> Message:
             db.session.add(message)
     except IntegrityError:
         # Another transaction queued the same key between our look and our insert.
-        return db.session.scalar(
+        return db.session.scalars(
             select(Message).filter_by(idempotency_key=message.idempotency_key)
-        )
+        ).one()
     mark_for_dispatch(message)
     return message
 
@@ -223,15 +224,17 @@ def _insert_all(rows: list[dict]) -> list:
     """Insert message rows; return (id, volunteer_id) of each, in the order given."""
     dialect = db.session.get_bind().dialect
     if (dialect.name, dialect.driver) != ("postgresql", "psycopg"):
-        return db.session.execute(
+        return list(db.session.execute(
             insert(Message).returning(Message.id, Message.volunteer_id,
                                       sort_by_parameter_order=True),
             rows,
-        ).all()
+        ).all())
     # COPY, then the ids by key: a third of the time of a many-row INSERT ... RETURNING,
     # whose statement psycopg must parse with thousands of parameters.
     columns = _copy_columns(rows[0])
-    cursor = db.session.connection().connection.driver_connection.cursor()
+    driver_connection = db.session.connection().connection.driver_connection
+    assert driver_connection is not None  # a live connection: the session just used it
+    cursor = driver_connection.cursor()
     with cursor, cursor.copy(f"COPY messages ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([row.get(name, default) for name, default in columns.items()])
@@ -264,7 +267,7 @@ def _dispatch_after_commit(session: Session) -> None:
 
 
 def _identity(message: Message) -> int | None:
-    key = inspect(message).identity
+    key: tuple[Any, ...] | None = inspect(message).identity
     return key[0] if key else None
 
 

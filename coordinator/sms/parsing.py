@@ -82,7 +82,7 @@ _NO_EMOJI = set("👎🙅❌🚫✖")
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 # Controls become spaces; zero-width characters vanish so "YES\u200b" is still YES.
-_INVISIBLE = {c: " " for c in [*range(0x20), *range(0x7F, 0xA0)]}
+_INVISIBLE: dict[int, str | None] = {c: " " for c in [*range(0x20), *range(0x7F, 0xA0)]}
 _INVISIBLE |= dict.fromkeys([0x00AD, 0x200B, 0x2060, 0xFEFF])
 # A mission code is 1-2 letters glued to 1-3 digits; ordinary words never carry digits.
 _TOKEN = re.compile(r"(?<![A-Z0-9])[A-Z]{1,2}[0-9]{1,3}(?![A-Z0-9])|[A-Z]+|[0-9]+|[^\W\d_A-Z]+")

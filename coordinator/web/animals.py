@@ -52,7 +52,7 @@ def _form_values(form: dict, names: tuple[str, ...]) -> dict:
     return values
 
 
-def _page(mission_id: int, *, typed: dict | None = None, status: int = 200):  # noqa: ANN202
+def _page(mission_id: int, *, typed: dict | None = None, status: int = 200):
     mission = managed_mission(mission_id)
     recorded = animals.animals_of(mission)
     return render_template(

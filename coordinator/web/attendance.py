@@ -123,7 +123,7 @@ def state(mission_id: int, shift_id: int):
     return jsonify(payload), {"Cache-Control": "no-store"}
 
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str | None, object] = {
     None: _l("Expected"),
     AttendanceStatus.PRESENT: _l("Here"),
     AttendanceStatus.LATE: _l("Late"),

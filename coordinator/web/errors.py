@@ -19,7 +19,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _render(status: int, title: str, detail: str):  # noqa: ANN202
+def _render(status: int, title: str, detail: str):
     if _wants_json():
         code = title.lower().replace(" ", "_")
         return {"error": {"code": code, "message": detail, "field": None}}, status
@@ -29,17 +29,17 @@ def _render(status: int, title: str, detail: str):  # noqa: ANN202
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # noqa: ANN202
+    def csrf_error(error: CSRFError):
         return _render(
             400, "Form expired", "The form was missing its security token. Reload and try again."
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # noqa: ANN202
+    def http_error(error: HTTPException):
         return _render(error.code or 500, error.name, error.description or "")
 
     @app.errorhandler(RequestEntityTooLarge)
-    def too_large(error: RequestEntityTooLarge):  # noqa: ANN202
+    def too_large(error: RequestEntityTooLarge):
         if request.path.startswith("/sms/"):  # Twilio's webhooks: TwiML, an empty answer
             twiml = '<?xml version="1.0" encoding="UTF-8"?><Response />'
             return Response(twiml, status=413, mimetype="application/xml")
@@ -50,7 +50,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)
-    def out_of_range(error: Exception):  # noqa: ANN202
+    def out_of_range(error: Exception):
         # A value the forms let through but the database refuses (a 30-digit id, text past a
         # column's length on PostgreSQL): the input's fault, and nothing was committed.
         log.warning("value out of range on %s %s: %s", request.method,
@@ -59,6 +59,6 @@ def init_app(app: Flask) -> None:
         return _render(400, "Bad Request", "A number or text in the request is out of range.")
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):  # noqa: ANN202
+    def unexpected_error(error: Exception):
         log.exception("unhandled error on %s %s", request.method, mask_tokens(request.path))
         return _render(500, "Something went wrong", "The error was logged. Please try again.")

@@ -49,6 +49,7 @@ def reply(message_id: int):
         flash(error.message, "error")
         return redirect(url_for(".index", _anchor=f"m{message_id}"), 303)
     db.session.commit()
+    assert message.volunteer is not None  # reply_by_hand refuses a number with no volunteer
     flash(_("Answer queued to %(name)s.", name=message.volunteer.name), "info")
     return redirect(url_for(".index"), 303)
 

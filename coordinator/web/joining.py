@@ -189,7 +189,7 @@ def verify():
     return redirect(url_for(".done"), 303)
 
 
-def _resend(details: joining.JoinDetails, page):  # noqa: ANN001, ANN202
+def _resend(details: joining.JoinDetails, page):
     try:
         joining.start_join(details, client=_client())
     except DomainError as error:
@@ -236,7 +236,7 @@ def reject(volunteer_id: int):
     return _decide(volunteer_id, "reject")
 
 
-def _decide(volunteer_id: int, decision: str):  # noqa: ANN202
+def _decide(volunteer_id: int, decision: str):
     volunteer = _volunteer(volunteer_id)
     if not AppForm().validate_on_submit():
         abort(400)

@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
@@ -108,7 +109,7 @@ def _refused_by(error: DomainError) -> tuple[str, int]:
     return _refused(message, ERROR_STATUS.get(error.code, 409))
 
 
-def _to_page(message: str) -> Response:
+def _to_page(message: str) -> ResponseReturnValue:
     flash(message, "info")
     return redirect(url_for(".page", token=g.token), 303)
 
@@ -196,8 +197,10 @@ def vehicle(link: links.LinkTarget, signup_id: int):
     if not form.validate_on_submit():
         status = 400 if form.errors else 200
         return render_template("personal/vehicle.html", signup=signup, form=form), status
+    offer = form.offer()
+    assert offer is not None  # VehicleOnlyForm requires a kind
     return _apply(
-        lambda: personal.offer_vehicle_for_signup(link.volunteer, signup_id, form.offer()),
+        lambda: personal.offer_vehicle_for_signup(link.volunteer, signup_id, offer),
         _("Thank you: your vehicle is on the mission's list."),
     )
 

@@ -26,13 +26,13 @@ def privacy_asks(volunteer: Volunteer) -> dict:
             "retention": volunteer.retention_warned_at is not None}
 
 
-def _done(message: str):  # noqa: ANN202
+def _done(message: str):
     db.session.commit()
     flash(message, "info")
     return redirect(url_for("personal.page", token=g.token), 303)
 
 
-def _refused(error: DomainError):  # noqa: ANN202
+def _refused(error: DomainError):
     db.session.rollback()
     return render_template("personal/refused.html", message=error.message), 409
 

@@ -51,7 +51,7 @@ def _volunteer(volunteer_id: int) -> Volunteer:
     return volunteer
 
 
-def _back(volunteer: Volunteer, action, success: str):  # noqa: ANN001, ANN202
+def _back(volunteer: Volunteer, action, success: str):
     try:
         action()
     except DomainError as error:

@@ -21,7 +21,7 @@ bp = Blueprint("roster", __name__, url_prefix="/missions/<int:mission_id>/roster
 POLL_SECONDS = 5
 
 
-def _page(mission: Mission, status: int = 200, typed: dict | None = None):  # noqa: ANN202
+def _page(mission: Mission, status: int = 200, typed: dict | None = None):
     grid = roster.roster_grid(mission)
     return render_template("missions/roster.html", mission=mission, grid=grid,
                            poll_seconds=POLL_SECONDS, callout_url=callout_url(mission),
@@ -63,7 +63,7 @@ def export(mission_id: int):
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
-def _change(mission: Mission, change, done: str, typed: dict | None = None):  # noqa: ANN001, ANN202
+def _change(mission: Mission, change, done: str, typed: dict | None = None):
     """Run a roster change, commit, and come back to the roster (with the refusal, if any).
 
     A refusal shows the roster again with what was typed, and a question (a number on

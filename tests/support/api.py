@@ -17,26 +17,26 @@ def issue_token(user: StaffUser) -> str:
 class ApiCaller:
     """The test client, with `Authorization: Bearer …` of one staff user on every request."""
 
-    def __init__(self, client, user: StaffUser) -> None:  # noqa: ANN001
+    def __init__(self, client, user: StaffUser) -> None:
         self.client, self.user = client, user
         self.headers = {"Authorization": f"Bearer {issue_token(user)}"}
 
-    def _open(self, method: str, path: str, **kwargs: object):  # noqa: ANN202
+    def _open(self, method: str, path: str, **kwargs: object):
         return self.client.open(f"/api/v1{path}", method=method, headers=self.headers, **kwargs)
 
-    def get(self, path: str, **kwargs: object):  # noqa: ANN201
+    def get(self, path: str, **kwargs: object):
         return self._open("GET", path, **kwargs)
 
-    def post(self, path: str, json: object = None, **kwargs: object):  # noqa: ANN201
+    def post(self, path: str, json: object = None, **kwargs: object):
         return self._open("POST", path, json={} if json is None else json, **kwargs)
 
-    def patch(self, path: str, json: object, **kwargs: object):  # noqa: ANN201
+    def patch(self, path: str, json: object, **kwargs: object):
         return self._open("PATCH", path, json=json, **kwargs)
 
-    def put(self, path: str, json: object, **kwargs: object):  # noqa: ANN201
+    def put(self, path: str, json: object, **kwargs: object):
         return self._open("PUT", path, json=json, **kwargs)
 
-    def delete(self, path: str, **kwargs: object):  # noqa: ANN201
+    def delete(self, path: str, **kwargs: object):
         return self._open("DELETE", path, **kwargs)
 
 
@@ -55,7 +55,7 @@ def coordinator_api_fixture(api_as) -> ApiCaller:
     return api_as(StaffRole.COORDINATOR)
 
 
-def error_of(response) -> dict:  # noqa: ANN001
+def error_of(response) -> dict:
     """The API's error body, checked to have its stable shape."""
     body = response.get_json()
     assert set(body) >= {"error"}, body

@@ -8,13 +8,10 @@ worker` subprocesses on a queue of their own (several engineers share one Redis)
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,27 +21,11 @@ from coordinator.extensions import db
 from tests.conftest import make_app
 from tests.support import services
 from tests.support.callouts import twilio_settings
+from tests.support.helpers import free_port, wait_until
 from tests.support.twilio_stub import TwilioStub
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(check: Callable[[], object], timeout: float, what: str) -> object:
-    """Poll `check` until it returns something truthy; fail naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 class CeleryWorker:
@@ -52,7 +33,7 @@ class CeleryWorker:
 
     def __init__(self, env: dict[str, str], log_path: Path, concurrency: int) -> None:
         self.log_path = log_path
-        self.log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()/kill()
+        self.log = open(log_path, "ab")
         self.process = subprocess.Popen(
             [CELERY, "-A", "tasks.worker", "worker", "--loglevel=INFO", "--pool=prefork",
              f"--concurrency={concurrency}", "-n", f"test-{uuid.uuid4().hex[:8]}@%h",

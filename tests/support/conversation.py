@@ -3,10 +3,8 @@
 import contextlib
 import itertools
 import os
-import socket
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,6 +17,7 @@ from flask import Flask
 from coordinator.extensions import db
 from coordinator.models import CallOut, CallOutStatus, Invitation, Mission, Volunteer
 from coordinator.sms import gateway
+from tests.support.helpers import free_port, wait_until
 
 _sids = itertools.count(1)
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,12 +77,6 @@ def text_in_fixture(app, client):
     return send
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def gunicorn_app(database_url: str, *, workers: int = 4, threads: int = 8, app: str = "wsgi:app"):
     """Serve the app under gunicorn on a free port for as long as the block runs; yields its URL.
@@ -123,21 +116,26 @@ def gunicorn_app(database_url: str, *, workers: int = 4, threads: int = 8, app: 
         log.close()
 
 
-def _wait_until_up(process: subprocess.Popen, base: str, log) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+def _wait_until_up(process: subprocess.Popen, base: str, log) -> None:
+    def answers() -> bool:
         if process.poll() is not None:
             log.seek(0)
             raise RuntimeError(f"gunicorn exited: {log.read()[-2000:]}")
         try:
             with urllib.request.urlopen(base + "/login", timeout=2):
-                return
+                return True
         except urllib.error.HTTPError:
-            return  # it answers: up (the bench's baseline app has no login page)
+            return True  # it answers: up (the bench's baseline app has no login page)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    log.seek(0)
-    raise RuntimeError(f"gunicorn did not start within 60 s: {log.read()[-2000:]}")
+            return False
+
+    # Generous: each gunicorn process imports the whole app, and a shared two-core machine
+    # under a parallel test run takes its time (this wait only runs long when it fails).
+    try:
+        wait_until(answers, 180, "gunicorn to answer", interval=0.2)
+    except TimeoutError:
+        log.seek(0)
+        raise RuntimeError(f"gunicorn did not start within 180 s: {log.read()[-2000:]}") from None
 
 
 def post_signed(base: str, form: dict[str, str], *, timeout: float = 60) -> tuple[int, str]:

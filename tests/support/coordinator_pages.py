@@ -1,10 +1,6 @@
 """Helpers for the coordinator web tests: posting forms with their CSRF token."""
 
-import re
-
 import pytest
-
-CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture(name="post_form")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "translations"
 
 
-def read_catalogue(po_path: Path):  # noqa: ANN201
+def read_catalogue(po_path: Path):
     with po_path.open("rb") as handle:
         return read_po(handle)
 

@@ -47,7 +47,7 @@ class MakeRun:
         self.log_path = folder.parent / "make-run.log"
         env = {k: v for k, v in os.environ.items() if k in KEPT_ENV}
         env["PORT"] = str(self.port)
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             ["make", "-o", ".venv/.installed", "run"], cwd=folder, env=env,
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)

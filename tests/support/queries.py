@@ -13,7 +13,7 @@ def counted() -> Iterator[list[str]]:
     """Collect every statement sent to the database inside the block."""
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
+    def count(conn, cursor, statement, *args):
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)

@@ -7,7 +7,7 @@ in linear time on Python's engine for the way the parser uses them.
 """
 
 import re
-import re._parser as sre  # noqa: PLC2701 (the stdlib's own parser, stable since 3.11)
+import re._parser as sre
 from re._constants import MAXREPEAT
 
 REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT}
@@ -20,7 +20,7 @@ def backtracking_shapes(pattern: re.Pattern[str]) -> list[str]:
     return found
 
 
-def _walk(items, *, inside_repeat: bool, found: list[str]) -> None:  # noqa: ANN001
+def _walk(items, *, inside_repeat: bool, found: list[str]) -> None:
     unbounded_in_sequence = 0
     for op, arg in items:
         if op in REPEATS:

@@ -9,7 +9,6 @@ database dropped, when the block ends. Used by bench/scenario.py and tests/test_
 
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import time
@@ -24,23 +23,12 @@ import requests
 from coordinator.sms import gateway
 from tests.support import services
 from tests.support.callouts import FROM_NUMBER
-from tests.support.celery_worker import CELERY, CeleryWorker, free_port
+from tests.support.celery_worker import CELERY, CeleryWorker
+from tests.support.helpers import csrf_token_in, free_port, wait_until
 from tests.support.twilio_stub import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, StubProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|name="csrf-token" content="([^"]+)"')
-
-
-def wait_for(check, timeout: float, what: str, interval: float = 0.1):  # noqa: ANN001, ANN201
-    """Poll `check` until truthy; RuntimeError naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval)
-    raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
 
 
 class RedisServer:
@@ -58,7 +46,7 @@ class RedisServer:
                    "--save", "", "--appendonly", "no", "--logfile", str(self.log_path)]
         self.process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
         client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-        wait_for(lambda: _pings(client), 10, "redis-server to answer")
+        wait_until(lambda: _pings(client), 10, "redis-server to answer")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -84,7 +72,7 @@ class Service:
 
     def __init__(self, command: list[str], env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
-        self.log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.log = open(log_path, "ab")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -164,7 +152,7 @@ class Stack:
              "--access-logformat", "%(s)s %(m)s %(U)s %(M)s", "wsgi:app"],
             self.env, self.folder / "gunicorn.log")
         self._exits.callback(gunicorn.stop)
-        wait_for(lambda: _answers(self.base_url + "/healthz"), 60, "gunicorn to serve")
+        wait_until(lambda: _answers(self.base_url + "/healthz"), 60, "gunicorn to serve")
         for _ in range(self.settings.celery_workers):
             self.start_worker()
         self._exits.callback(self._stop_workers)
@@ -206,7 +194,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-def signed_inbound(base_url: str, form: dict[str, str], *, timeout: float = 30):  # noqa: ANN201
+def signed_inbound(base_url: str, form: dict[str, str], *, timeout: float = 30):
     """POST an inbound SMS as Twilio would, signed for PUBLIC_BASE_URL (= base_url)."""
     url = base_url + "/sms/inbound"
     signature = gateway.sign({"TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN}, url, form)
@@ -219,14 +207,7 @@ def staff_session(base_url: str, email: str, password: str) -> requests.Session:
     session = requests.Session()
     page = session.get(base_url + "/login", timeout=30)
     response = session.post(base_url + "/login", timeout=30, allow_redirects=False, data={
-        "email": email, "password": password, "csrf_token": csrf_token(page.text)})
+        "email": email, "password": password, "csrf_token": csrf_token_in(page.text)})
     if response.status_code != 302:
         raise RuntimeError(f"login as {email} answered {response.status_code}")
     return session
-
-
-def csrf_token(html: str) -> str:
-    found = CSRF.search(html)
-    if not found:
-        raise RuntimeError("no CSRF token in the page")
-    return found.group(1) or found.group(2)

@@ -1,7 +1,7 @@
 """Types every part of the API shares: ids, text, times, pages, errors."""
 
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +24,7 @@ TIME_HELP = (
 )
 
 
-def example(**fields: object) -> ConfigDict:
+def example(**fields: Any) -> ConfigDict:
     """A model's example in the OpenAPI description (schemathesis sends it too)."""
     return ConfigDict(json_schema_extra={"examples": [fields]})
 
@@ -73,7 +73,8 @@ def _in_range(value: datetime | date) -> datetime | date:
 
 
 def _to_utc(value: datetime) -> datetime:
-    return local_to_utc(_in_range(value))
+    _in_range(value)
+    return local_to_utc(value)
 
 
 def _local_iso(value: datetime) -> str:
@@ -83,13 +84,13 @@ def _local_iso(value: datetime) -> str:
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-def text(max_length: int, min_length: int = 0) -> type:
+def text(max_length: int, min_length: int = 0) -> Any:
     """A string of at most `max_length` characters that the database can store."""
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length),
                      AfterValidator(_clean_text)]
 
 
-def count(upper: int) -> type:
+def count(upper: int) -> Any:
     """A whole number from 0 to `upper`."""
     return Annotated[int, Field(ge=0, le=upper)]
 
