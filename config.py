@@ -142,7 +142,7 @@ class Config:
     # Numbers whose SMS come from a sender that takes no replies (Korean numbers go out from
     # the registered 발신번호): pages never ask these volunteers to text us.
     SMS_NO_REPLY_PREFIXES = tuple(
-        p.strip() for p in _env("SMS_NO_REPLY_PREFIXES", "+82").split(",") if p.strip()
+        p.strip() for p in (_env("SMS_NO_REPLY_PREFIXES") or "+82").split(",") if p.strip()
     )
 
     # Joining, consent, retention and readiness (issue 17; coordinator/domain/joining.py).

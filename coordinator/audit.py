@@ -101,7 +101,8 @@ def record_update(obj: object, changes: dict) -> None:
         return
     user_id, via = db.session.info[ACTOR_KEY]
     db.session.add(AuditEntry(staff_user_id=user_id, via=via, action="update",
-                              object_type=obj.__tablename__, object_id=inspect(obj).identity[0],
+                              object_type=getattr(obj, "__tablename__", type(obj).__name__),
+                              object_id=inspect(obj).identity[0],
                               changes={key: [_plain(a), _plain(b)]
                                        for key, (a, b) in changes.items()}))
 

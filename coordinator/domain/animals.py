@@ -9,6 +9,7 @@ record is the audit log of its row (who changed what, when): the chain of custod
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import case, func, select, update
@@ -38,7 +39,7 @@ EDITABLE = {
 # usually goes in the same van to the same shelter.
 CARRIED_OVER = ("species", "sex", "age_band", "condition", "vehicle_id", "destination_kind",
                 "destination_name")
-CHOICES: dict[str, type] = {
+CHOICES: dict[str, type[StrEnum]] = {
     "sex": AnimalSex, "age_band": AgeBand, "condition": AnimalCondition,
     "destination_kind": DestinationKind,
 }

@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from coordinator.domain import volunteers as volunteer_rules
+from coordinator.domain import consent
 from coordinator.errors import ValidationError
 from coordinator.extensions import db
 from coordinator.models import Consent, ConsentChannel, Volunteer
@@ -88,13 +88,15 @@ def withdraw(volunteer: Volunteer, *, now: datetime | None = None) -> int:
     """Withdraw every consent in force and stop every message but this confirmation."""
     now = now or now_utc()
     withdrawn = 0
-    for consent in records_of(volunteer):
-        if consent.withdrawn_at is None:
-            consent.withdrawn_at = now
+    for record in records_of(volunteer):
+        if record.withdrawn_at is None:
+            record.withdrawn_at = now
             withdrawn += 1
-    # The one opt-out path (t14 is making it a single function in domain/consent.py).
-    volunteer_rules.set_opt_out(volunteer, opted_out=True, note="withdrew consent")
-    queue_sms(volunteer, "consent_withdrawn", kind="consent", ignore_opt_out=True,
+    # The one opt-out path: every queued message is cancelled, and the outbox hands an
+    # opted-out number nothing but the confirmation (consent.CONFIRMATION_KIND).
+    consent.opt_out(volunteer, source=consent.Source.PERSONAL_PAGE, now=now,
+                    note="withdrew consent on their personal page")
+    queue_sms(volunteer, "consent_withdrawn", kind=consent.CONFIRMATION_KIND, ignore_opt_out=True,
               idempotency_key=f"consent-withdrawn:{volunteer.id}:{now.isoformat()}")
     db.session.flush()
     return withdrawn

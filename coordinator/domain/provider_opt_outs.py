@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from coordinator.domain import consent
 from coordinator.extensions import db
 from coordinator.models import Volunteer
-from coordinator.sms import delivery
 
 log = logging.getLogger(__name__)
 CHUNK = 500
@@ -17,7 +17,7 @@ CHUNK = 500
 def apply_provider_opt_outs(numbers: list[str], now: datetime, *, source: str) -> int:
     """Opt out each volunteer whose number is on the provider's list; returns how many newly.
 
-    Their queued messages are cancelled too (delivery.opt_out), as for a STOP by SMS.
+    Their queued messages are cancelled too (consent.opt_out), as for a STOP by SMS.
     """
     wanted = sorted(set(numbers))
     ids: list[int] = []
@@ -26,8 +26,9 @@ def apply_provider_opt_outs(numbers: list[str], now: datetime, *, source: str) -
             select(Volunteer.id).where(Volunteer.phone.in_(wanted[start:start + CHUNK]),
                                        Volunteer.opted_out_at.is_(None))
         )
-    for volunteer_id in ids:
-        delivery.opt_out(volunteer_id, now, note=f"{source}: 080 opt-out line")
+    for volunteer in db.session.scalars(select(Volunteer).where(Volunteer.id.in_(ids))):
+        consent.opt_out(volunteer, source=consent.Source.PROVIDER, now=now,
+                        note=f"{source}: 080 opt-out line")
     if ids:
         log.info("%s opt-out list: %d volunteer(s) opted out", source, len(ids))
     return len(ids)

@@ -58,8 +58,9 @@ def service_days(signups: list[Signup]) -> list[ServiceDay]:
     for (_vid, day), group in sorted(days.items(), key=lambda item: (item[0][1],
                                                                       item[1][0].volunteer.name)):
         minutes = round(sum(hours_worked(s) for s in group) * 60)
-        started = min(s.attendance.checked_in_at for s in group)
-        ended = max(s.attendance.checked_out_at or s.position.shift.ends_at for s in group)
+        marks = [(s.attendance, s.position.shift) for s in group if s.attendance is not None]
+        started = min(att.checked_in_at or shift.starts_at for att, shift in marks)
+        ended = max(att.checked_out_at or shift.ends_at for att, shift in marks)
         roles = tuple(dict.fromkeys(s.position.role.name for s in group))
         titles = tuple(dict.fromkeys(s.mission.title for s in group))
         entries.append(ServiceDay(group[0].volunteer, day, started, ended,

@@ -91,8 +91,8 @@ def new(mission_id: int):
         try:
             callout = callouts.create_callout(
                 mission, audience=_audience_from(form.data), note=form.note.data or "",
-                wave_size=form.wave_size.data,
-                wave_interval_minutes=form.wave_interval_minutes.data,
+                wave_size=form.wave_size.data or 50,
+                wave_interval_minutes=form.wave_interval_minutes.data or 15,
                 is_urgent=form.is_urgent.data, created_by=current_user,
             )
             db.session.commit()

@@ -24,6 +24,7 @@ from coordinator.forms.missions import (
     ShiftForm,
     VehicleForm,
 )
+from coordinator.forms.translations import AppForm
 from coordinator.labels import label
 from coordinator.models import Mission, Role, Shift, StaffRole, StaffUser, Vehicle
 from coordinator.numbers import is_whole_number
@@ -134,7 +135,7 @@ def edit(mission_id: int):
 
 
 def _plan_change(
-    mission: Mission, form_name: str, form: object, change: Callable[[], object],
+    mission: Mission, form_name: str, form: AppForm | None, change: Callable[[], object],
     anchor: str | None = "plan",
 ) -> object:
     """Run one change to the plan; on refusal show the plan again with the error.
