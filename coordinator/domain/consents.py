@@ -63,10 +63,10 @@ def records_of_many(volunteer_ids: list[int]) -> dict[int, list[Consent]]:
     """Consent records of many volunteers at once, by volunteer id, oldest first."""
     found: dict[int, list[Consent]] = {}
     for start in range(0, len(volunteer_ids), 500):
-        for consent in db.session.scalars(
+        for record in db.session.scalars(
                 select(Consent).where(Consent.volunteer_id.in_(volunteer_ids[start:start + 500]))
                 .order_by(Consent.given_at, Consent.id)):
-            found.setdefault(consent.volunteer_id, []).append(consent)
+            found.setdefault(record.volunteer_id, []).append(record)
     return found
 
 
