@@ -27,7 +27,7 @@ SAYS = {
     "sms": {
         Refusal.SHIFT_STARTED: "is not taking sign-ups now",
         Refusal.MISSION_CLOSED: "is not taking sign-ups now",
-        Refusal.SKILL: "needs the 'vet' skill",
+        Refusal.SKILL: "needs the 'Vet' skill",  # the skill in the volunteer's words
         Refusal.OVERLAP: "You already have a place at that time",
         Refusal.OPTED_OUT: "<Response />",  # an opted-out number gets no answer (consent)
     },
@@ -81,8 +81,11 @@ def book(client, csrf_token, create_staff, login, post_form, api_as, text_in):
     def staff_roster(volunteer: Volunteer, position) -> str:
         login(staff)
         page = f"/missions/{position.mission_id}/roster"
+        # A number on file is added once the coordinator confirms whose it is (the roster
+        # asks first): the confirmed form, as their second click sends it.
         return post_form(f"{page}/add", {"volunteer": volunteer.phone,
-                                         "position_id": str(position.id)},
+                                         "position_id": str(position.id),
+                                         "confirm_volunteer_id": str(volunteer.id)},
                          page=page).get_data(as_text=True)
 
     def api(volunteer: Volunteer, position) -> str:
@@ -186,3 +189,14 @@ def test_the_personal_page_shows_why_a_place_cannot_be_taken_before_anyone_click
     page = client.get(path(volunteer, position.mission_id)).get_data(as_text=True)
     assert SAYS["personal page"][Refusal.SHIFT_STARTED] in page
     assert f"/take/{position.id}" not in page
+
+
+def test_every_refusal_has_words_on_the_personal_page_and_in_sms():
+    from coordinator.domain.conversation import SMS_REASONS
+    from coordinator.domain.eligibility import Refusal
+    from coordinator.web.personal import REFUSAL_TEXT
+
+    assert set(REFUSAL_TEXT) == set(Refusal)
+    # Closed, started and opted out share the SMS "not taking sign-ups" wording.
+    assert set(SMS_REASONS) | {Refusal.MISSION_CLOSED, Refusal.SHIFT_STARTED,
+                               Refusal.OPTED_OUT} == set(Refusal)

@@ -199,3 +199,31 @@ def test_an_sms_on_the_day_tells_the_team_lead(app, mission_day):
     answer = conversation.respond(later.signups[0].volunteer, parse_reply("출발"))
     assert "확정된 자리가 없어" in answer.text
     assert later.signups[0].travel_status is None
+
+
+def test_the_confirmation_sms_carries_the_page_link_when_there_are_directions(
+        app, create_mission, create_volunteer, invite):
+    from coordinator.domain import conversation
+    from coordinator.sms.parsing import parse_reply
+
+    mission = create_mission(capacity=3)
+    mission.meeting_lat, mission.meeting_lng = 37.26634, 127.00072
+    db.session.commit()
+    volunteer = create_volunteer("윤서")
+    invite(mission, volunteer)
+    answer = conversation.respond(volunteer, parse_reply("네"))
+    assert "확정!" in answer.text and "길 안내: http" in answer.text and "/v/" in answer.text
+
+
+def test_a_volunteer_gives_their_1365_id_on_their_profile(app, client, csrf_token,
+                                                          create_volunteer):
+    volunteer = create_volunteer("윤서")
+    token = make_token(volunteer)
+    page = client.get(f"/v/{token}/profile")
+    form = {"csrf_token": csrf_token(page), "language": "ko", "vehicle_kind": ""}
+    bad = client.post(f"/v/{token}/profile", data={**form, "portal_1365_id": "윤서 123"})
+    assert bad.status_code in (400, 409) and "1365" in bad.get_data(as_text=True)
+    good = client.post(f"/v/{token}/profile", data={**form, "portal_1365_id": "yunseo_1365"})
+    assert good.status_code in (302, 303)
+    db.session.refresh(volunteer)
+    assert volunteer.portal_1365_id == "yunseo_1365"

@@ -37,7 +37,7 @@ from coordinator.domain.eligibility import Refusal
 from coordinator.domain.vehicles import offer_vehicle
 from coordinator.errors import Conflict, DomainError
 from coordinator.extensions import db
-from coordinator.links import personal_url
+from coordinator.links import personal_url, short_urls
 from coordinator.models import (
     ConversationState,
     InvitationResponse,
@@ -341,8 +341,11 @@ def _waitlist_place(signup: Signup) -> int:
 def _confirmation(turn: Turn, signup: Signup) -> Answer:
     mission = signup.mission
     lead = mission.team_leads[0].name if mission.team_leads else None
+    # Directions live on the personal page (Kakao Map, Naver Map); the SMS carries its link.
+    link = short_urls([(turn.volunteer, mission.id)], turn.now)[0] \
+        if mission.meeting_lat is not None else None
     return turn.say("booking_confirmed", mission=mission, position=signup.position,
-                    vehicle=signup.vehicle, lead=lead)
+                    vehicle=signup.vehicle, lead=lead, link=link)
 
 
 def _missions(ids: list[int]) -> list[Mission]:

@@ -200,8 +200,12 @@ def update_profile(
     vehicle_kind: str | None,
     vehicle_seats: int | None,
     vehicle_crates: int | None,
+    portal_1365_id: str | None = None,
 ) -> Volunteer:
-    """Save what the volunteer says about themselves; new skills await staff review."""
+    """Save what the volunteer says about themselves; new skills await staff review.
+
+    Their 1365 portal id, given by them, goes on the hours exported for the portal.
+    """
     if language not in LANGUAGES:
         raise ValidationError(gettext("unknown language %(value)r", value=language),
                               field="language")
@@ -219,8 +223,18 @@ def update_profile(
     volunteer.vehicle_crates = _count(vehicle_crates, "vehicle_crates", vehicles.MAX_CRATES)
     if not vehicle_kind:
         volunteer.vehicle_seats = volunteer.vehicle_crates = None
+    if portal_1365_id is not None:
+        volunteer.portal_1365_id = _portal_id(portal_1365_id)
     db.session.flush()
     return volunteer
+
+
+def _portal_id(raw: str) -> str:
+    value = raw.strip()
+    if len(value) > 40 or not all(c.isascii() and (c.isalnum() or c in "._-@") for c in value):
+        raise ValidationError(gettext("A 1365 id has letters, digits and . _ - @ only, at most "
+                                      "40 of them."), field="portal_1365_id")
+    return value
 
 
 def _count(value: int | None, field: str, upper: int) -> int | None:

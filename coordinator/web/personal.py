@@ -53,7 +53,11 @@ REFUSAL_TEXT = {
     Refusal.OPTED_OUT: _l("You opted out of our messages: opt in again to take a place."),
     Refusal.MISSION_CLOSED: _l("This mission is not taking sign-ups now."),
     Refusal.SHIFT_STARTED: _l("This shift has started: it takes no more sign-ups."),
+    Refusal.APPROVAL: _l("Your sign-up is still waiting for the team's approval."),
     Refusal.SKILL: _l("This role needs a skill you do not have."),
+    Refusal.AGE: _l("This role has a minimum age."),
+    Refusal.WAIVER: _l("This role needs the volunteer waiver accepted within 12 months: "
+                       "accept it on this page first."),
     Refusal.OVERLAP: _l("You already have a place at that time."),
 }
 

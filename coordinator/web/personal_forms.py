@@ -1,9 +1,9 @@
 """Forms of the volunteer's personal page: they parse input; the domain decides what is allowed."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField
+from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from coordinator.domain import vehicles
@@ -64,9 +64,14 @@ class ProfileForm(AppForm):
     vehicle_kind = SelectField(_l("My vehicle"), choices=_kind_choices(), default="")
     vehicle_seats = _seats_field(_l("Free seats"), vehicles.MAX_SEATS)
     vehicle_crates = _seats_field(_l("Crate slots"), vehicles.MAX_CRATES)
+    portal_1365_id = StringField(
+        _l("My 1365 volunteer portal id (optional)"), validators=[Length(max=40)],
+        description=_l("Given here, it goes on the hours the team enters on the 1365 portal "
+                       "for you; leave it empty and your hours are not sent there."))
 
     def profile(self) -> dict:
         return {
+            "portal_1365_id": self.portal_1365_id.data or "",
             "language": self.language.data,
             "skills": list(self.skills.data or []),
             "vehicle_kind": self.vehicle_kind.data or None,

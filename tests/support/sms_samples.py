@@ -149,6 +149,8 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
     cases = {
         "booking_confirmed": {"position": position, "vehicle": world["vehicle"],
                               "lead": values.lead},
+        "booking_confirmed[directions]": {"position": position, "vehicle": world["vehicle"],
+                                          "lead": values.lead, "link": "https://rescue.example.org/v/AbCdEfGh"},
         "booking_confirmed[no vehicle]": {"position": position, "vehicle": None,
                                           "lead": values.lead},
         "booking_refused[skill]": {"reason": "skill", "position": position},

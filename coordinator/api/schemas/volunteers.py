@@ -106,6 +106,7 @@ class VolunteerOut(ApiModel):
     vehicle_seats: int | None
     vehicle_crates: int | None
     notes: str
+    portal_1365_id: str = Field(description="the volunteer's 1365 portal id, given by them")
     opted_out_at: LocalDateTime | None
     opt_out_note: str
     paused_until: LocalDateTime | None
