@@ -44,7 +44,12 @@ TAP_TARGETS = """() => [...document.querySelectorAll(
     if (el.type === 'checkbox' || el.type === 'radio') return false;  // their label is the target
     return box.height < %d - 0.5 || box.width < %d - 0.5;
   })
-  .map((el) => `${el.tagName.toLowerCase()}${el.className ? '.' + el.className.split(' ').join('.') : ''} "${(el.innerText || el.value || el.name || '').trim().slice(0, 30)}" ${Math.round(el.getBoundingClientRect().width)}x${Math.round(el.getBoundingClientRect().height)}`)
+  .map((el) => {
+    const box = el.getBoundingClientRect();
+    const label = (el.innerText || el.value || el.name || '').trim().slice(0, 30);
+    return `${el.tagName.toLowerCase()}.${el.className} "${label}" ` +
+      `${Math.round(box.width)}x${Math.round(box.height)}`;
+  })
 """ % (MIN_TAP, MIN_TAP)
 
 
