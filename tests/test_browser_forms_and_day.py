@@ -135,3 +135,19 @@ def test_the_team_leads_day_in_english_on_a_laptop(app, chromium, mission_day):
         check_accessibility(page, "day")
         _shot(page, "mission-day-laptop-en")
         context.close()
+
+
+def test_the_phone_navigation_links_never_overlap(app, chromium, create_staff):
+    user = create_staff(StaffRole.ADMIN, name="관리자", language="ko")
+    with live_server_on(app, 5150) as base:
+        context = chromium.new_context(viewport=PHONE, locale="ko-KR", is_mobile=True)
+        page = context.new_page()
+        _log_in(page, base, user.email)
+        boxes = [page.locator(".mainnav a").nth(i).bounding_box()
+                 for i in range(page.locator(".mainnav a").count())]
+        for left, right in zip(boxes, boxes[1:], strict=False):
+            assert left["x"] + left["width"] <= right["x"] + 0.5, (left, right)
+        header = page.locator("header.topbar").bounding_box()
+        assert header["height"] < PHONE["height"] / 5
+        _shot(page, "board-phone-ko-admin")
+        context.close()
