@@ -172,3 +172,22 @@ def test_the_capacity_hint_stays_until_every_place_has_a_number(
     client.post(f"{base}/capacities", data={f"cap-{mission.positions[1].id}": "1",
                                             "csrf_token": csrf_token(client.get(base))})
     assert "still need" not in client.get(base).get_data(as_text=True)
+
+
+def test_the_rosters_add_by_hand_keeps_what_was_typed_when_refused(
+    client, login, csrf_token, create_staff, create_mission
+):
+    login(create_staff(StaffRole.COORDINATOR))
+    mission = create_mission(roles={"Handler": "handler", "Vet": "vet"})
+    url = f"/missions/{mission.id}/roster"
+    vet = mission.positions[1]
+
+    response = client.post(f"{url}/add", data={
+        "volunteer": "010-9999-0000", "position_id": str(vet.id), "waitlist": "1",
+        "csrf_token": csrf_token(client.get(url))})
+
+    html = response.get_data(as_text=True)
+    assert response.status_code >= 400
+    assert 'value="010-9999-0000"' in html
+    assert f'<option value="{vet.id}" selected>' in html
+    assert 'name="waitlist" value="1" checked' in html
