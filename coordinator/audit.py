@@ -100,9 +100,9 @@ def record_update(obj: object, changes: dict) -> None:
     if ACTOR_KEY not in db.session.info or not changes:
         return
     user_id, via = db.session.info[ACTOR_KEY]
+    table: str = obj.__table__.name  # type: ignore[attr-defined]
     db.session.add(AuditEntry(staff_user_id=user_id, via=via, action="update",
-                              object_type=getattr(obj, "__tablename__", type(obj).__name__),
-                              object_id=inspect(obj).identity[0],
+                              object_type=table, object_id=inspect(obj).identity[0],
                               changes={key: [_plain(a), _plain(b)]
                                        for key, (a, b) in changes.items()}))
 

@@ -65,5 +65,6 @@ def mask_phone(e164: str) -> str:
 
 def can_text_us(e164: str | None, no_reply_prefixes: tuple[str, ...]) -> bool:
     """Whether an SMS from this number reaches us; an unknown number is assumed not to."""
-    return e164 is not None and e164 != "" and not any(e164.startswith(p)
-                                                        for p in no_reply_prefixes)
+    if not e164:
+        return False
+    return not any(e164.startswith(p) for p in no_reply_prefixes)

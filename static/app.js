@@ -7,9 +7,13 @@ document.addEventListener("DOMContentLoaded", () => {
     if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 
-  // After a refused form: the cursor waits in the first field in error.
+  // After a refused form: the cursor waits in the first field in error (again after the
+  // browser's own jump to the #anchor of the form, which would otherwise take focus away).
   const firstInvalid = document.querySelector("[aria-invalid='true']");
-  if (firstInvalid) firstInvalid.focus();
+  if (firstInvalid) {
+    firstInvalid.focus();
+    window.addEventListener("load", () => setTimeout(() => firstInvalid.focus(), 0));
+  }
 
   // Length counters "12/100", marked when over: nothing is cut, the server refuses it.
   document.querySelectorAll("[data-max]").forEach((input) => {

@@ -109,7 +109,8 @@ def form_fields(client, site: Site) -> dict[str, set[str]]:
                 finder.feed(url, response.get_data(as_text=True))
         adapter = site.app.url_map.bind("localhost")
         for action, names in finder.fields.items():
-            endpoint, _args = adapter.match(action, method="POST")
+            path = action.split("#")[0].split("?")[0]  # an anchor or a query is no route
+            endpoint, _args = adapter.match(path, method="POST")
             _FIELDS.setdefault(endpoint, set()).update(names)
     return _FIELDS
 

@@ -21,6 +21,8 @@ from tests.conftest import PASSWORD
 from tests.support import services
 from tests.support.joining import code_sent_to, messages_to
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]

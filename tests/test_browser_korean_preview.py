@@ -10,6 +10,8 @@ from tests.support.personal import live_server
 from tests.support.solapi import solapi_settings
 from tests.test_browser_coordinator import ARTIFACTS, VIEWPORTS, browser  # noqa: F401
 
+pytestmark = pytest.mark.browser
+
 ROUTED = {**twilio_settings("http://127.0.0.1:9"), **solapi_settings("http://127.0.0.1:9"),
           "PUBLIC_BASE_URL": "https://rescue.example.kr"}
 

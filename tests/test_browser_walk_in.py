@@ -10,6 +10,8 @@ from tests.support.mission_day import mission_day_fixture  # noqa: F401
 from tests.support.personal import live_server
 from tests.test_browser_attendance import ARTIFACTS, PHONE, browser, log_in  # noqa: F401
 
+pytestmark = pytest.mark.browser
+
 
 def add_walk_in(page, name: str, phone: str) -> None:
     page.fill("#walk-name", name)

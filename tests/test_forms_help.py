@@ -81,7 +81,7 @@ def test_a_too_long_title_is_refused_with_its_limit_not_cut(
     assert db.session.scalar(select(func.count()).select_from(Mission)) == 0
 
 
-def test_fields_with_a_limit_show_their_limit_and_a_counter(
+def test_fields_with_a_limit_show_a_counter_and_no_maxlength_that_would_cut_a_paste(
     client, login, create_staff
 ):
     login(create_staff(StaffRole.COORDINATOR))
@@ -89,7 +89,7 @@ def test_fields_with_a_limit_show_their_limit_and_a_counter(
     html = client.get("/missions/new").get_data(as_text=True)
 
     title = re.search(r'<input[^>]*id="title"[^>]*>', html).group(0)
-    assert 'data-max="200"' in title and 'maxlength="200"' in title
+    assert 'data-max="200"' in title and "maxlength" not in title
     assert 'aria-describedby="title-count"' in title
 
 
@@ -172,3 +172,22 @@ def test_the_capacity_hint_stays_until_every_place_has_a_number(
     client.post(f"{base}/capacities", data={f"cap-{mission.positions[1].id}": "1",
                                             "csrf_token": csrf_token(client.get(base))})
     assert "still need" not in client.get(base).get_data(as_text=True)
+
+
+def test_the_rosters_add_by_hand_keeps_what_was_typed_when_refused(
+    client, login, csrf_token, create_staff, create_mission
+):
+    login(create_staff(StaffRole.COORDINATOR))
+    mission = create_mission(roles={"Handler": "handler", "Vet": "vet"})
+    url = f"/missions/{mission.id}/roster"
+    vet = mission.positions[1]
+
+    response = client.post(f"{url}/add", data={
+        "volunteer": "010-9999-0000", "position_id": str(vet.id), "waitlist": "1",
+        "csrf_token": csrf_token(client.get(url))})
+
+    html = response.get_data(as_text=True)
+    assert response.status_code >= 400
+    assert 'value="010-9999-0000"' in html
+    assert f'<option value="{vet.id}" selected>' in html
+    assert 'name="waitlist" value="1" checked' in html

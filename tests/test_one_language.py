@@ -1,5 +1,6 @@
 """One language at a time: a Korean reader never meets a stored value (`sending`, `van`,
-`team_lead`, `driver`, `ko`, `callout`…) on any page, whoever they are."""
+`team_lead`, `driver`, `ko`, `callout`…) or a number as stored (+821012345678) on any page,
+whoever they are."""
 
 import pytest
 
@@ -7,7 +8,7 @@ from coordinator.domain import attendance
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, Mission, Signup, StaffRole
 from tests.conftest import CSRF_INPUT, PASSWORD
-from tests.support.raw_values import raw_values_in
+from tests.support.raw_values import raw_values_in, stored_phone_numbers_in
 from tests.support.site import site_fixture, web_rules  # noqa: F401
 
 # Values that are also the reader's own words on an English-free page: none.
@@ -50,7 +51,8 @@ def _korean_pages(client, site, urls):
         assert response.status_code < 500, url
         if response.mimetype != "text/html":
             continue
-        raw = raw_values_in(response.get_data(as_text=True))
+        html = response.get_data(as_text=True)
+        raw = raw_values_in(html) + stored_phone_numbers_in(html)
         if raw:
             found[url] = raw
     return found

@@ -116,3 +116,11 @@ def test_the_call_window_follows_the_local_day_not_utc(app, mission_day):
         pass
     else:
         raise AssertionError("a call the evening before the mission was allowed")
+
+
+def test_every_page_names_a_favicon_that_is_served(client):
+    page = client.get("/login").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert client.get("/favicon.ico").status_code in (200, 301, 302, 308)

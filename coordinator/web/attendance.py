@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     jsonify,
@@ -190,8 +191,8 @@ def call(mission_id: int, signup_id: int):
     except DomainError as error:
         return _refused(error, url_for(".index"))
     db.session.commit()
-    return redirect(f"tel:{number}", 303), {"Cache-Control": "no-store",
-                                             "Referrer-Policy": "no-referrer"}
+    # No body: the number is for the phone's dialler, never for the page.
+    return Response(status=303, headers={"Location": f"tel:{number}", "Cache-Control": "no-store"})
 
 
 @bp.post("/missions/<int:mission_id>/shifts/<int:shift_id>/walk-in")

@@ -1,6 +1,6 @@
 """GET /healthz for load balancers: database and broker reachability."""
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, redirect, url_for
 from sqlalchemy import text
 
 from coordinator.extensions import db
@@ -37,3 +37,10 @@ def healthz():
     healthy = checks["database"]
     status = "ok" if all(checks.values()) else ("degraded" if healthy else "unavailable")
     return {"status": status, **checks}, 200 if healthy else 503
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """Browsers and bookmarks that ask for the old path get the icon every page names."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)

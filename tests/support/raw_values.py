@@ -77,3 +77,8 @@ def raw_values_in(html: str, allowed: tuple[str, ...] = ()) -> list[str]:
         if re.search(pattern, text):
             found.append(value)
     return found
+
+
+def stored_phone_numbers_in(html: str) -> list[str]:
+    """Numbers shown as stored (+821012345678) instead of as people write them."""
+    return re.findall(r"\+\d{9,15}\b", visible_text(html))
