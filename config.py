@@ -215,8 +215,10 @@ class Config:
 def _providers_in_use(config: dict) -> set[str]:
     from coordinator.sms.routing import parse_routes
 
-    return {str(config.get("SMS_BACKEND") or "console").lower(),
-            *parse_routes(config.get("SMS_ROUTES")).values()}
+    return {
+        str(config.get("SMS_BACKEND") or "console").lower(),
+        *parse_routes(config.get("SMS_ROUTES")).values(),
+    }
 
 
 def check_sms_settings(config: dict) -> None:
@@ -234,12 +236,14 @@ def check_sms_settings(config: dict) -> None:
     foreign = [f"+{code}" for code, name in routes.items() if name == "solapi" and code != "82"]
     if foreign:
         raise ConfigError(
-            f"SMS_ROUTES: Solapi carries Korean numbers only, not {', '.join(foreign)}")
+            f"SMS_ROUTES: Solapi carries Korean numbers only, not {', '.join(foreign)}"
+        )
     sender = config.get("SOLAPI_SENDER")
     if sender and not _is_korean_number(sender):
         raise ConfigError(
             f"SOLAPI_SENDER {sender!r} is not a valid Korean phone number: it must be the sender "
-            "number registered with Solapi (발신번호), e.g. 02-1234-5678 or 010-1234-5678")
+            "number registered with Solapi (발신번호), e.g. 02-1234-5678 or 010-1234-5678"
+        )
     size = config.get("SOLAPI_BATCH_SIZE") or 0
     if not 1 <= int(size) <= 10_000:
         raise ConfigError(f"SOLAPI_BATCH_SIZE must be between 1 and 10000, got {size}")
@@ -285,21 +289,27 @@ class ProductionConfig(Config):
             raise ConfigError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
         providers = _providers_in_use(config)
         if "twilio" in providers and not (
-            config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")
+            config.get("TWILIO_ACCOUNT_SID")
+            and config.get("TWILIO_AUTH_TOKEN")
             and (config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID"))
         ):
             raise ConfigError(
                 "the twilio route needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
-                "TWILIO_FROM_NUMBER (or TWILIO_MESSAGING_SERVICE_SID)")
+                "TWILIO_FROM_NUMBER (or TWILIO_MESSAGING_SERVICE_SID)"
+            )
         if "solapi" in providers:
-            missing = [name for name in ("SOLAPI_API_KEY", "SOLAPI_API_SECRET", "SOLAPI_SENDER")
-                       if not config.get(name)]
+            missing = [
+                name
+                for name in ("SOLAPI_API_KEY", "SOLAPI_API_SECRET", "SOLAPI_SENDER")
+                if not config.get(name)
+            ]
             if missing:
                 raise ConfigError(f"the solapi route needs {', '.join(missing)}")
             if not config.get("SOLAPI_STATUS_SECRET"):
                 raise ConfigError(
                     "the solapi route needs SOLAPI_STATUS_SECRET (at least 16 random characters): "
-                    "Solapi posts delivery reports to /sms/solapi/status/<SOLAPI_STATUS_SECRET>")
+                    "Solapi posts delivery reports to /sms/solapi/status/<SOLAPI_STATUS_SECRET>"
+                )
 
 
 class TestingConfig(Config):

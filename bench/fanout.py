@@ -109,8 +109,9 @@ def postgres_pids() -> list[int]:
 
 def baseline(stub: StubProcess, count: int) -> float:
     """Messages per second of a plain client.messages.create loop."""
-    client = Client(DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN,
-                    http_client=TwilioHttpClient(timeout=10))
+    client = Client(
+        DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, http_client=TwilioHttpClient(timeout=10)
+    )
     client.api.base_url = stub.url
     parts = {"client": lambda: [os.getpid()], "stub": lambda: [stub.process.pid]}
     before = cpu_snapshot(parts)
@@ -134,9 +135,14 @@ def solapi_baseline(stub: SolapiStubProcess, count: int) -> float:
     before = cpu_snapshot(parts)
     started = time.perf_counter()
     for start in range(0, count, SOLAPI_BATCH):
-        service.send([SolapiMessage(from_=DEFAULT_SENDER, to=f"010{30000000 + i:08d}",
-                                    text=KOREAN_BODY, type="SMS")
-                      for i in range(start, min(count, start + SOLAPI_BATCH))])
+        service.send(
+            [
+                SolapiMessage(
+                    from_=DEFAULT_SENDER, to=f"010{30000000 + i:08d}", text=KOREAN_BODY, type="SMS"
+                )
+                for i in range(start, min(count, start + SOLAPI_BATCH))
+            ]
+        )
     elapsed = time.perf_counter() - started
     report = cpu_report(parts, before, count, elapsed)
     print(f"baseline  solapi {count / elapsed:.1f} messages/s; {report}")
@@ -144,14 +150,15 @@ def solapi_baseline(stub: SolapiStubProcess, count: int) -> float:
 
 
 def cpu_snapshot(parts: dict) -> dict[str, float]:
-    return {name: cpu_seconds(pids(), reaped_children=name not in ("client", "bench"))
-            for name, pids in parts.items()}
+    return {
+        name: cpu_seconds(pids(), reaped_children=name not in ("client", "bench"))
+        for name, pids in parts.items()
+    }
 
 
 def cpu_report(parts: dict, before: dict[str, float], count: int, elapsed: float) -> str:
     after = cpu_snapshot(parts)
-    spent = ", ".join(f"{name} {1000 * (after[name] - before[name]) / count:.2f}"
-                      for name in parts)
+    spent = ", ".join(f"{name} {1000 * (after[name] - before[name]) / count:.2f}" for name in parts)
     return f"CPU ms per message: {spent}; wall ms per message {1000 * elapsed / count:.2f}"
 
 
@@ -163,12 +170,21 @@ def database_url(tmp: str, use_sqlite: bool) -> tuple[str, callable]:
 
 
 def seed(count: int) -> None:
-    db.session.execute(insert(Volunteer), [
-        {"phone": f"+8210{40000000 + i:08d}", "name": f"v{i}", "language": "ko" if i % 5 else "en"}
-        for i in range(count)])
+    db.session.execute(
+        insert(Volunteer),
+        [
+            {
+                "phone": f"+8210{40000000 + i:08d}",
+                "name": f"v{i}",
+                "language": "ko" if i % 5 else "en",
+            }
+            for i in range(count)
+        ],
+    )
     ids = db.session.scalars(select(Volunteer.id)).all()
-    db.session.execute(insert(VolunteerSkill), [{"volunteer_id": i, "skill": "handler"}
-                                                for i in ids])
+    db.session.execute(
+        insert(VolunteerSkill), [{"volunteer_id": i, "skill": "handler"} for i in ids]
+    )
     db.session.commit()
 
 
@@ -178,30 +194,44 @@ def pipeline(app, env: dict, tmp: str, count: int, stub, code: str = "B1") -> fl
 
     shift = Shift(name="day", starts_at=local_time(3, 7), ends_at=local_time(3, 17))
     role = Role(name="Handler", required_skill="handler")
-    mission = Mission(title="bench", code=code, status=MissionStatus.RECRUITING, area="경기 남부",
-                      starts_at=shift.starts_at, ends_at=shift.ends_at, shifts=[shift],
-                      roles=[role], positions=[Position(role=role, shift=shift,
-                                                        capacity=count * 2)])
+    mission = Mission(
+        title="bench",
+        code=code,
+        status=MissionStatus.RECRUITING,
+        area="경기 남부",
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        shifts=[shift],
+        roles=[role],
+        positions=[Position(role=role, shift=shift, capacity=count * 2)],
+    )
     db.session.add(mission)
     db.session.commit()
     # A log per run: a worker counts as started when its own log says " ready.".
-    workers = [CeleryWorker(env, Path(tmp) / f"{code}-worker{i}.log", concurrency=1)
-               for i in range(2)]
+    workers = [
+        CeleryWorker(env, Path(tmp) / f"{code}-worker{i}.log", concurrency=1) for i in range(2)
+    ]
     try:
-        parts = {"workers": lambda: [p for w in workers for p in process_tree(w.process.pid)],
-                 "stub": lambda: [stub.process.pid], "postgres": postgres_pids,
-                 "bench": lambda: [os.getpid()]}
+        parts = {
+            "workers": lambda: [p for w in workers for p in process_tree(w.process.pid)],
+            "stub": lambda: [stub.process.pid],
+            "postgres": postgres_pids,
+            "bench": lambda: [os.getpid()],
+        }
         before = cpu_snapshot(parts)
         started, wall_start = time.perf_counter(), time.time()
-        callout = callouts.create_callout(mission, audience=Audience(), wave_size=count,
-                                          is_urgent=True)
+        callout = callouts.create_callout(
+            mission, audience=Audience(), wave_size=count, is_urgent=True
+        )
         db.session.commit()
         outbox.enqueue("tasks.callouts.run_wave", callout.id)
         while True:
             db.session.expire_all()
-            done = db.session.scalar(select(func.count()).select_from(Message)
-                                     .where(Message.status == MessageStatus.SENT,
-                                            Message.callout_id == callout.id))
+            done = db.session.scalar(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.status == MessageStatus.SENT, Message.callout_id == callout.id)
+            )
             db.session.rollback()  # no snapshot held between polls
             if done >= count:
                 break
@@ -211,16 +241,21 @@ def pipeline(app, env: dict, tmp: str, count: int, stub, code: str = "B1") -> fl
         elapsed = time.perf_counter() - started
         report = cpu_report(parts, before, count, elapsed)
         arrivals = sorted(m["received_at"] for m in _stub_messages(stub))
-        print(f"pipeline  first message after {arrivals[0] - wall_start:.2f}s, "
-              f"last after {arrivals[-1] - wall_start:.2f}s, all recorded after {elapsed:.2f}s")
-        print(f"pipeline  {report} (workers: the wave and the sends; postgres: every "
-              "session on the machine; bench: Send and polling)")
+        print(
+            f"pipeline  first message after {arrivals[0] - wall_start:.2f}s, "
+            f"last after {arrivals[-1] - wall_start:.2f}s, all recorded after {elapsed:.2f}s"
+        )
+        print(
+            f"pipeline  {report} (workers: the wave and the sends; postgres: every "
+            "session on the machine; bench: Send and polling)"
+        )
         return count / elapsed
     finally:
         for worker in workers:
             worker.stop()
         if os.environ.get("BENCH_KEEP_LOGS"):
             import shutil
+
             for log in Path(tmp).glob(f"{code}-worker*.log"):
                 shutil.copy(log, Path(os.environ["BENCH_KEEP_LOGS"]) / log.name)
 
@@ -232,8 +267,9 @@ def _stub_messages(stub) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--volunteers", type=int, default=10_000)
-    parser.add_argument("--baseline", type=int, default=2_000,
-                        help="messages in the plain twilio loop")
+    parser.add_argument(
+        "--baseline", type=int, default=2_000, help="messages in the plain twilio loop"
+    )
     parser.add_argument("--sqlite", action="store_true", help="SQLite even if PostgreSQL is up")
     parser.add_argument("--route", choices=("both", "twilio", "solapi"), default="both")
     args = parser.parse_args()
@@ -243,15 +279,29 @@ def main() -> None:
     with StubProcess() as stub, SolapiStubProcess() as korean, TemporaryDirectory() as tmp:
         url, drop = database_url(tmp, args.sqlite)
         queue = f"bench-{uuid.uuid4().hex[:8]}"
-        common = {"CELERY_BROKER_URL": services.redis_url(), "SMS_RATE_PER_SECOND": 100_000,
-                  "SMS_BATCH_SIZE": 50, "PUBLIC_BASE_URL": "https://rescue.example.org"}
+        common = {
+            "CELERY_BROKER_URL": services.redis_url(),
+            "SMS_RATE_PER_SECOND": 100_000,
+            "SMS_BATCH_SIZE": 50,
+            "PUBLIC_BASE_URL": "https://rescue.example.org",
+        }
         routes = {
             "twilio": {**twilio_settings(stub.url), **common},
-            "solapi": {**twilio_settings(stub.url), **solapi_settings(korean.url), **common,
-                       "SOLAPI_BATCH_SIZE": SOLAPI_BATCH, "SMS_BATCH_SIZE": SOLAPI_BATCH},
+            "solapi": {
+                **twilio_settings(stub.url),
+                **solapi_settings(korean.url),
+                **common,
+                "SOLAPI_BATCH_SIZE": SOLAPI_BATCH,
+                "SMS_BATCH_SIZE": SOLAPI_BATCH,
+            },
         }
-        app = make_app(url, OUTBOX_DISPATCH="celery", CELERY_DEFAULT_QUEUE=queue,
-                       CELERY_OVERRIDES={"task_default_queue": queue}, **routes["twilio"])
+        app = make_app(
+            url,
+            OUTBOX_DISPATCH="celery",
+            CELERY_DEFAULT_QUEUE=queue,
+            CELERY_OVERRIDES={"task_default_queue": queue},
+            **routes["twilio"],
+        )
         try:
             with app.app_context():
                 db.create_all()
@@ -261,9 +311,14 @@ def main() -> None:
                         continue
                     settings = routes[route]
                     app.config.update(settings)
-                    env = {**os.environ, **{k: str(v) for k, v in settings.items()},
-                           "DATABASE_URL": url, "CELERY_DEFAULT_QUEUE": queue,
-                           "APP_ENV": "development", "SECRET_KEY": app.config["SECRET_KEY"]}
+                    env = {
+                        **os.environ,
+                        **{k: str(v) for k, v in settings.items()},
+                        "DATABASE_URL": url,
+                        "CELERY_DEFAULT_QUEUE": queue,
+                        "APP_ENV": "development",
+                        "SECRET_KEY": app.config["SECRET_KEY"],
+                    }
                     if route == "twilio":
                         plain = baseline(stub, args.baseline)
                         stub.reset()
@@ -281,8 +336,10 @@ def main() -> None:
         finally:
             drop()
     print(f"database: {url.split(':')[0]}; volunteers: {args.volunteers}")
-    names = {"twilio": "plain client.messages.create loop",
-             "solapi": f"plain SolapiMessageService.send loop, {SOLAPI_BATCH} a request"}
+    names = {
+        "twilio": "plain client.messages.create loop",
+        "solapi": f"plain SolapiMessageService.send loop, {SOLAPI_BATCH} a request",
+    }
     for route, (plain, ours) in results.items():
         print(f"{route:7s} baseline  {names[route]}: {plain:8.1f} messages/s (the faster run)")
         print(f"{route:7s} pipeline  call-out, Celery x2 workers, gateway: {ours:8.1f} messages/s")

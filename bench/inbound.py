@@ -63,8 +63,14 @@ def seed(url: str, volunteers: int, capacity: int) -> list[str]:
         db.create_all()
         start = now_utc().replace(microsecond=0) + timedelta(days=3)
         end = start + timedelta(hours=5)
-        mission = Mission(title="Bench", code="B7", status=MissionStatus.RECRUITING,
-                          starts_at=start, ends_at=end, meeting_point="Suwon Stn. exit 4")
+        mission = Mission(
+            title="Bench",
+            code="B7",
+            status=MissionStatus.RECRUITING,
+            starts_at=start,
+            ends_at=end,
+            meeting_point="Suwon Stn. exit 4",
+        )
         shift = Shift(name="AM", sms_key="AM", starts_at=start, ends_at=end)
         role = Role(name="Handler", sms_key="H")
         mission.shifts.append(shift)
@@ -76,8 +82,10 @@ def seed(url: str, volunteers: int, capacity: int) -> list[str]:
         people = [Volunteer(phone=p, name=f"봉사자{i}") for i, p in enumerate(phones)]
         db.session.add_all(people)
         db.session.flush()
-        db.session.add_all(Invitation(callout_id=callout.id, mission_id=mission.id,
-                                      volunteer_id=v.id) for v in people)
+        db.session.add_all(
+            Invitation(callout_id=callout.id, mission_id=mission.id, volunteer_id=v.id)
+            for v in people
+        )
         db.session.commit()
     return phones
 
@@ -86,11 +94,13 @@ def overbooked(url: str) -> int:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "OUTBOX_DISPATCH": "off"})
     with app.app_context():
         confirmed = db.session.scalar(
-            select(func.count()).select_from(Signup).where(Signup.status == "confirmed"))
+            select(func.count()).select_from(Signup).where(Signup.status == "confirmed")
+        )
         capacity = db.session.scalar(select(func.sum(Position.capacity)))
         filled = db.session.scalar(select(func.sum(Position.filled)))
         over = db.session.scalar(
-            select(func.count()).select_from(Position).where(Position.filled > Position.capacity))
+            select(func.count()).select_from(Position).where(Position.filled > Position.capacity)
+        )
         print(f"  bookings: {confirmed} confirmed for {capacity} places (filled={filled})")
         return over + max(confirmed - capacity, 0) + abs(confirmed - filled)
 
@@ -117,8 +127,10 @@ def hammer(base: str, phones: list[str], concurrency: int) -> dict:
 
 
 def show(name: str, figures: dict) -> None:
-    print(f"  {name:<22} {figures['rps']:8.1f} req/s   p50 {figures['p50']:6.1f} ms   "
-          f"p99 {figures['p99']:6.1f} ms   errors {figures['errors']}")
+    print(
+        f"  {name:<22} {figures['rps']:8.1f} req/s   p50 {figures['p50']:6.1f} ms   "
+        f"p99 {figures['p99']:6.1f} ms   errors {figures['errors']}"
+    )
 
 
 def main() -> int:
@@ -135,16 +147,21 @@ def main() -> int:
         capacity = args.capacity or max(args.requests // 4, 1)
         phones = seed(url, args.requests, capacity)
         engine = sqlalchemy.make_url(url).get_backend_name()
-        print(f"{args.requests} replies, {args.concurrency} at a time, {engine}, gunicorn "
-              f"{args.workers} workers x {args.threads} threads")
+        print(
+            f"{args.requests} replies, {args.concurrency} at a time, {engine}, gunicorn "
+            f"{args.workers} workers x {args.threads} threads"
+        )
         with gunicorn_app(url, workers=args.workers, threads=args.threads) as base:
             inbound = hammer(base, phones, args.concurrency)
-        with gunicorn_app(url, workers=args.workers, threads=args.threads,
-                          app="bench.inbound_baseline_app:app") as base:
-            sqlalchemy.Table("bench_hits", sqlalchemy.MetaData(),
-                             sqlalchemy.Column("id", sqlalchemy.Integer, primary_key=True),
-                             sqlalchemy.Column("body", sqlalchemy.String(200))
-                             ).create(sqlalchemy.create_engine(url), checkfirst=True)
+        with gunicorn_app(
+            url, workers=args.workers, threads=args.threads, app="bench.inbound_baseline_app:app"
+        ) as base:
+            sqlalchemy.Table(
+                "bench_hits",
+                sqlalchemy.MetaData(),
+                sqlalchemy.Column("id", sqlalchemy.Integer, primary_key=True),
+                sqlalchemy.Column("body", sqlalchemy.String(200)),
+            ).create(sqlalchemy.create_engine(url), checkfirst=True)
             baseline = hammer(base, phones, args.concurrency)
         show("POST /sms/inbound", inbound)
         show("baseline (1 INSERT)", baseline)

@@ -6,8 +6,9 @@ from flask import Flask
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert
 
 engine = create_engine(os.environ["DATABASE_URL"], pool_size=10)
-hits = Table("bench_hits", MetaData(), Column("id", Integer, primary_key=True),
-             Column("body", String(200)))
+hits = Table(
+    "bench_hits", MetaData(), Column("id", Integer, primary_key=True), Column("body", String(200))
+)
 app = Flask(__name__)
 
 

@@ -43,54 +43,126 @@ SKILLS = ["handler", "driver", "vet", "photo", "first-aid"]
 
 def _bulk(model: type, rows: list[dict]) -> None:
     for start in range(0, len(rows), 5000):
-        db.session.execute(insert(model), rows[start:start + 5000])
+        db.session.execute(insert(model), rows[start : start + 5000])
 
 
 def build(volunteers: int, missions: int, signups: int) -> int:
     """The data set; returns the id of the mission with the most signups."""
     now = now_utc()
-    _bulk(Volunteer, [{"phone": f"+8210{30000000 + i:08d}", "name": f"{SURNAMES[i % 10]}봉사{i}",
-                       "language": "ko", "region": ["서울", "경기 남부", "제주"][i % 3],
-                       "created_at": now, "updated_at": now} for i in range(volunteers)])
-    _bulk(VolunteerSkill, [{"volunteer_id": i + 1, "skill": SKILLS[i % 5], "is_verified": True}
-                           for i in range(volunteers)])
-    _bulk(Mission, [{"title": f"구조 {i}", "code": f"B{i % 999 + 1}", "kind": "farm_closure",
-                     "status": "recruiting" if i < 400 else "done",
-                     "starts_at": now + timedelta(days=i % 60, hours=i % 7),
-                     "ends_at": now + timedelta(days=i % 60, hours=i % 7 + 10),
-                     "created_at": now, "updated_at": now} for i in range(missions)])
+    _bulk(
+        Volunteer,
+        [
+            {
+                "phone": f"+8210{30000000 + i:08d}",
+                "name": f"{SURNAMES[i % 10]}봉사{i}",
+                "language": "ko",
+                "region": ["서울", "경기 남부", "제주"][i % 3],
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(volunteers)
+        ],
+    )
+    _bulk(
+        VolunteerSkill,
+        [
+            {"volunteer_id": i + 1, "skill": SKILLS[i % 5], "is_verified": True}
+            for i in range(volunteers)
+        ],
+    )
+    _bulk(
+        Mission,
+        [
+            {
+                "title": f"구조 {i}",
+                "code": f"B{i % 999 + 1}",
+                "kind": "farm_closure",
+                "status": "recruiting" if i < 400 else "done",
+                "starts_at": now + timedelta(days=i % 60, hours=i % 7),
+                "ends_at": now + timedelta(days=i % 60, hours=i % 7 + 10),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(missions)
+        ],
+    )
     ids = db.session.scalars(select(Mission.id).order_by(Mission.id)).all()
     starts = dict(db.session.execute(select(Mission.id, Mission.starts_at)).all())
-    _bulk(Role, [{"mission_id": m, "name": n, "sms_key": n[0], "sort_order": k}
-                 for m in ids for k, n in enumerate(("Handler", "Driver"))])
-    _bulk(Shift, [{"mission_id": m, "name": n, "sms_key": n,
-                   "starts_at": starts[m] + timedelta(hours=5 * k),
-                   "ends_at": starts[m] + timedelta(hours=5 * k + 5)}
-                  for m in ids for k, n in enumerate(("AM", "PM"))])
+    _bulk(
+        Role,
+        [
+            {"mission_id": m, "name": n, "sms_key": n[0], "sort_order": k}
+            for m in ids
+            for k, n in enumerate(("Handler", "Driver"))
+        ],
+    )
+    _bulk(
+        Shift,
+        [
+            {
+                "mission_id": m,
+                "name": n,
+                "sms_key": n,
+                "starts_at": starts[m] + timedelta(hours=5 * k),
+                "ends_at": starts[m] + timedelta(hours=5 * k + 5),
+            }
+            for m in ids
+            for k, n in enumerate(("AM", "PM"))
+        ],
+    )
     roles = db.session.execute(select(Role.mission_id, Role.id).order_by(Role.id)).all()
     shifts = db.session.execute(select(Shift.mission_id, Shift.id).order_by(Shift.id)).all()
     _bulk(Position, _positions(roles, shifts))
-    _bulk(Vehicle, [{"mission_id": m, "label": "van", "seats": 3, "crate_slots": 12,
-                     "is_organisation": True, "created_at": now} for m in ids])
-    _bulk(ExpectedAnimals, [{"mission_id": m, "species": "dog", "count": 30, "needs_crate": True}
-                            for m in ids])
+    _bulk(
+        Vehicle,
+        [
+            {
+                "mission_id": m,
+                "label": "van",
+                "seats": 3,
+                "crate_slots": 12,
+                "is_organisation": True,
+                "created_at": now,
+            }
+            for m in ids
+        ],
+    )
+    _bulk(
+        ExpectedAnimals,
+        [{"mission_id": m, "species": "dog", "count": 30, "needs_crate": True} for m in ids],
+    )
     positions = db.session.execute(select(Position.id, Position.mission_id)).all()
-    _bulk(Signup, [{"volunteer_id": i % volunteers + 1, "position_id": positions[i % len(
-        positions)][0], "mission_id": positions[i % len(positions)][1], "status": "confirmed",
-        "source": "sms", "created_at": now} for i in range(signups)])
+    _bulk(
+        Signup,
+        [
+            {
+                "volunteer_id": i % volunteers + 1,
+                "position_id": positions[i % len(positions)][0],
+                "mission_id": positions[i % len(positions)][1],
+                "status": "confirmed",
+                "source": "sms",
+                "created_at": now,
+            }
+            for i in range(signups)
+        ],
+    )
     filled = select(func.count()).where(Signup.position_id == Position.id).scalar_subquery()
     db.session.execute(update(Position).values(filled=filled))
     db.session.commit()
-    return db.session.scalar(select(Signup.mission_id).group_by(Signup.mission_id)
-                             .order_by(func.count().desc()).limit(1))
+    return db.session.scalar(
+        select(Signup.mission_id).group_by(Signup.mission_id).order_by(func.count().desc()).limit(1)
+    )
 
 
 def _positions(roles: list, shifts: list) -> list[dict]:
     by_mission: dict[int, list[int]] = {}
     for mission_id, shift_id in shifts:
         by_mission.setdefault(mission_id, []).append(shift_id)
-    return [{"mission_id": m, "role_id": r, "shift_id": s, "capacity": 60, "filled": 0}
-            for m, r in roles for s in by_mission[m]]
+    return [
+        {"mission_id": m, "role_id": r, "shift_id": s, "capacity": 60, "filled": 0}
+        for m, r in roles
+        for s in by_mission[m]
+    ]
 
 
 def median_ms(client, url: str, runs: int) -> float:
@@ -119,9 +191,11 @@ def main() -> None:
             db.create_all()
             started = time.perf_counter()
             busiest = build(args.volunteers, args.missions, args.signups)
-            print(f"built {args.volunteers} volunteers, {args.missions} missions, "
-                  f"{args.signups} signups in {time.perf_counter() - started:.1f}s "
-                  f"({db.engine.dialect.name})")
+            print(
+                f"built {args.volunteers} volunteers, {args.missions} missions, "
+                f"{args.signups} signups in {time.perf_counter() - started:.1f}s "
+                f"({db.engine.dialect.name})"
+            )
             user = StaffUser(email="bench@example.org", name="벤치", role="coordinator")
             user.set_password(PASSWORD)
             db.session.add(user)
@@ -131,12 +205,14 @@ def main() -> None:
         baseline = median_ms(anonymous, "/login", args.runs)
         print(f"{'page':<34}{'median ms':>10}{'x baseline':>12}")
         print(f"{'baseline: login page':<34}{baseline:>10.1f}{1:>12.1f}")
-        for label, url in (("board (open missions, 60/page)", "/"),
-                           ("roster of the busiest mission", f"/missions/{busiest}/roster"),
-                           ("roster live fragment", f"/missions/{busiest}/roster/live"),
-                           ("directory, first page", "/volunteers/"),
-                           ("directory, search '김'", "/volunteers/?q=김"),
-                           ("directory, skill filter", "/volunteers/?skill=vet")):
+        for label, url in (
+            ("board (open missions, 60/page)", "/"),
+            ("roster of the busiest mission", f"/missions/{busiest}/roster"),
+            ("roster live fragment", f"/missions/{busiest}/roster/live"),
+            ("directory, first page", "/volunteers/"),
+            ("directory, search '김'", "/volunteers/?q=김"),
+            ("directory, skill filter", "/volunteers/?skill=vet"),
+        ):
             ms = median_ms(client, url, args.runs)
             print(f"{label:<34}{ms:>10.1f}{ms / baseline:>12.1f}")
         with app.app_context():

@@ -56,8 +56,10 @@ def main() -> None:
             costs[length] = cost
             print(f"{name:<12} {length:>6} {cost:>9.3f}  {seed.strip()!r}")
         longest, shortest, middle = costs[LENGTHS[-1]], costs[LENGTHS[0]], costs[LENGTHS[1]]
-        print(f"{name:<12} per-character cost, 1,600 vs 16 chars: {longest / shortest:.2f}"
-              f" (1,600 vs 160: {longest / middle:.2f})\n")
+        print(
+            f"{name:<12} per-character cost, 1,600 vs 16 chars: {longest / shortest:.2f}"
+            f" (1,600 vs 160: {longest / middle:.2f})\n"
+        )
 
 
 if __name__ == "__main__":

@@ -55,12 +55,27 @@ from tests.support.scenario import Stack, StackSettings, staff_session  # noqa: 
 CODE = "F1"
 STAFF_EMAIL, STAFF_PASSWORD = "scenario-coordinator@example.org", "scenario-pass-2026"
 # (name, SMS key, skill): 8 roles; everyone can be a Helper.
-ROLES = [("Team lead", "L", "team-lead"), ("Vet", "V", "vet"), ("Vet tech", "T", "vet-tech"),
-         ("Large-animal handler", "G", "large-animal"), ("Driver", "D", "driver"),
-         ("Handler", "H", "handler"), ("Photographer", "P", "photo"), ("Helper", "E", None)]
+ROLES = [
+    ("Team lead", "L", "team-lead"),
+    ("Vet", "V", "vet"),
+    ("Vet tech", "T", "vet-tech"),
+    ("Large-animal handler", "G", "large-animal"),
+    ("Driver", "D", "driver"),
+    ("Handler", "H", "handler"),
+    ("Photographer", "P", "photo"),
+    ("Helper", "E", None),
+]
 SHIFTS = [("오전", "AM", 7, 11), ("낮", "MD", 11, 15), ("오후", "PM", 15, 19)]
-SKILL_SHARE = {"handler": 0.45, "driver": 0.2, "first-aid": 0.15, "photo": 0.08,
-               "vet-tech": 0.06, "team-lead": 0.05, "large-animal": 0.05, "vet": 0.03}
+SKILL_SHARE = {
+    "handler": 0.45,
+    "driver": 0.2,
+    "first-aid": 0.15,
+    "photo": 0.08,
+    "vet-tech": 0.06,
+    "team-lead": 0.05,
+    "large-animal": 0.05,
+    "vet": 0.03,
+}
 FAULTS = (("429 for 5 s", 0.10), ("SIGKILL worker 0", 0.20), ("restart Redis", 0.33))
 
 
@@ -103,20 +118,41 @@ class Report:
 def seed(params: Params) -> tuple[int, dict[int, set[str]]]:
     """Volunteers with skills; a draft mission, 8 roles x 3 shifts, vehicles; a coordinator."""
     rng = random.Random(params.seed)
-    rows = [{"phone": f"+8210{50000000 + i:08d}", "name": f"봉사자{i}" if i % 5 else f"Vol {i}",
-             "language": "en" if i % 5 == 0 else "ko", "region": "경기"}
-            for i in range(params.volunteers)]
-    ids = db.session.execute(
-        insert(Volunteer).returning(Volunteer.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
+    rows = [
+        {
+            "phone": f"+8210{50000000 + i:08d}",
+            "name": f"봉사자{i}" if i % 5 else f"Vol {i}",
+            "language": "en" if i % 5 == 0 else "ko",
+            "region": "경기",
+        }
+        for i in range(params.volunteers)
+    ]
+    ids = (
+        db.session.execute(
+            insert(Volunteer).returning(Volunteer.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+    )
     skills = {vid: {s for s, share in SKILL_SHARE.items() if rng.random() < share} for vid in ids}
-    db.session.execute(insert(VolunteerSkill), [{"volunteer_id": v, "skill": s}
-                                                for v, owned in skills.items() for s in owned])
-    mission = Mission(title="개농장 폐쇄 구조", code=CODE, kind=MissionKind.FARM_CLOSURE,
-                      status=MissionStatus.DRAFT, area="경기 남부", meeting_point="수원역 4번 출구",
-                      starts_at=local_time(3, 7), ends_at=local_time(3, 19))
-    mission.shifts = [Shift(name=n, sms_key=k, starts_at=local_time(3, a), ends_at=local_time(3, b))
-                      for n, k, a, b in SHIFTS]
+    db.session.execute(
+        insert(VolunteerSkill),
+        [{"volunteer_id": v, "skill": s} for v, owned in skills.items() for s in owned],
+    )
+    mission = Mission(
+        title="개농장 폐쇄 구조",
+        code=CODE,
+        kind=MissionKind.FARM_CLOSURE,
+        status=MissionStatus.DRAFT,
+        area="경기 남부",
+        meeting_point="수원역 4번 출구",
+        starts_at=local_time(3, 7),
+        ends_at=local_time(3, 19),
+    )
+    mission.shifts = [
+        Shift(name=n, sms_key=k, starts_at=local_time(3, a), ends_at=local_time(3, b))
+        for n, k, a, b in SHIFTS
+    ]
     slots = len(ROLES) * len(SHIFTS)
     for i, (name, key, skill) in enumerate(ROLES):
         role = Role(name=name, sms_key=key, required_skill=skill, sort_order=i)
@@ -125,8 +161,9 @@ def seed(params: Params) -> tuple[int, dict[int, set[str]]]:
             index = i * len(SHIFTS) + j
             capacity = params.places // slots + (index < params.places % slots)
             mission.positions.append(Position(role=role, shift=shift, capacity=capacity))
-    mission.vehicles = [Vehicle(label=f"승합차 {n + 1}", seats=8, crate_slots=10)
-                        for n in range(params.vehicles)]
+    mission.vehicles = [
+        Vehicle(label=f"승합차 {n + 1}", seats=8, crate_slots=10) for n in range(params.vehicles)
+    ]
     staff = StaffUser(email=STAFF_EMAIL, name="Coordinator", role=StaffRole.COORDINATOR)
     staff.set_password(STAFF_PASSWORD)
     db.session.add_all([mission, staff])
@@ -136,9 +173,18 @@ def seed(params: Params) -> tuple[int, dict[int, set[str]]]:
 
 def numbered_options(mission_id: int) -> list[Option]:
     mission = db.session.get(Mission, mission_id)
-    return [Option(n, p.id, p.role.sms_key, p.shift.sms_key, p.role.required_skill, p.capacity,
-                   f"{p.role.name} {format_local(p.shift.starts_at, 'time', 'en')}")
-            for n, p in enumerate(position_options(mission), start=1)]
+    return [
+        Option(
+            n,
+            p.id,
+            p.role.sms_key,
+            p.shift.sms_key,
+            p.role.required_skill,
+            p.capacity,
+            f"{p.role.name} {format_local(p.shift.starts_at, 'time', 'en')}",
+        )
+        for n, p in enumerate(position_options(mission), start=1)
+    ]
 
 
 # --- the storm -------------------------------------------------------------------------------
@@ -147,8 +193,15 @@ def numbered_options(mission_id: int) -> list[Option]:
 class Watcher(threading.Thread):
     """Reads what the stub received; call-out recipients become repliers, later texts offers."""
 
-    def __init__(self, stack: Stack, crowd: Crowd, params: Params, skills: dict,
-                 options: list[Option], volunteers: dict[str, tuple[int, str]]) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        crowd: Crowd,
+        params: Params,
+        skills: dict,
+        options: list[Option],
+        volunteers: dict[str, tuple[int, str]],
+    ) -> None:
         super().__init__(daemon=True)
         self.stack, self.crowd, self.params = stack, crowd, params
         self.skills, self.options, self.volunteers = skills, options, volunteers
@@ -164,7 +217,7 @@ class Watcher(threading.Thread):
 
     def poll(self) -> list[dict]:
         messages = self.stack.stub.messages()
-        for message in messages[self.seen:]:
+        for message in messages[self.seen :]:
             self._arrived(message)
         self.seen = len(messages)
         return messages
@@ -179,14 +232,16 @@ class Watcher(threading.Thread):
             return
         self.window_start = self.window_start or at
         volunteer_id, language = self.volunteers[phone]
-        persona = persona_for(volunteer_id, phone, language, self.skills[volunteer_id],
-                              self.options, self.params.seed)
+        persona = persona_for(
+            volunteer_id, phone, language, self.skills[volunteer_id], self.options, self.params.seed
+        )
         planned = self.window_start + self.rng.uniform(0, self.params.window)
         self.crowd.join(persona, max(planned, at + self.rng.uniform(1, 4)))
 
 
-def poll_roster(base_url: str, mission_id: int, interval: float, stop: threading.Event,
-                recorder: Recorder) -> None:
+def poll_roster(
+    base_url: str, mission_id: int, interval: float, stop: threading.Event, recorder: Recorder
+) -> None:
     """A coordinator's browser with the live roster open (login, page, then the fragment)."""
     session = staff_session(base_url, STAFF_EMAIL, STAFF_PASSWORD)
     session.get(f"{base_url}/missions/{mission_id}/roster", timeout=60)
@@ -194,13 +249,18 @@ def poll_roster(base_url: str, mission_id: int, interval: float, stop: threading
     while not stop.is_set():
         started = time.perf_counter()
         try:
-            response = _get_like_a_browser(session, f"{base_url}/missions/{mission_id}/roster/live",
-                                           {"If-None-Match": etag} if etag else {}, recorder)
+            response = _get_like_a_browser(
+                session,
+                f"{base_url}/missions/{mission_id}/roster/live",
+                {"If-None-Match": etag} if etag else {},
+                recorder,
+            )
             etag = response.headers.get("ETag") or etag
             recorder.add(response.status_code, time.perf_counter() - started)
         except Exception as error:
-            recorder.add(f"{type(error).__name__}: {str(error)[:90]}",
-                         time.perf_counter() - started)
+            recorder.add(
+                f"{type(error).__name__}: {str(error)[:90]}", time.perf_counter() - started
+            )
         stop.wait(max(0.0, interval - (time.perf_counter() - started)))
 
 
@@ -217,8 +277,9 @@ def _get_like_a_browser(session, url: str, headers: dict, recorder: Recorder):
         return session.get(url, timeout=60, headers=headers)
 
 
-def inject_faults(stack: Stack, watcher: Watcher, window: float, log: list[str],
-                  stop: threading.Event) -> None:
+def inject_faults(
+    stack: Stack, watcher: Watcher, window: float, log: list[str], stop: threading.Event
+) -> None:
     """The three faults at their moments in the reply window (a worker comes back after 2 s)."""
     while watcher.window_start is None and not stop.wait(0.2):
         pass
@@ -242,11 +303,18 @@ def start_callout(base_url: str, mission_id: int, params: Params) -> float:
     session = staff_session(base_url, STAFF_EMAIL, STAFF_PASSWORD)
     page = session.get(f"{base_url}/missions/{mission_id}/callouts/new", timeout=60)
     sent = time.time()
-    response = session.post(f"{base_url}/missions/{mission_id}/callouts/new", timeout=60,
-                            allow_redirects=False, data={
-                                "csrf_token": csrf_token_in(page.text), "note": "",
-                                "wave_size": params.wave_size, "is_urgent": "y",
-                                "wave_interval_minutes": params.wave_interval})
+    response = session.post(
+        f"{base_url}/missions/{mission_id}/callouts/new",
+        timeout=60,
+        allow_redirects=False,
+        data={
+            "csrf_token": csrf_token_in(page.text),
+            "note": "",
+            "wave_size": params.wave_size,
+            "is_urgent": "y",
+            "wave_interval_minutes": params.wave_interval,
+        },
+    )
     if response.status_code != 302:
         raise RuntimeError(f"the call-out form answered {response.status_code}")
     return sent
@@ -256,8 +324,10 @@ def watch_fill(mission_id: int, stop: threading.Event, seen: dict) -> None:
     """The first moment every place is held, and the first the mission reads `staffed`."""
     while not stop.wait(0.25):
         filled, capacity = db.session.execute(
-            select(func.sum(Position.filled), func.sum(Position.capacity))
-            .where(Position.mission_id == mission_id)).one()
+            select(func.sum(Position.filled), func.sum(Position.capacity)).where(
+                Position.mission_id == mission_id
+            )
+        ).one()
         status = db.session.scalar(select(Mission.status).where(Mission.id == mission_id))
         db.session.rollback()
         if filled == capacity:
@@ -273,9 +343,14 @@ def settle(crowd: Crowd, watcher: Watcher, deadline: float) -> bool:
     calm_since = None
     while time.time() < deadline:
         watcher.poll()
-        pending = db.session.scalar(select(func.count()).select_from(Message).where(
-            Message.direction == Direction.OUTBOUND,
-            Message.status.in_((MessageStatus.QUEUED, MessageStatus.SENDING))))
+        pending = db.session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(
+                Message.direction == Direction.OUTBOUND,
+                Message.status.in_((MessageStatus.QUEUED, MessageStatus.SENDING)),
+            )
+        )
         db.session.rollback()
         if crowd.idle() and not pending:
             calm_since = calm_since or time.time()
@@ -295,8 +370,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000 if ordered else 0.0
 
 
-def quiet_baseline(crowd: Crowd, base_url: str, mission_id: int, phones: list[str],
-                   samples: int) -> tuple[float, float]:
+def quiet_baseline(
+    crowd: Crowd, base_url: str, mission_id: int, phones: list[str], samples: int
+) -> tuple[float, float]:
     """Median webhook and roster latencies with nothing else going on, in ms."""
     texts = [crowd.quiet_text(phone, "도움말") for phone in phones[:samples]]
     session = staff_session(base_url, STAFF_EMAIL, STAFF_PASSWORD)
@@ -305,8 +381,7 @@ def quiet_baseline(crowd: Crowd, base_url: str, mission_id: int, phones: list[st
         started = time.perf_counter()
         session.get(f"{base_url}/missions/{mission_id}/roster/live", timeout=60)
         roster.append(time.perf_counter() - started)
-    return (statistics.median(e.latency for e in texts) * 1000,
-            statistics.median(roster) * 1000)
+    return (statistics.median(e.latency for e in texts) * 1000, statistics.median(roster) * 1000)
 
 
 def in_thread(app, target, *args: object) -> threading.Thread:
@@ -329,8 +404,12 @@ def run(params: Params, folder: Path) -> Report:
             db.create_all()
             mission_id, skills = seed(params)
             options = numbered_options(mission_id)
-            volunteers = {phone: (vid, lang) for vid, phone, lang in db.session.execute(
-                select(Volunteer.id, Volunteer.phone, Volunteer.language))}
+            volunteers = {
+                phone: (vid, lang)
+                for vid, phone, lang in db.session.execute(
+                    select(Volunteer.id, Volunteer.phone, Volunteer.language)
+                )
+            }
             db.session.rollback()
             stack.start_app()
             report = _play(stack, app, params, mission_id, skills, options, volunteers)
@@ -339,20 +418,39 @@ def run(params: Params, folder: Path) -> Report:
     return report
 
 
-def _play(stack: Stack, app, params: Params, mission_id: int, skills: dict,
-          options: list[Option], volunteers: dict) -> Report:
+def _play(
+    stack: Stack,
+    app,
+    params: Params,
+    mission_id: int,
+    skills: dict,
+    options: list[Option],
+    volunteers: dict,
+) -> Report:
     crowd = Crowd(stack.base_url, CODE, options, params.seed)
-    quiet_hook, quiet_roster = quiet_baseline(crowd, stack.base_url, mission_id,
-                                              sorted(volunteers)[-params.quiet_samples:],
-                                              params.quiet_samples)
+    quiet_hook, quiet_roster = quiet_baseline(
+        crowd,
+        stack.base_url,
+        mission_id,
+        sorted(volunteers)[-params.quiet_samples :],
+        params.quiet_samples,
+    )
     watcher = Watcher(stack, crowd, params, skills, options, volunteers)
     stop, fill, faults, polls = threading.Event(), {}, [], Recorder()
     background = [in_thread(app, watch_fill, mission_id, stop, fill)]
-    background += [threading.Thread(target=poll_roster, daemon=True, args=(
-        stack.base_url, mission_id, params.poll_interval, stop, polls))
-        for _ in range(params.pollers)]
-    background.append(threading.Thread(target=inject_faults, daemon=True, args=(
-        stack, watcher, params.window, faults, stop)))
+    background += [
+        threading.Thread(
+            target=poll_roster,
+            daemon=True,
+            args=(stack.base_url, mission_id, params.poll_interval, stop, polls),
+        )
+        for _ in range(params.pollers)
+    ]
+    background.append(
+        threading.Thread(
+            target=inject_faults, daemon=True, args=(stack, watcher, params.window, faults, stop)
+        )
+    )
     for thread in background[1:]:
         thread.start()
     sent_at = start_callout(stack.base_url, mission_id, params)
@@ -360,8 +458,9 @@ def _play(stack: Stack, app, params: Params, mission_id: int, skills: dict,
     settled = False
     try:
         end_of_window = time.time() + params.window + 60  # the call-out must begin by then
-        while time.time() < end_of_window and (watcher.window_start is None or
-                                                time.time() < watcher.window_start + params.window):
+        while time.time() < end_of_window and (
+            watcher.window_start is None or time.time() < watcher.window_start + params.window
+        ):
             time.sleep(0.5)
         settled = settle(crowd, watcher, time.time() + params.settle_timeout)
     finally:
@@ -384,11 +483,25 @@ def _play(stack: Stack, app, params: Params, mission_id: int, skills: dict,
         checks.replies(exchanges),
         checks.no_server_errors(exchanges, polls.statuses, callbacks, stack.server_errors()),
         checks.mission_state(mission_id),
-        checks.Check("everything settled in time (no queued message, no volunteer waiting)",
-                     settled, f"within {params.settle_timeout:.0f}s of the window's end"),
+        checks.Check(
+            "everything settled in time (no queued message, no volunteer waiting)",
+            settled,
+            f"within {params.settle_timeout:.0f}s of the window's end",
+        ),
     ]
-    figures = _figures(params, sent_at, fill, crowd, polls, faults, stub_messages, quiet_hook,
-                       quiet_roster, filled, capacity)
+    figures = _figures(
+        params,
+        sent_at,
+        fill,
+        crowd,
+        polls,
+        faults,
+        stub_messages,
+        quiet_hook,
+        quiet_roster,
+        filled,
+        capacity,
+    )
     figures["fault effects"] = _fault_effects(stack)
     return Report(found, figures)
 
@@ -398,15 +511,28 @@ def _fault_effects(stack: Stack) -> str:
     from coordinator.models import Message
 
     stats = stack.stub.stats()
-    retried = db.session.scalar(select(func.count()).select_from(Message)
-                                .where(Message.attempts > 1))
-    return (f"{stats['requests'] - stats['accepted']} provider calls refused (429), "
-            f"{retried} messages claimed more than once")
+    retried = db.session.scalar(
+        select(func.count()).select_from(Message).where(Message.attempts > 1)
+    )
+    return (
+        f"{stats['requests'] - stats['accepted']} provider calls refused (429), "
+        f"{retried} messages claimed more than once"
+    )
 
 
-def _figures(params: Params, sent_at: float, fill: dict, crowd: Crowd, polls: Recorder,
-             faults: list[str], stub_messages: list[dict], quiet_hook: float,
-             quiet_roster: float, filled: int, capacity: int) -> dict[str, str]:
+def _figures(
+    params: Params,
+    sent_at: float,
+    fill: dict,
+    crowd: Crowd,
+    polls: Recorder,
+    faults: list[str],
+    stub_messages: list[dict],
+    quiet_hook: float,
+    quiet_roster: float,
+    filled: int,
+    capacity: int,
+) -> dict[str, str]:
     hooks = [e.latency for e in crowd.exchanges if e.persona is not None]
     kinds = statistics_of(crowd)
     p50, p99 = percentile(hooks, 0.5), percentile(hooks, 0.99)
@@ -415,7 +541,7 @@ def _figures(params: Params, sent_at: float, fill: dict, crowd: Crowd, polls: Re
     staffed_after = f"{fill['staffed'] - sent_at:.1f} s" if "staffed" in fill else "never"
     return {
         "volunteers / places": f"{params.volunteers} / {capacity} ({filled} filled)",
-        "call-outs at the provider": str(len({m['to'] for m in stub_messages})),
+        "call-outs at the provider": str(len({m["to"] for m in stub_messages})),
         "repliers": kinds,
         "webhooks (incl. re-sends)": f"{len(hooks)} "
         f"({sum(e.duplicate_of is not None for e in crowd.exchanges)} re-sends)",
@@ -432,21 +558,37 @@ def _figures(params: Params, sent_at: float, fill: dict, crowd: Crowd, polls: Re
 
 def statistics_of(crowd: Crowd) -> str:
     personas = list(crowd.personas.values())
-    count = {k: sum(p.kind == k for p in personas) for k in
-             ("code", "keys", "yes", "decline", "nonsense", "stop")}
+    count = {
+        k: sum(p.kind == k for p in personas)
+        for k in ("code", "keys", "yes", "decline", "nonsense", "stop")
+    }
     willing = sum(p.willing for p in personas)
     cancels = sum(p.cancel_sent for p in personas)
     offers = sum(p.offers for p in personas)
-    return (f"{len(personas)} ({willing} willing; " + ", ".join(f"{k} {n}" for k, n in
-            count.items()) + f"; {cancels} cancelled later; {offers} offers answered)")
+    return (
+        f"{len(personas)} ({willing} willing; "
+        + ", ".join(f"{k} {n}" for k, n in count.items())
+        + f"; {cancels} cancelled later; {offers} offers answered)"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     defaults = Params()
-    for name in ("volunteers", "places", "vehicles", "replies", "window", "wave_size",
-                 "wave_interval", "pollers", "poll_interval", "sms_rate", "settle_timeout",
-                 "seed"):
+    for name in (
+        "volunteers",
+        "places",
+        "vehicles",
+        "replies",
+        "window",
+        "wave_size",
+        "wave_interval",
+        "pollers",
+        "poll_interval",
+        "sms_rate",
+        "settle_timeout",
+        "seed",
+    ):
         value = getattr(defaults, name)
         parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     parser.add_argument("--keep", action="store_true", help="keep the logs even if all pass")
@@ -455,11 +597,15 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="scenario-"))
     started = time.time()
     report = run(params, folder)
-    print(f"scenario: {params.volunteers} volunteers, {params.replies} repliers over "
-          f"{params.window:.0f}s, {params.pollers} roster pollers; logs in {folder}")
+    print(
+        f"scenario: {params.volunteers} volunteers, {params.replies} repliers over "
+        f"{params.window:.0f}s, {params.pollers} roster pollers; logs in {folder}"
+    )
     print(report.text())
-    print(f"  took {timedelta(seconds=round(time.time() - started))}; "
-          f"{'ALL CHECKS PASS' if report.ok else 'SOME CHECKS FAILED'}")
+    print(
+        f"  took {timedelta(seconds=round(time.time() - started))}; "
+        f"{'ALL CHECKS PASS' if report.ok else 'SOME CHECKS FAILED'}"
+    )
     if report.ok and not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
     return 0 if report.ok else 1

@@ -45,13 +45,17 @@ def _sample(items: list, n: int = 3) -> str:
     return "; ".join(str(i) for i in items[:n]) + (" …" if len(items) > n else "")
 
 
-def places_and_overbooking(mission_id: int, personas: list[Persona],
-                           options: list[Option]) -> tuple[list[Check], int, int]:
+def places_and_overbooking(
+    mission_id: int, personas: list[Persona], options: list[Option]
+) -> tuple[list[Check], int, int]:
     """Filled = Σ min(capacity, willing) per position; nobody over capacity; nobody lost."""
-    positions = {p.id: p for p in db.session.scalars(
-        select(Position).where(Position.mission_id == mission_id))}
-    signups = db.session.scalars(select(Signup).where(
-        Signup.mission_id == mission_id, Signup.status.in_(LIVE))).all()
+    positions = {
+        p.id: p
+        for p in db.session.scalars(select(Position).where(Position.mission_id == mission_id))
+    }
+    signups = db.session.scalars(
+        select(Signup).where(Signup.mission_id == mission_id, Signup.status.in_(LIVE))
+    ).all()
     live_by_volunteer: dict[int, list[Signup]] = defaultdict(list)
     for signup in signups:
         live_by_volunteer[signup.volunteer_id].append(signup)
@@ -73,32 +77,50 @@ def places_and_overbooking(mission_id: int, personas: list[Persona],
         if live[0].position_id != wanted:
             misplaced.append(f"{persona.phone} asked #{persona.named}, got {live[0].position_id}")
         asks[wanted] += 1
-    strays += [f"volunteer {v} was never willing" for v in live_by_volunteer
-               if v not in willing_ids and v not in {p.volunteer_id for p in personas}]
+    strays += [
+        f"volunteer {v} was never willing"
+        for v in live_by_volunteer
+        if v not in willing_ids and v not in {p.volunteer_id for p in personas}
+    ]
     holding = Counter(s.position_id for s in signups if s.status in HOLDS_PLACE)
     waiting = Counter(s.position_id for s in signups if s.status == SignupStatus.WAITLISTED)
     expected = {pid: min(p.capacity, asks[pid]) for pid, p in positions.items()}
-    wrong_fill = [f"position {pid}: {holding[pid]} held, {waiting[pid]} waiting, "
-                  f"{asks[pid]} asked, capacity {p.capacity}"
-                  for pid, p in positions.items()
-                  if holding[pid] != expected[pid] or waiting[pid] != asks[pid] - expected[pid]]
-    over = [f"position {pid}: {holding[pid]} held, filled={p.filled}, capacity {p.capacity}"
-            for pid, p in positions.items()
-            if holding[pid] > p.capacity or p.filled != holding[pid] or p.filled > p.capacity]
+    wrong_fill = [
+        f"position {pid}: {holding[pid]} held, {waiting[pid]} waiting, "
+        f"{asks[pid]} asked, capacity {p.capacity}"
+        for pid, p in positions.items()
+        if holding[pid] != expected[pid] or waiting[pid] != asks[pid] - expected[pid]
+    ]
+    over = [
+        f"position {pid}: {holding[pid]} held, filled={p.filled}, capacity {p.capacity}"
+        for pid, p in positions.items()
+        if holding[pid] > p.capacity or p.filled != holding[pid] or p.filled > p.capacity
+    ]
     filled, want = sum(holding.values()), sum(expected.values())
     capacity = sum(p.capacity for p in positions.values())
     willing = sum(asks.values())
-    return [
-        Check("places filled = Σ min(capacity, willing) per position",
-              filled == want and not wrong_fill,
-              f"{filled} filled of {capacity}; {willing} willing; expected {want}. "
-              + _sample(wrong_fill)),
-        Check("zero overbooking (confirmed + offered ≤ capacity = filled column)", not over,
-              _sample(over) or f"{len(positions)} positions within capacity"),
-        Check("every willing volunteer holds exactly one place or waitlist spot, as named",
-              not (lost or misplaced or strays),
-              _sample(lost + misplaced + strays) or f"{willing} willing, all placed"),
-    ], filled, capacity
+    return (
+        [
+            Check(
+                "places filled = Σ min(capacity, willing) per position",
+                filled == want and not wrong_fill,
+                f"{filled} filled of {capacity}; {willing} willing; expected {want}. "
+                + _sample(wrong_fill),
+            ),
+            Check(
+                "zero overbooking (confirmed + offered ≤ capacity = filled column)",
+                not over,
+                _sample(over) or f"{len(positions)} positions within capacity",
+            ),
+            Check(
+                "every willing volunteer holds exactly one place or waitlist spot, as named",
+                not (lost or misplaced or strays),
+                _sample(lost + misplaced + strays) or f"{willing} willing, all placed",
+            ),
+        ],
+        filled,
+        capacity,
+    )
 
 
 def sent_once(stub_messages: list[dict]) -> list[Check]:
@@ -114,56 +136,94 @@ def sent_once(stub_messages: list[dict]) -> list[Check]:
     doubles = [f"row {m} sent {len(found)}×" for m, found in by_row.items() if len(found) > 1]
     pairs = Counter((m["to"], m["body"]) for m in stub_messages)
     same_text = [f"{to} got the same text {n}×" for (to, _b), n in pairs.items() if n > 1]
-    rows = {m.id: m for m in db.session.scalars(select(Message).where(
-        Message.direction == Direction.OUTBOUND, Message.kind != "answer"))}
-    wrong_sid = [f"row {m}: stub {found[0]['sid']}, ours {rows[m].provider_sid}"
-                 for m, found in by_row.items()
-                 if m in rows and rows[m].provider_sid != found[0]["sid"]]
-    phantom = [f"row {m.id} is {m.status} but never reached the provider"
-               for m in rows.values() if m.status in PROVIDER_HELD and m.id not in by_row]
-    stuck = [f"row {m.id} {m.status} {m.error_message[:60]}" for m in rows.values()
-             if m.status in (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.FAILED)]
+    rows = {
+        m.id: m
+        for m in db.session.scalars(
+            select(Message).where(Message.direction == Direction.OUTBOUND, Message.kind != "answer")
+        )
+    }
+    wrong_sid = [
+        f"row {m}: stub {found[0]['sid']}, ours {rows[m].provider_sid}"
+        for m, found in by_row.items()
+        if m in rows and rows[m].provider_sid != found[0]["sid"]
+    ]
+    phantom = [
+        f"row {m.id} is {m.status} but never reached the provider"
+        for m in rows.values()
+        if m.status in PROVIDER_HELD and m.id not in by_row
+    ]
+    stuck = [
+        f"row {m.id} {m.status} {m.error_message[:60]}"
+        for m in rows.values()
+        if m.status in (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.FAILED)
+    ]
     statuses = Counter(m.status for m in rows.values())
     return [
-        Check("zero double-sent messages (one provider message per outbox row and text)",
-              not (doubles or same_text or unnamed or wrong_sid),
-              _sample(doubles + same_text + wrong_sid + unnamed)
-              or f"{len(stub_messages)} at the provider, each once"),
-        Check("no outbound message lost or stuck (every row settled; sent ones at the provider)",
-              not (phantom or stuck),
-              _sample(phantom + stuck) or ", ".join(f"{s} {n}" for s, n in statuses.items())),
+        Check(
+            "zero double-sent messages (one provider message per outbox row and text)",
+            not (doubles or same_text or unnamed or wrong_sid),
+            _sample(doubles + same_text + wrong_sid + unnamed)
+            or f"{len(stub_messages)} at the provider, each once",
+        ),
+        Check(
+            "no outbound message lost or stuck (every row settled; sent ones at the provider)",
+            not (phantom or stuck),
+            _sample(phantom + stuck) or ", ".join(f"{s} {n}" for s, n in statuses.items()),
+        ),
     ]
 
 
 def opt_outs(personas: list[Persona], stub_messages: list[dict]) -> Check:
     """Nothing reached a number after its STOP was answered, and STOP stuck in the database."""
     stopped = {p.phone: p.stopped_at for p in personas if p.stopped_at is not None}
-    late = [f"{m['to']} got {m['body'][:30]!r} after STOP" for m in stub_messages
-            if m["to"] in stopped and m["received_at"] > stopped[m["to"]]]
-    opted = set(db.session.scalars(select(Volunteer.phone).where(
-        Volunteer.phone.in_(list(stopped)), Volunteer.opted_out_at.is_not(None))))
+    late = [
+        f"{m['to']} got {m['body'][:30]!r} after STOP"
+        for m in stub_messages
+        if m["to"] in stopped and m["received_at"] > stopped[m["to"]]
+    ]
+    opted = set(
+        db.session.scalars(
+            select(Volunteer.phone).where(
+                Volunteer.phone.in_(list(stopped)), Volunteer.opted_out_at.is_not(None)
+            )
+        )
+    )
     missing = [f"{phone} not opted out" for phone in stopped if phone not in opted]
-    return Check("zero messages to opted-out numbers after their STOP", not (late or missing),
-                 _sample(late + missing) or f"{len(stopped)} STOPs, none texted after")
+    return Check(
+        "zero messages to opted-out numbers after their STOP",
+        not (late or missing),
+        _sample(late + missing) or f"{len(stopped)} STOPs, none texted after",
+    )
 
 
 def inbound_once(exchanges: list[Exchange]) -> Check:
     """Every MessageSid posted is one inbound row; duplicates stored nothing more."""
     sids = {e.sid for e in exchanges}
-    stored = Counter(db.session.scalars(select(Message.provider_sid).where(
-        Message.direction == Direction.INBOUND)))
+    stored = Counter(
+        db.session.scalars(
+            select(Message.provider_sid).where(Message.direction == Direction.INBOUND)
+        )
+    )
     missing = [s for s in sids if stored[s] == 0]
     twice = [s for s, n in stored.items() if n > 1]
     extra = [s for s in stored if s not in sids]
     answers = db.session.execute(
-        select(Message.in_reply_to_id, func.count()).where(Message.kind == "answer")
-        .group_by(Message.in_reply_to_id).having(func.count() > 1)).all()
-    return Check("every inbound message stored exactly once (rows = distinct MessageSids)",
-                 not (missing or twice or extra or answers),
-                 _sample([f"missing {s}" for s in missing] + [f"twice {s}" for s in twice]
-                         + [f"unknown {s}" for s in extra]
-                         + [f"{n} answers to row {r}" for r, n in answers])
-                 or f"{len(sids)} SIDs, {sum(stored.values())} rows")
+        select(Message.in_reply_to_id, func.count())
+        .where(Message.kind == "answer")
+        .group_by(Message.in_reply_to_id)
+        .having(func.count() > 1)
+    ).all()
+    return Check(
+        "every inbound message stored exactly once (rows = distinct MessageSids)",
+        not (missing or twice or extra or answers),
+        _sample(
+            [f"missing {s}" for s in missing]
+            + [f"twice {s}" for s in twice]
+            + [f"unknown {s}" for s in extra]
+            + [f"{n} answers to row {r}" for r, n in answers]
+        )
+        or f"{len(sids)} SIDs, {sum(stored.values())} rows",
+    )
 
 
 def replies(exchanges: list[Exchange]) -> Check:
@@ -177,26 +237,40 @@ def replies(exchanges: list[Exchange]) -> Check:
             bad.append(f"{who}: no <Message>")
         elif not e.expect_answer and e.answer:
             bad.append(f"{who}: answered after STOP")
-        elif e.duplicate_of is not None and e.duplicate_of.status == 200 \
-                and e.answer != e.duplicate_of.answer:
+        elif (
+            e.duplicate_of is not None
+            and e.duplicate_of.status == 200
+            and e.answer != e.duplicate_of.answer
+        ):
             bad.append(f"{who}: re-send answered differently")
     dups = sum(e.duplicate_of is not None for e in exchanges)
-    return Check("every volunteer who asked got a reply (200 + TwiML <Message>, same for re-sends)",
-                 not bad, _sample(bad) or f"{len(exchanges)} webhooks ({dups} re-sends) answered")
+    return Check(
+        "every volunteer who asked got a reply (200 + TwiML <Message>, same for re-sends)",
+        not bad,
+        _sample(bad) or f"{len(exchanges)} webhooks ({dups} re-sends) answered",
+    )
 
 
-def no_server_errors(exchanges: list[Exchange], poll_statuses: list, callbacks: list[dict],
-                     access_log_5xx: list[str]) -> Check:
+def no_server_errors(
+    exchanges: list[Exchange], poll_statuses: list, callbacks: list[dict], access_log_5xx: list[str]
+) -> Check:
     """No 5xx (or no answer at all) to a webhook, a roster poll or a status callback."""
     bad = [f"webhook {e.status or e.error}" for e in exchanges if not e.status or e.status >= 500]
     bad += [f"roster {s}" for s in poll_statuses if not isinstance(s, int) or s >= 500]
-    bad += [f"callback {c.get('status') or c.get('error')}" for c in callbacks
-            if not 200 <= (c.get("status") or 0) < 300]
+    bad += [
+        f"callback {c.get('status') or c.get('error')}"
+        for c in callbacks
+        if not 200 <= (c.get("status") or 0) < 300
+    ]
     bad += [f"access log: {line}" for line in access_log_5xx]
     kinds = Counter(item.split(" ")[0] for item in bad)
-    return Check("no 5xx anywhere (webhooks, roster polls, status callbacks, access log)",
-                 not bad, (", ".join(f"{n} {k}" for k, n in kinds.items()) + ": " + _sample(bad))
-                 if bad else f"{len(callbacks)} status callbacks all 2xx")
+    return Check(
+        "no 5xx anywhere (webhooks, roster polls, status callbacks, access log)",
+        not bad,
+        (", ".join(f"{n} {k}" for k, n in kinds.items()) + ": " + _sample(bad))
+        if bad
+        else f"{len(callbacks)} status callbacks all 2xx",
+    )
 
 
 def mission_state(mission_id: int) -> Check:
@@ -209,6 +283,10 @@ def mission_state(mission_id: int) -> Check:
         wrong.append(f"mission is {mission.status} while {'full' if full else 'not full'}")
     if full:
         wrong += [f"call-out {c.id} still {c.status}" for c in callouts if c.status == "sending"]
-    return Check("mission status matches its places (staffed iff full; call-out stopped)",
-                 not wrong, _sample(wrong) or f"{mission.status}, call-outs "
-                 + ", ".join(f"{c.status}/{c.stopped_reason or '-'}" for c in callouts))
+    return Check(
+        "mission status matches its places (staffed iff full; call-out stopped)",
+        not wrong,
+        _sample(wrong)
+        or f"{mission.status}, call-outs "
+        + ", ".join(f"{c.status}/{c.stopped_reason or '-'}" for c in callouts),
+    )

@@ -29,14 +29,22 @@ WILLING = ("code", "keys", "yes")
 
 WORDS = {
     "stop": {"ko": ["수신거부", "그만", "STOP"], "en": ["STOP", "stop please", "Stop"]},
-    "nonsense": {"ko": ["ㅋㅋㅋ", "배고파", "날씨 좋네요", "누구세요", "🐶🐶"],
-                 "en": ["what is this", "asdf", "sorry wrong number", "hello there", "🐶"]},
-    "decline": {"ko": ["못 가요", "다음에요", "아니요"],
-                "en": ["NO", "sorry cant make it", "no thanks"]},
-    "yes": {"ko": ["네", "넵", "네 갈게요", "참석 가능합니다", "가능해요", "YES"],
-            "en": ["YES", "yes", "Yes I can", "OK", "sure", "Count me in"]},
-    "code": {"ko": ["{code} {n}", "{code} {n}번", "네 {code} {n}", "{low} {n}"],
-             "en": ["{code} {n}", "yes {code} {n}", "{low} {n}"]},
+    "nonsense": {
+        "ko": ["ㅋㅋㅋ", "배고파", "날씨 좋네요", "누구세요", "🐶🐶"],
+        "en": ["what is this", "asdf", "sorry wrong number", "hello there", "🐶"],
+    },
+    "decline": {
+        "ko": ["못 가요", "다음에요", "아니요"],
+        "en": ["NO", "sorry cant make it", "no thanks"],
+    },
+    "yes": {
+        "ko": ["네", "넵", "네 갈게요", "참석 가능합니다", "가능해요", "YES"],
+        "en": ["YES", "yes", "Yes I can", "OK", "sure", "Count me in"],
+    },
+    "code": {
+        "ko": ["{code} {n}", "{code} {n}번", "네 {code} {n}", "{low} {n}"],
+        "en": ["{code} {n}", "yes {code} {n}", "{low} {n}"],
+    },
     "keys": {"ko": ["{code} {role} {shift}"], "en": ["{code} {role} {shift}", "{low} {rl} {sl}"]},
     "number": {"ko": ["{n}", "{n}번", "{n}번이요"], "en": ["{n}", "{n}"]},
     "cancel": {"ko": ["취소", "취소 {code}"], "en": ["CANCEL", "cancel {code}"]},
@@ -94,18 +102,33 @@ class Exchange:
     answered_at: float = 0.0
 
 
-def persona_for(volunteer_id: int, phone: str, language: str, skills: set[str],
-                options: list[Option], seed: int) -> Persona:
+def persona_for(
+    volunteer_id: int, phone: str, language: str, skills: set[str], options: list[Option], seed: int
+) -> Persona:
     """The deterministic persona of one volunteer (the same seed gives the same crowd)."""
     rng = random.Random(seed * 1_000_003 + volunteer_id)
     draw = rng.random()
-    kind = ("stop" if draw < 0.02 else "nonsense" if draw < 0.07 else "decline" if draw < 0.12
-            else rng.choices(WILLING, weights=(35, 20, 45))[0])
+    kind = (
+        "stop"
+        if draw < 0.02
+        else "nonsense"
+        if draw < 0.07
+        else "decline"
+        if draw < 0.12
+        else rng.choices(WILLING, weights=(35, 20, 45))[0]
+    )
     skilled = [o for o in options if o.skill and o.skill in skills]
     anyone = [o for o in options if o.skill is None]
     pool = skilled if skilled and (rng.random() < 0.8 or not anyone) else anyone
-    return Persona(volunteer_id, phone, language, kind, rng.choice(pool) if pool else None,
-                   cancels=rng.random() < 0.06, then_yes=rng.random() < 0.5)
+    return Persona(
+        volunteer_id,
+        phone,
+        language,
+        kind,
+        rng.choice(pool) if pool else None,
+        cancels=rng.random() < 0.06,
+        then_yes=rng.random() < 0.5,
+    )
 
 
 def answer_text(twiml: str) -> str:
@@ -116,8 +139,9 @@ def answer_text(twiml: str) -> str:
 class Crowd:
     """Sends every volunteer's texts on time, follows the conversation, records everything."""
 
-    def __init__(self, base_url: str, code: str, options: list[Option], seed: int,
-                 concurrency: int = 48) -> None:
+    def __init__(
+        self, base_url: str, code: str, options: list[Option], seed: int, concurrency: int = 48
+    ) -> None:
         self.base_url, self.code, self.options = base_url, code, options
         self.by_number = {o.number: o for o in options}
         self.rng = random.Random(seed)
@@ -181,8 +205,13 @@ class Crowd:
         if persona is None or persona.stopped_at is not None:
             return
         persona.offers += 1
-        self.at(time.time() + self.rng.uniform(1, 3), self._text, persona,
-                self._words(persona, "accept"), None)
+        self.at(
+            time.time() + self.rng.uniform(1, 3),
+            self._text,
+            persona,
+            self._words(persona, "accept"),
+            None,
+        )
 
     def _first_text(self, persona: Persona) -> None:
         target = persona.target
@@ -199,13 +228,13 @@ class Crowd:
             # A menu numbers what it shows from 1: find their target among its lines.
             shown = {int(n): self._option_of(line) for n, line in MENU_LINE.findall(answer)}
             if shown:
-                number = next((n for n, o in shown.items() if o and o == persona.target),
-                              next(iter(shown)))
+                number = next(
+                    (n for n, o in shown.items() if o and o == persona.target), next(iter(shown))
+                )
                 chosen = shown[number]
                 persona.named = chosen.number if chosen else None
                 persona.asked = True
-                self._later(persona, self._words(persona, "number", n=number),
-                            self._after_booking)
+                self._later(persona, self._words(persona, "number", n=number), self._after_booking)
             elif answer:
                 persona.asked = True  # booked at once: the only place that fitted
                 self._after_booking(persona, answer)
@@ -213,14 +242,20 @@ class Crowd:
             self._after_booking(persona, answer)
 
     def _option_of(self, menu_line: str) -> Option | None:
-        return next((o for o in self.options if o.label and menu_line.startswith(o.label + " ")),
-                    None)
+        return next(
+            (o for o in self.options if o.label and menu_line.startswith(o.label + " ")), None
+        )
 
     def _after_booking(self, persona: Persona, answer: str) -> None:
         if persona.cancels:
             persona.cancel_sent = True
-            self.at(time.time() + self.rng.uniform(3, 12), self._text, persona,
-                    self._words(persona, "cancel"), None)
+            self.at(
+                time.time() + self.rng.uniform(3, 12),
+                self._text,
+                persona,
+                self._words(persona, "cancel"),
+                None,
+            )
 
     def _later(self, persona: Persona, body: str, then) -> None:
         self.at(time.time() + self.rng.uniform(1, 4), self._text, persona, body, then)
@@ -229,18 +264,25 @@ class Crowd:
         choices = WORDS[kind][persona.language]
         target = persona.target
         return self.rng.choice(choices).format(
-            code=self.code, low=self.code.lower(), n=n if n is not None else
-            (target.number if target else 1),
-            role=target.role_key if target else "", shift=target.shift_key if target else "",
+            code=self.code,
+            low=self.code.lower(),
+            n=n if n is not None else (target.number if target else 1),
+            role=target.role_key if target else "",
+            shift=target.shift_key if target else "",
             rl=(target.role_key if target else "").lower(),
-            sl=(target.shift_key if target else "").lower())
+            sl=(target.shift_key if target else "").lower(),
+        )
 
     # -- the provider's side ---------------------------------------------------------------
 
     def _text(self, persona: Persona | None, body: str, then) -> Exchange:
         phone = persona.phone if persona else ""
-        exchange = Exchange(persona, body, "SM" + uuid.uuid4().hex,
-                            expect_answer=persona is None or persona.stopped_at is None)
+        exchange = Exchange(
+            persona,
+            body,
+            "SM" + uuid.uuid4().hex,
+            expect_answer=persona is None or persona.stopped_at is None,
+        )
         form = inbound_form(phone, body, exchange.sid)
         draw = self.rng.random()
         if draw < 0.05:  # the provider re-sends at the same instant
@@ -253,8 +295,13 @@ class Crowd:
         return exchange
 
     def _resend(self, original: Exchange, form: dict[str, str]) -> None:
-        again = Exchange(original.persona, original.body, original.sid,
-                         original.expect_answer, duplicate_of=original)
+        again = Exchange(
+            original.persona,
+            original.body,
+            original.sid,
+            original.expect_answer,
+            duplicate_of=original,
+        )
         self._post(again, form)
 
     def _post(self, exchange: Exchange, form: dict[str, str]) -> None:

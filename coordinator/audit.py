@@ -101,10 +101,16 @@ def record_update(obj: object, changes: dict) -> None:
         return
     user_id, via = db.session.info[ACTOR_KEY]
     table: str = obj.__table__.name  # type: ignore[attr-defined]
-    db.session.add(AuditEntry(staff_user_id=user_id, via=via, action="update",
-                              object_type=table, object_id=inspect(obj).identity[0],
-                              changes={key: [_plain(a), _plain(b)]
-                                       for key, (a, b) in changes.items()}))
+    db.session.add(
+        AuditEntry(
+            staff_user_id=user_id,
+            via=via,
+            action="update",
+            object_type=table,
+            object_id=inspect(obj).identity[0],
+            changes={key: [_plain(a), _plain(b)] for key, (a, b) in changes.items()},
+        )
+    )
 
 
 @event.listens_for(Session, "after_flush")

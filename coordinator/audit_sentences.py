@@ -53,26 +53,63 @@ OBJECTS: dict[str, tuple[object, type | None]] = {
 
 # Columns people care about, as nouns; bookkeeping columns are left out of the sentences.
 FIELDS: dict[str, object] = {
-    "title": _l("title"), "code": _l("SMS code"), "kind": _l("kind"), "status": _l("status"),
-    "area": _l("area"), "address": _l("address"), "meeting_point": _l("meeting point"),
-    "is_address_confidential": _l("confidential address"), "starts_at": _l("start"),
-    "ends_at": _l("end"), "briefing": _l("briefing"), "what_to_bring": _l("what to bring"),
-    "species": _l("species"), "count": _l("number"), "needs_crate": _l("crate"),
-    "name": _l("name"), "sms_key": _l("SMS key"), "required_skill": _l("required skill"),
-    "description": _l("description"), "capacity": _l("capacity"), "label": _l("label"),
-    "seats": _l("seats"), "crate_slots": _l("crate slots"), "animals_moved": _l("animals moved"),
-    "notes": _l("notes"), "driver_id": _l("driver"), "vehicle_id": _l("vehicle"),
-    "position_id": _l("place"), "cancel_reason": _l("reason"), "checked_in_at": _l("check-in"),
-    "checked_out_at": _l("check-out"), "email": _l("email"), "role": _l("role"),
-    "language": _l("language"), "phone": _l("phone number"), "is_active_user": _l("access"),
-    "region": _l("region"), "vehicle_kind": _l("vehicle"), "vehicle_seats": _l("seats"),
-    "vehicle_crates": _l("crate slots"), "opted_out_at": _l("opt-out"),
-    "paused_until": _l("pause"), "password_hash": _l("password"), "is_urgent": _l("urgency"),
-    "note": _l("note"), "wave_size": _l("wave size"),
-    "wave_interval_minutes": _l("minutes between waves"), "locked_until": _l("lock"),
+    "title": _l("title"),
+    "code": _l("SMS code"),
+    "kind": _l("kind"),
+    "status": _l("status"),
+    "area": _l("area"),
+    "address": _l("address"),
+    "meeting_point": _l("meeting point"),
+    "is_address_confidential": _l("confidential address"),
+    "starts_at": _l("start"),
+    "ends_at": _l("end"),
+    "briefing": _l("briefing"),
+    "what_to_bring": _l("what to bring"),
+    "species": _l("species"),
+    "count": _l("number"),
+    "needs_crate": _l("crate"),
+    "name": _l("name"),
+    "sms_key": _l("SMS key"),
+    "required_skill": _l("required skill"),
+    "description": _l("description"),
+    "capacity": _l("capacity"),
+    "label": _l("label"),
+    "seats": _l("seats"),
+    "crate_slots": _l("crate slots"),
+    "animals_moved": _l("animals moved"),
+    "notes": _l("notes"),
+    "driver_id": _l("driver"),
+    "vehicle_id": _l("vehicle"),
+    "position_id": _l("place"),
+    "cancel_reason": _l("reason"),
+    "checked_in_at": _l("check-in"),
+    "checked_out_at": _l("check-out"),
+    "email": _l("email"),
+    "role": _l("role"),
+    "language": _l("language"),
+    "phone": _l("phone number"),
+    "is_active_user": _l("access"),
+    "region": _l("region"),
+    "vehicle_kind": _l("vehicle"),
+    "vehicle_seats": _l("seats"),
+    "vehicle_crates": _l("crate slots"),
+    "opted_out_at": _l("opt-out"),
+    "paused_until": _l("pause"),
+    "password_hash": _l("password"),
+    "is_urgent": _l("urgency"),
+    "note": _l("note"),
+    "wave_size": _l("wave size"),
+    "wave_interval_minutes": _l("minutes between waves"),
+    "locked_until": _l("lock"),
 }
-VALUE_KINDS = {"status": None, "kind": None, "role": "staff_role", "language": "language",
-               "required_skill": "skill", "vehicle_kind": "vehicle_kind"}
+VALUE_KINDS = {
+    "status": None,
+    "kind": None,
+    "role": "staff_role",
+    "language": "language",
+    "required_skill": "skill",
+    "vehicle_kind": "vehicle_kind",
+}
 LINKED = {"driver_id": Volunteer, "vehicle_id": Vehicle, "position_id": Position}
 NAME_FIELDS = ("title", "name", "label", "species")
 
@@ -98,12 +135,13 @@ def who(entry: AuditEntry) -> str:
     if entry.staff_user is None:
         return gettext("Someone")
     user = entry.staff_user
-    return gettext("%(name)s (%(role)s)", name=user.name or user.email,
-                   role=label(user.role, "staff_role"))
+    return gettext(
+        "%(name)s (%(role)s)", name=user.name or user.email, role=label(user.role, "staff_role")
+    )
 
 
 def object_name(entry: AuditEntry) -> str:
-    """"the role Handler": the object as it is now, or as the entry last saw it."""
+    """ "the role Handler": the object as it is now, or as the entry last saw it."""
     noun, model = OBJECTS.get(entry.object_type, (_l("a record"), None))
     name = ""
     obj = db.session.get(model, entry.object_id) if model and entry.object_id else None
@@ -167,28 +205,42 @@ def describe(entry: AuditEntry) -> AuditLine:
     via = label(entry.via, "via")
     line = AuditLine(when=format_local(entry.created_at))
     if entry.action in ACTIONS:
-        line.sentences.append(str(ACTIONS[entry.action]) % {"who": actor, "what": what,
-                                                            "via": via})
+        line.sentences.append(str(ACTIONS[entry.action]) % {"who": actor, "what": what, "via": via})
     else:
         changed = [key for key in entry.changes if key in FIELDS]
         for key in changed:
             before, after = entry.changes[key]
-            line.sentences.append(gettext(
-                "%(who)s changed the %(field)s of %(what)s from %(before)s to %(after)s %(via)s.",
-                who=actor, field=FIELDS[key], what=what, before=show_value(key, before),
-                after=show_value(key, after), via=via))
+            line.sentences.append(
+                gettext(
+                    "%(who)s changed the %(field)s of %(what)s from %(before)s to %(after)s "
+                    "%(via)s.",
+                    who=actor,
+                    field=FIELDS[key],
+                    what=what,
+                    before=show_value(key, before),
+                    after=show_value(key, after),
+                    via=via,
+                )
+            )
         if not changed:
-            line.sentences.append(gettext("%(who)s changed %(what)s %(via)s.", who=actor,
-                                          what=what, via=via))
+            line.sentences.append(
+                gettext("%(who)s changed %(what)s %(via)s.", who=actor, what=what, via=via)
+            )
     return line
 
 
 # The log's filter: what a reader may ask to see, by the name they know.
 FILTERS = {
-    "missions": _l("Missions"), "roles": _l("Roles"), "shifts": _l("Shifts"),
-    "positions": _l("Places (role and shift)"), "vehicles": _l("Vehicles"),
-    "callouts": _l("Call-outs"), "signups": _l("Sign-ups"), "attendance": _l("Attendance"),
-    "volunteers": _l("Volunteers"), "staff_users": _l("Staff accounts"),
+    "missions": _l("Missions"),
+    "roles": _l("Roles"),
+    "shifts": _l("Shifts"),
+    "positions": _l("Places (role and shift)"),
+    "vehicles": _l("Vehicles"),
+    "callouts": _l("Call-outs"),
+    "signups": _l("Sign-ups"),
+    "attendance": _l("Attendance"),
+    "volunteers": _l("Volunteers"),
+    "staff_users": _l("Staff accounts"),
     "api_tokens": _l("API tokens"),
 }
 

@@ -143,8 +143,13 @@ def import_volunteers(file, skip_invalid: bool, dry_run: bool) -> None:
 
 
 @volunteers.command("export")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
-              help="File to write (default: standard output).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: standard output).",
+)
 def export_volunteers(output) -> None:
     """Export every volunteer as CSV (UTF-8 with BOM, the columns the import reads)."""
     from coordinator.domain import volunteer_csv

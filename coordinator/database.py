@@ -52,8 +52,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def insert_unless_exists(
-    model: type, *, conflict_on: list[str],
-    where: ColumnElement[bool] | TextClause | None = None
+    model: type, *, conflict_on: list[str], where: ColumnElement[bool] | TextClause | None = None
 ) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike.
 
@@ -63,8 +62,9 @@ def insert_unless_exists(
     committed it: the INSERT waits for that transaction first).
     """
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).on_conflict_do_nothing(index_elements=conflict_on,
-                                                        index_where=where)
+    return dialect.insert(model).on_conflict_do_nothing(
+        index_elements=conflict_on, index_where=where
+    )
 
 
 def rowcount(result: Result[Any]) -> int:

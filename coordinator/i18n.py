@@ -28,10 +28,16 @@ LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 
 # Error page words, marked here for the catalogue; coordinator/web/errors.py shows them.
 ERROR_WORDS = (
-    lazy_gettext("Bad Request"), lazy_gettext("Unauthorized"), lazy_gettext("Forbidden"),
-    lazy_gettext("Not Found"), lazy_gettext("Method Not Allowed"), lazy_gettext("Conflict"),
-    lazy_gettext("Request Entity Too Large"), lazy_gettext("Too Many Requests"),
-    lazy_gettext("Form expired"), lazy_gettext("Something went wrong"),
+    lazy_gettext("Bad Request"),
+    lazy_gettext("Unauthorized"),
+    lazy_gettext("Forbidden"),
+    lazy_gettext("Not Found"),
+    lazy_gettext("Method Not Allowed"),
+    lazy_gettext("Conflict"),
+    lazy_gettext("Request Entity Too Large"),
+    lazy_gettext("Too Many Requests"),
+    lazy_gettext("Form expired"),
+    lazy_gettext("Something went wrong"),
     lazy_gettext("The form was missing its security token. Reload and try again."),
     lazy_gettext("The error was logged. Please try again."),
     lazy_gettext("A number or text in the request is out of range."),
@@ -98,9 +104,7 @@ def format_local(value: datetime | None, kind: str = "datetime", locale: str | N
     lang = locale or str(get_locale() or "ko")
     lang = "ko" if lang.startswith("ko") else "en"
     patterns = {"datetime": DATETIME_PATTERNS, "date": DATE_PATTERNS, "sms": SMS_DATETIME_PATTERNS}
-    pattern = patterns.get(kind, {}).get(
-        lang, TIME_PATTERN
-    )
+    pattern = patterns.get(kind, {}).get(lang, TIME_PATTERN)
     return babel_format_datetime(as_utc(value), pattern, tzinfo=local_zone(), locale=lang)
 
 

@@ -134,9 +134,16 @@ def short_urls(
         while token in tokens:  # 48 bits: a clash within one wave is all but impossible
             token = secrets.token_urlsafe(SHORT_TOKEN_BYTES)
         tokens.add(token)
-        rows.append({"token": token, "volunteer_id": volunteer.id, "mission_id": mission_id,
-                     "link_version": volunteer.link_version, "created_at": now,
-                     "expires_at": expires})
+        rows.append(
+            {
+                "token": token,
+                "volunteer_id": volunteer.id,
+                "mission_id": mission_id,
+                "link_version": volunteer.link_version,
+                "created_at": now,
+                "expires_at": expires,
+            }
+        )
     if rows:
         db.session.execute(insert(ShortLink), rows)
     base = _public_base()

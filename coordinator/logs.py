@@ -18,7 +18,8 @@ from flask_login import current_user
 log = logging.getLogger("coordinator.requests")
 # /v/<token>/… (personal page) and /ical/<token>.ics (calendar feed), also inside full URLs.
 _TOKEN_IN_PATH = re.compile(
-    r"(/v/)[^/?#\s\"]+|(/ical/)[^/?#\s\"]+?(?=\.ics(?:[?#\s\"]|$))|(/ical/)[^/?#\s\"]+")
+    r"(/v/)[^/?#\s\"]+|(/ical/)[^/?#\s\"]+?(?=\.ics(?:[?#\s\"]|$))|(/ical/)[^/?#\s\"]+"
+)
 task_log = logging.getLogger("coordinator.tasks")
 _task_started: dict[str, float] = {}
 

@@ -72,8 +72,7 @@ def keep(user_id: int, content: bytes) -> str:
 
 def _path(user_id: int, key: str) -> Path:
     if not KEY.match(key or ""):
-        raise ValidationError(_("The previewed file was not found: upload it again."),
-                              field="file")
+        raise ValidationError(_("The previewed file was not found: upload it again."), field="file")
     return _folder() / f"{user_id}-{key}.csv"
 
 

@@ -17,21 +17,30 @@ def normalise_phone(raw: str, *, region: str = DEFAULT_REGION, field: str = "pho
     if not text:
         raise ValidationError(gettext("a phone number is required"), field=field)
     if len(text) > 40:
-        raise ValidationError(gettext("%(text)r… is too long for a phone number",
-                                      text=text[:40]), field=field)
+        raise ValidationError(
+            gettext("%(text)r… is too long for a phone number", text=text[:40]), field=field
+        )
     if text.startswith("00"):  # international prefix typed the European way
         text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise ValidationError(gettext("%(text)r is not a phone number", text=text),
-                              field=field) from None
+        raise ValidationError(
+            gettext("%(text)r is not a phone number", text=text), field=field
+        ) from None
     if _is_short_korean_mobile(number):
-        raise ValidationError(gettext("%(text)s has 10 digits: a mobile number starting with 010 "
-                                      "has 11. Did you miss a digit?", text=text), field=field)
+        raise ValidationError(
+            gettext(
+                "%(text)s has 10 digits: a mobile number starting with 010 "
+                "has 11. Did you miss a digit?",
+                text=text,
+            ),
+            field=field,
+        )
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(gettext("%(text)r is not a valid phone number", text=text),
-                              field=field)
+        raise ValidationError(
+            gettext("%(text)r is not a valid phone number", text=text), field=field
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

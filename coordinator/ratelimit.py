@@ -86,11 +86,19 @@ def init_app(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = uri
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "coordinator")
     if uri == "memory://" and app.config.get("ENV_NAME") == "production":
-        log.warning("request limits are per process: set RATELIMIT_STORAGE_URI to a Redis URL "
-                    "so every web worker shares them")
+        log.warning(
+            "request limits are per process: set RATELIMIT_STORAGE_URI to a Redis URL "
+            "so every web worker shares them"
+        )
     options: dict[str, str | int] = (
-        {"socket_timeout": 1, "socket_connect_timeout": 1} if uri.startswith("redis") else {})
-    limiter = Limiter(key_func=client_address, storage_uri=uri, storage_options=options,
-                      swallow_errors=True, key_prefix=app.config["RATELIMIT_KEY_PREFIX"])
+        {"socket_timeout": 1, "socket_connect_timeout": 1} if uri.startswith("redis") else {}
+    )
+    limiter = Limiter(
+        key_func=client_address,
+        storage_uri=uri,
+        storage_options=options,
+        swallow_errors=True,
+        key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
+    )
     limiter.init_app(app)
     app.extensions[EXTENSION_KEY] = limiter

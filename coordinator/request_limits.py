@@ -37,8 +37,9 @@ def _may_upload() -> bool:
     # bearer token (which the API checks, with the role, right after this).
     if request.authorization is not None and request.authorization.type == "bearer":
         return True
-    return bool(current_user and current_user.is_authenticated
-                and current_user.can(StaffRole.COORDINATOR))
+    return bool(
+        current_user and current_user.is_authenticated and current_user.can(StaffRole.COORDINATOR)
+    )
 
 
 def _refuse_large_bodies() -> None:
@@ -52,8 +53,9 @@ def too_large_message(limit: int) -> str:
     """What the reader is told: the limit, in the reader's language."""
     kilobytes = limit // 1024
     if kilobytes >= 1024:
-        return _("The request is too large: at most %(n)d MB is accepted here.",
-                 n=kilobytes // 1024)
+        return _(
+            "The request is too large: at most %(n)d MB is accepted here.", n=kilobytes // 1024
+        )
     return _("The request is too large: at most %(n)d kB is accepted here.", n=kilobytes)
 
 

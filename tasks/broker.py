@@ -28,8 +28,10 @@ def survive_lost_connections() -> None:
     def restore_unless_collected(self, client=None):
         transport = getattr(self.channel, "connection", None)
         if client is None and getattr(transport, "client", None) is None:
-            log.warning("broker connection lost: %d unacknowledged task(s) left for Redis "
-                        "to redeliver", len(self._delivered))
+            log.warning(
+                "broker connection lost: %d unacknowledged task(s) left for Redis to redeliver",
+                len(self._delivered),
+            )
             self._delivered.clear()
             return None
         return restore(self, client)

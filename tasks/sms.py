@@ -113,7 +113,10 @@ class Outcome:
 
 
 @shared_task(
-    bind=True, name=outbox.SEND_TASK, acks_late=True, reject_on_worker_lost=True,
+    bind=True,
+    name=outbox.SEND_TASK,
+    acks_late=True,
+    reject_on_worker_lost=True,
     max_retries=None,
 )
 def send_messages(self, message_ids: list[int]) -> int:
@@ -182,8 +185,11 @@ def _send_batch(message_ids: list[int], gateway: Gateway, config: Mapping) -> Ou
         answers = gateway.send_batch(items)
     except TransientSendError as error:
         now, attempts = now_utc(), config["SMS_MAX_ATTEMPTS"]
-        requeued = [m.id for m in claimed
-                    if delivery.record_transient(m.id, error, now, max_attempts=attempts)]
+        requeued = [
+            m.id
+            for m in claimed
+            if delivery.record_transient(m.id, error, now, max_attempts=attempts)
+        ]
         db.session.commit()
         return Outcome(0, None if error.maybe_accepted else error, requeued)
     accepted = [(i, a) for i, a in answers.items() if isinstance(a, SendResult)]
@@ -201,8 +207,12 @@ def _send_batch(message_ids: list[int], gateway: Gateway, config: Mapping) -> Ou
 def _outgoing(message: delivery.Claimed) -> Outgoing:
     options = message.provider_options or {}
     return Outgoing(
-        message.id, message.phone, message.body, message.message_type or "SMS",
-        template_id=options.get("template_id"), variables=dict(options.get("variables") or {}),
+        message.id,
+        message.phone,
+        message.body,
+        message.message_type or "SMS",
+        template_id=options.get("template_id"),
+        variables=dict(options.get("variables") or {}),
     )
 
 
@@ -220,15 +230,17 @@ def _send_chunk(
         _sleep_until(first_slot + position * limiter.interval)
         try:
             result = gateway.send(
-                message.phone, message.body,
+                message.phone,
+                message.body,
                 status_callback=f"{callback}?m={message.id}" if callback else None,
                 validity_period=message.validity_seconds,
             )
         except TransientSendError as error:
             _record(accepted, refused)
             requeued = delivery.record_transient(
-                message.id, error, now_utc(), max_attempts=config["SMS_MAX_ATTEMPTS"])
-            unsent = [m.id for m in claimed[position + 1:]]
+                message.id, error, now_utc(), max_attempts=config["SMS_MAX_ATTEMPTS"]
+            )
+            unsent = [m.id for m in claimed[position + 1 :]]
             delivery.release(unsent, now_utc())
             db.session.commit()
             return Outcome(len(accepted), error, ([message.id] if requeued else []) + unsent)
@@ -283,10 +295,12 @@ def sweep_outbox() -> int:
     config, now = current_app.config, now_utc()
     older_than = timedelta(seconds=config["OUTBOX_SENDING_STALE_SECONDS"])
     _settle_from_provider(delivery.stale_claims(now, older_than=older_than), now, config)
-    delivery.release_stale_claims(now, older_than=older_than,
-                                  max_attempts=config["SMS_MAX_ATTEMPTS"])
+    delivery.release_stale_claims(
+        now, older_than=older_than, max_attempts=config["SMS_MAX_ATTEMPTS"]
+    )
     ids = delivery.due_for_dispatch(
-        now, queued_after=timedelta(seconds=config["OUTBOX_QUEUED_STALE_SECONDS"]))
+        now, queued_after=timedelta(seconds=config["OUTBOX_QUEUED_STALE_SECONDS"])
+    )
     db.session.commit()
     outbox.dispatch(ids)
     return len(ids)
@@ -300,9 +314,15 @@ def _settle_from_provider(claims: list, now: datetime, config: Mapping) -> None:
     """
     if not claims:
         return
-    found = [(claim.id, result) for claim in claims
-             if (result := get_gateway(config, claim.route).find_sent(
-                 claim.phone, claim.body, claim.claimed_at))]
+    found = [
+        (claim.id, result)
+        for claim in claims
+        if (
+            result := get_gateway(config, claim.route).find_sent(
+                claim.phone, claim.body, claim.claimed_at
+            )
+        )
+    ]
     if found:
         delivery.record_accepted(found, now)
 

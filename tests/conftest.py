@@ -97,8 +97,11 @@ def cheap_password_hashes() -> Iterator[None]:
     log someone in, and that cost was a tenth of the suite. `real_password_hashes` restores it.
     """
     patch = pytest.MonkeyPatch()
-    patch.setattr(staff_models, "generate_password_hash",
-                  functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+    patch.setattr(
+        staff_models,
+        "generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+    )
     yield
     patch.undo()
 
@@ -325,8 +328,12 @@ def create_mission():
         roles = roles if roles is not None else {"Handler": "handler"}
         shifts = shifts or [(7, 12)]
         shift_rows = [
-            Shift(name=f"{a:02d}-{b:02d}", sms_key=("AM" if a < 12 else "PM"),
-                  starts_at=local_time(day, a), ends_at=local_time(day, b))
+            Shift(
+                name=f"{a:02d}-{b:02d}",
+                sms_key=("AM" if a < 12 else "PM"),
+                starts_at=local_time(day, a),
+                ends_at=local_time(day, b),
+            )
             for a, b in shifts
         ]
         mission = Mission(

@@ -11,16 +11,21 @@ from tests.support.api import error_of
 
 
 @pytest.mark.app_config(OUTBOX_DISPATCH="eager")
-def test_a_call_out_is_sent_at_once_and_counted(coordinator_api, create_mission,
-                                                 create_volunteer):
+def test_a_call_out_is_sent_at_once_and_counted(coordinator_api, create_mission, create_volunteer):
     for i in range(3):
         create_volunteer(f"handler {i}", skills=["handler"])
     create_volunteer("vet only", skills=["vet"])
     mission = create_mission(capacity=5, status=MissionStatus.DRAFT)
 
-    response = coordinator_api.post(f"/missions/{mission.id}/callouts", {
-        "audience": {"skills": ["handler"]}, "wave_size": 10, "is_urgent": True,
-        "note": "장화  필수"})
+    response = coordinator_api.post(
+        f"/missions/{mission.id}/callouts",
+        {
+            "audience": {"skills": ["handler"]},
+            "wave_size": 10,
+            "is_urgent": True,
+            "note": "장화  필수",
+        },
+    )
 
     assert response.status_code == 201, response.json
     body = response.json
@@ -35,8 +40,9 @@ def test_a_call_out_is_sent_at_once_and_counted(coordinator_api, create_mission,
     assert [c["id"] for c in listed["items"]] == [body["id"]]
 
 
-def test_cancelling_a_call_out_stops_its_queued_messages(coordinator_api, create_mission,
-                                                         create_volunteer):
+def test_cancelling_a_call_out_stops_its_queued_messages(
+    coordinator_api, create_mission, create_volunteer
+):
     for i in range(3):
         create_volunteer(f"v{i}")
     mission = create_mission(capacity=5)
@@ -68,8 +74,9 @@ def test_bad_call_out_settings_name_their_field(coordinator_api, create_mission)
     assert zero.status_code == 422 and error_of(zero)["field"] == "wave_size"
     long_note = coordinator_api.post(f"/missions/{mission.id}/callouts", {"note": "x" * 81})
     assert long_note.status_code == 422 and error_of(long_note)["field"] == "note"
-    language = coordinator_api.post(f"/missions/{mission.id}/callouts",
-                                    {"audience": {"language": "fr"}})
+    language = coordinator_api.post(
+        f"/missions/{mission.id}/callouts", {"audience": {"language": "fr"}}
+    )
     assert language.status_code == 422 and error_of(language)["field"] == "audience.language"
     assert db.session.scalar(db.select(db.func.count()).select_from(CallOut)) == 0
 

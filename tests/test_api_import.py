@@ -6,10 +6,19 @@ from coordinator.models import Volunteer
 from tests.support.api import error_of
 
 ROWS = [
-    {"name": "김하늘", "phone": "010-3000-0001", "skills": ["운전", "handler"],
-     "language": "한국어"},
-    {"name": "Jane Doe", "phone": "+44 7911 123456", "language": "en", "vehicle_kind": "승합차",
-     "vehicle_seats": 7},
+    {
+        "name": "김하늘",
+        "phone": "010-3000-0001",
+        "skills": ["운전", "handler"],
+        "language": "한국어",
+    },
+    {
+        "name": "Jane Doe",
+        "phone": "+44 7911 123456",
+        "language": "en",
+        "vehicle_kind": "승합차",
+        "vehicle_seats": 7,
+    },
     {"name": "Bad Phone", "phone": "12"},
     {"name": "Twin", "phone": "01030000001"},
     {"name": "Odd Skill", "phone": "010-3000-0005", "skills": ["juggling"]},
@@ -37,12 +46,14 @@ def test_valid_rows_are_added_and_rows_with_errors_reported(coordinator_api):
 
 
 def test_the_api_and_the_csv_import_find_the_same_errors(coordinator_api):
-    csv = ("name,phone,skills,language,vehicle,seats\n"
-           "김하늘,010-3000-0001,운전;handler,한국어,,\n"
-           "Jane Doe,+44 7911 123456,,en,승합차,7\n"
-           "Bad Phone,12,,,,\n"
-           "Twin,01030000001,,,,\n"
-           "Odd Skill,010-3000-0005,juggling,,,\n").encode()
+    csv = (
+        "name,phone,skills,language,vehicle,seats\n"
+        "김하늘,010-3000-0001,운전;handler,한국어,,\n"
+        "Jane Doe,+44 7911 123456,,en,승합차,7\n"
+        "Bad Phone,12,,,,\n"
+        "Twin,01030000001,,,,\n"
+        "Odd Skill,010-3000-0005,juggling,,,\n"
+    ).encode()
     from_csv = [row.errors for row in volunteer_csv.preview_import(csv).rows]
     from_api = coordinator_api.post("/volunteers/import", {"rows": ROWS, "dry_run": True}).json
     # Row numbers differ (file lines from 2, array indexes from 0); the verdicts must not.
@@ -74,8 +85,9 @@ def test_with_no_valid_row_nothing_is_added_and_each_row_says_why(coordinator_ap
 
 
 def test_a_row_without_a_name_is_a_422_naming_the_row(coordinator_api):
-    response = coordinator_api.post("/volunteers/import",
-                                    {"rows": [ROWS[0], {"name": "", "phone": "01030000009"}]})
+    response = coordinator_api.post(
+        "/volunteers/import", {"rows": [ROWS[0], {"name": "", "phone": "01030000009"}]}
+    )
     assert response.status_code == 422
     assert error_of(response)["field"] == "rows.1.name"
     assert _count() == 0

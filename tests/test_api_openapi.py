@@ -10,10 +10,13 @@ from tests.support.api import error_of
 
 # What a team lead may call; everything else needs a coordinator.
 TEAM_LEAD_READS = {
-    "GET /api/v1/me", "GET /api/v1/missions", "GET /api/v1/missions/{mission_id}",
+    "GET /api/v1/me",
+    "GET /api/v1/missions",
+    "GET /api/v1/missions/{mission_id}",
     "GET /api/v1/missions/{mission_id}/roster",
     # Team leads record the animals of the missions they lead (tests/test_animals.py).
-    "GET /api/v1/missions/{mission_id}/animals", "POST /api/v1/missions/{mission_id}/animals",
+    "GET /api/v1/missions/{mission_id}/animals",
+    "POST /api/v1/missions/{mission_id}/animals",
     "PATCH /api/v1/missions/{mission_id}/animals/{animal_id}",
 }
 
@@ -25,8 +28,11 @@ def _spec() -> dict:
 
 def _operations() -> list[tuple[str, str, dict]]:
     spec = _spec()
-    return [(method.upper(), path, operation) for path, operations in spec["paths"].items()
-            for method, operation in operations.items()]
+    return [
+        (method.upper(), path, operation)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+    ]
 
 
 OPERATIONS = _operations()
@@ -39,7 +45,8 @@ def _url(path: str) -> str:
 def test_every_api_route_is_described(app):
     routes = {
         (method, re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule))
-        for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     described = {(method, path) for method, path, _ in OPERATIONS}
@@ -47,8 +54,9 @@ def test_every_api_route_is_described(app):
     assert len(described) >= 27
 
 
-@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS,
-                         ids=[f"{m} {p}" for m, p, _ in OPERATIONS])
+@pytest.mark.parametrize(
+    ("method", "path", "operation"), OPERATIONS, ids=[f"{m} {p}" for m, p, _ in OPERATIONS]
+)
 def test_each_operation_documents_its_request_answers_and_errors(method, path, operation):
     responses = operation["responses"]
     success = [code for code in responses if code.startswith("2")]
@@ -57,7 +65,8 @@ def test_each_operation_documents_its_request_answers_and_errors(method, path, o
         assert "$ref" in responses[success[0]]["content"]["application/json"]["schema"]
     for code in ("401", "403") if path != "/api/v1/me" else ("401",):  # anyone may ask who
         assert responses[code]["content"]["application/json"]["schema"]["$ref"].endswith(
-            "/ErrorBody")
+            "/ErrorBody"
+        )
     assert operation.get("security", [{"bearer": []}]) == [{"bearer": []}]
     assert operation["summary"]  # the view's docstring
     if method in ("POST", "PUT", "PATCH") and "requestBody" in operation:
@@ -66,10 +75,15 @@ def test_each_operation_documents_its_request_answers_and_errors(method, path, o
 
 
 def test_bodies_are_described_where_the_endpoint_reads_one():
-    without_body = {f"{m} {p}" for m, p, o in OPERATIONS
-                    if m in ("POST", "PUT", "PATCH") and "requestBody" not in o}
-    assert without_body == {"POST /api/v1/missions/{mission_id}/cancel",
-                            "POST /api/v1/callouts/{callout_id}/cancel"}
+    without_body = {
+        f"{m} {p}"
+        for m, p, o in OPERATIONS
+        if m in ("POST", "PUT", "PATCH") and "requestBody" not in o
+    }
+    assert without_body == {
+        "POST /api/v1/missions/{mission_id}/cancel",
+        "POST /api/v1/callouts/{callout_id}/cancel",
+    }
 
 
 def test_every_operation_needs_a_bearer_token_by_default():
@@ -85,18 +99,20 @@ def test_times_are_described_as_local_when_naive():
     assert starts_at["format"] == "date-time"
 
 
-@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS,
-                         ids=[f"{m} {p}" for m, p, _ in OPERATIONS])
+@pytest.mark.parametrize(
+    ("method", "path", "operation"), OPERATIONS, ids=[f"{m} {p}" for m, p, _ in OPERATIONS]
+)
 def test_each_operation_refuses_a_caller_without_a_token(client, method, path, operation):
     response = client.open(_url(path), method=method, json={})
     assert response.status_code == 401
     assert error_of(response)["code"] == "unauthorized"
 
 
-@pytest.mark.parametrize(("method", "path", "operation"),
-                         [o for o in OPERATIONS if f"{o[0]} {o[1]}" not in TEAM_LEAD_READS],
-                         ids=[f"{m} {p}" for m, p, _ in OPERATIONS
-                              if f"{m} {p}" not in TEAM_LEAD_READS])
+@pytest.mark.parametrize(
+    ("method", "path", "operation"),
+    [o for o in OPERATIONS if f"{o[0]} {o[1]}" not in TEAM_LEAD_READS],
+    ids=[f"{m} {p}" for m, p, _ in OPERATIONS if f"{m} {p}" not in TEAM_LEAD_READS],
+)
 def test_each_coordinator_operation_refuses_a_team_lead(api_as, method, path, operation):
     lead = api_as(StaffRole.TEAM_LEAD)
     response = lead._open(method, _url(path).removeprefix("/api/v1"), json={})

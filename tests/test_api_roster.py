@@ -10,8 +10,10 @@ from tests.support.api import ApiCaller, error_of
 
 def _add(api, mission, volunteer, position=None, **extra):
     position = position or mission.positions[0]
-    return api.post(f"/missions/{mission.id}/roster",
-                    {"volunteer_id": volunteer.id, "position_id": position.id, **extra})
+    return api.post(
+        f"/missions/{mission.id}/roster",
+        {"volunteer_id": volunteer.id, "position_id": position.id, **extra},
+    )
 
 
 def test_a_volunteer_added_by_the_api_holds_a_place_with_source_api(
@@ -33,8 +35,11 @@ def test_the_last_place_taken_makes_the_next_request_a_409(
     assert _add(coordinator_api, mission, create_volunteer("first")).status_code == 201
     response = _add(coordinator_api, mission, create_volunteer("second"))
     assert response.status_code == 409
-    assert error_of(response) == {"code": "conflict", "field": "position",
-                                  "message": "Handler in this shift is full"}
+    assert error_of(response) == {
+        "code": "conflict",
+        "field": "position",
+        "message": "Handler in this shift is full",
+    }
     waitlisted = _add(coordinator_api, mission, create_volunteer("third"), waitlist=True)
     assert waitlisted.status_code == 201 and waitlisted.json["status"] == "waitlisted"
 
@@ -44,8 +49,10 @@ def test_racing_for_the_last_place_gives_one_place_and_409s_never_a_500(
 ):
     mission = create_mission(capacity=1)
     url, position_id = f"/missions/{mission.id}/roster", mission.positions[0].id
-    bodies = [{"volunteer_id": create_volunteer(f"racer {i}").id, "position_id": position_id}
-              for i in range(6)]
+    bodies = [
+        {"volunteer_id": create_volunteer(f"racer {i}").id, "position_id": position_id}
+        for i in range(6)
+    ]
     callers = [ApiCaller(any_db_app.test_client(), create_staff()) for _ in bodies]
     start, statuses = threading.Barrier(len(bodies)), []
 
@@ -53,8 +60,9 @@ def test_racing_for_the_last_place_gives_one_place_and_409s_never_a_500(
         start.wait()  # ids only in here: the ORM rows belong to the test's app context
         statuses.append(caller.post(url, body).status_code)
 
-    threads = [threading.Thread(target=race, args=pair)
-               for pair in zip(callers, bodies, strict=True)]
+    threads = [
+        threading.Thread(target=race, args=pair) for pair in zip(callers, bodies, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -85,8 +93,10 @@ def test_a_position_of_another_mission_is_a_422_naming_it(
     response = _add(coordinator_api, mission, create_volunteer(), position=other.positions[0])
     assert response.status_code == 422
     assert error_of(response)["field"] == "position_id"
-    unknown = coordinator_api.post(f"/missions/{mission.id}/roster",
-                                   {"volunteer_id": 9999, "position_id": mission.positions[0].id})
+    unknown = coordinator_api.post(
+        f"/missions/{mission.id}/roster",
+        {"volunteer_id": 9999, "position_id": mission.positions[0].id},
+    )
     assert unknown.status_code == 422 and error_of(unknown)["field"] == "volunteer_id"
 
 
@@ -105,7 +115,9 @@ def test_the_roster_lists_status_source_vehicle_and_attendance(
 
     body = coordinator_api.get(f"/missions/{mission.id}/roster").json
     assert [(s["volunteer"]["name"], s["status"], s["source"]) for s in body["items"]] == [
-        ("here", "confirmed", "sms"), ("waiting", "waitlisted", "web")]
+        ("here", "confirmed", "sms"),
+        ("waiting", "waitlisted", "web"),
+    ]
     first = body["items"][0]
     assert first["vehicle"]["label"] == "승합차 1"
     assert first["attendance"]["status"] == "present"
@@ -122,8 +134,9 @@ def test_cancelling_a_signup_offers_the_place_to_the_waitlist(
     waiting = signups.sign_up(create_volunteer("waiting"), mission.positions[0], source="sms")
     db.session.commit()
 
-    response = coordinator_api.post(f"/missions/{mission.id}/roster/{held.id}/cancel",
-                                    {"reason": "sick"})
+    response = coordinator_api.post(
+        f"/missions/{mission.id}/roster/{held.id}/cancel", {"reason": "sick"}
+    )
 
     assert response.status_code == 200, response.json
     assert response.json["signup"]["status"] == "cancelled"
@@ -142,14 +155,17 @@ def test_seating_someone_in_a_full_vehicle_is_a_409(
     second = signups.sign_up(create_volunteer("b"), mission.positions[0], source="sms")
     db.session.commit()
     vehicle_id = mission.vehicles[0].id
-    seat = coordinator_api.put(f"/missions/{mission.id}/roster/{first.id}/vehicle",
-                               {"vehicle_id": vehicle_id})
+    seat = coordinator_api.put(
+        f"/missions/{mission.id}/roster/{first.id}/vehicle", {"vehicle_id": vehicle_id}
+    )
     assert seat.status_code == 200 and seat.json["vehicle"]["id"] == vehicle_id
-    full = coordinator_api.put(f"/missions/{mission.id}/roster/{second.id}/vehicle",
-                               {"vehicle_id": vehicle_id})
+    full = coordinator_api.put(
+        f"/missions/{mission.id}/roster/{second.id}/vehicle", {"vehicle_id": vehicle_id}
+    )
     assert full.status_code == 409 and error_of(full)["field"] == "vehicle"
-    out = coordinator_api.put(f"/missions/{mission.id}/roster/{first.id}/vehicle",
-                              {"vehicle_id": None})
+    out = coordinator_api.put(
+        f"/missions/{mission.id}/roster/{first.id}/vehicle", {"vehicle_id": None}
+    )
     assert out.status_code == 200 and out.json["vehicle"] is None
 
 
@@ -166,6 +182,10 @@ def test_team_leads_read_the_rosters_of_missions_they_lead_and_change_nothing(
     assert api.get(f"/missions/{other.id}/roster").status_code == 403
     assert _add(api, theirs, create_volunteer()).status_code == 403
     assert api.post(f"/missions/{theirs.id}/roster/{signup.id}/cancel").status_code == 403
-    assert api.put(f"/missions/{theirs.id}/roster/{signup.id}/vehicle",
-                   {"vehicle_id": None}).status_code == 403
+    assert (
+        api.put(
+            f"/missions/{theirs.id}/roster/{signup.id}/vehicle", {"vehicle_id": None}
+        ).status_code
+        == 403
+    )
     assert db.session.get(Signup, signup.id).status == SignupStatus.CONFIRMED

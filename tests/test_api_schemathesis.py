@@ -21,8 +21,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 pytestmark = pytest.mark.sweep
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 # Passes in this order: any ids may cancel the main mission. Invalid data must get a 4xx.
 PASSES = {
     "real ids": (GenerationMode.POSITIVE, 25),
@@ -31,18 +35,26 @@ PASSES = {
 }
 
 
-def _fuzz(operation, headers: dict, path_parameters: dict, mode: GenerationMode,
-          examples: int) -> None:
+def _fuzz(
+    operation, headers: dict, path_parameters: dict, mode: GenerationMode, examples: int
+) -> None:
     strategies = [operation.as_strategy(mode, path_parameters=path_parameters)]
     if mode.is_positive and (path_parameters or not operation.path_parameters):
         # The documented examples, which get past the domain's checks more often than noise.
         strategies += operation.schema.get_strategies_from_examples(
-            operation, path_parameters=path_parameters)
+            operation, path_parameters=path_parameters
+        )
     for strategy in strategies:
 
         @given(case=strategy)
-        @settings(max_examples=examples, derandomize=True, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck), print_blob=False)
+        @settings(
+            max_examples=examples,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            print_blob=False,
+        )
         def run(case) -> None:
             case.call_and_validate(headers=headers, checks=CHECKS)
 

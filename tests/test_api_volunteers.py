@@ -7,10 +7,18 @@ from tests.support.api import error_of
 
 
 def test_a_coordinator_adds_a_volunteer_with_a_korean_number(coordinator_api):
-    response = coordinator_api.post("/volunteers", {
-        "name": "이서연", "phone": "010-1234-5678", "skills": ["driver", "handler"],
-        "region": "수원", "vehicle_kind": "van", "vehicle_seats": 7, "vehicle_crates": 4,
-    })
+    response = coordinator_api.post(
+        "/volunteers",
+        {
+            "name": "이서연",
+            "phone": "010-1234-5678",
+            "skills": ["driver", "handler"],
+            "region": "수원",
+            "vehicle_kind": "van",
+            "vehicle_seats": 7,
+            "vehicle_crates": 4,
+        },
+    )
     assert response.status_code == 201, response.json
     body = response.json
     assert body["phone"] == "+821012345678"
@@ -35,8 +43,9 @@ def test_a_malformed_phone_is_a_422_naming_the_phone(coordinator_api):
 
 
 def test_an_unknown_skill_is_a_422_naming_the_field(coordinator_api):
-    response = coordinator_api.post("/volunteers",
-                                    {"name": "A", "phone": "01022223333", "skills": ["pilot"]})
+    response = coordinator_api.post(
+        "/volunteers", {"name": "A", "phone": "01022223333", "skills": ["pilot"]}
+    )
     assert response.status_code == 422
     assert error_of(response)["field"] == "skills.0"
 
@@ -48,8 +57,9 @@ def test_a_missing_name_is_a_422_naming_the_name(coordinator_api):
 
 
 def test_a_body_that_is_not_json_is_refused_clearly(coordinator_api):
-    broken = coordinator_api._open("POST", "/volunteers", data="{not json",
-                                   content_type="application/json")
+    broken = coordinator_api._open(
+        "POST", "/volunteers", data="{not json", content_type="application/json"
+    )
     assert broken.status_code == 400
     form = coordinator_api._open("POST", "/volunteers", data={"name": "A"})
     assert form.status_code == 415
@@ -65,12 +75,16 @@ def test_the_directory_filters_and_pages(coordinator_api, create_volunteer):
     page = coordinator_api.get("/volunteers?skill=handler&per_page=2&page=2").json
     assert (page["total"], page["pages"], page["page"]) == (5, 3, 2)
     assert [v["name"] for v in page["items"]] == ["Handler 2", "Handler 3"]
-    assert [v["name"] for v in coordinator_api.get("/volunteers?language=en").json["items"]] \
-        == ["Vet Kim"]
-    assert [v["name"] for v in coordinator_api.get(
-        "/volunteers?skill=vet&opted_out=false").json["items"]] == ["Vet Kim"]
-    assert [v["name"] for v in coordinator_api.get("/volunteers?opted_out=true").json["items"]] \
-        == ["Gone"]
+    assert [v["name"] for v in coordinator_api.get("/volunteers?language=en").json["items"]] == [
+        "Vet Kim"
+    ]
+    assert [
+        v["name"]
+        for v in coordinator_api.get("/volunteers?skill=vet&opted_out=false").json["items"]
+    ] == ["Vet Kim"]
+    assert [v["name"] for v in coordinator_api.get("/volunteers?opted_out=true").json["items"]] == [
+        "Gone"
+    ]
     assert coordinator_api.get("/volunteers?region=서울&q=vet").json["total"] == 1
 
 
@@ -81,12 +95,14 @@ def test_per_page_above_200_is_refused(coordinator_api):
 
 
 def test_a_volunteer_is_read_and_patched_field_by_field(coordinator_api, create_volunteer):
-    volunteer = create_volunteer("박지훈", skills=["handler"], region="수원", vehicle_kind="car",
-                                 vehicle_seats=4)
+    volunteer = create_volunteer(
+        "박지훈", skills=["handler"], region="수원", vehicle_kind="car", vehicle_seats=4
+    )
     assert coordinator_api.get(f"/volunteers/{volunteer.id}").json["name"] == "박지훈"
 
-    response = coordinator_api.patch(f"/volunteers/{volunteer.id}",
-                                     {"skills": ["vet"], "vehicle_kind": None, "language": "en"})
+    response = coordinator_api.patch(
+        f"/volunteers/{volunteer.id}", {"skills": ["vet"], "vehicle_kind": None, "language": "en"}
+    )
     assert response.status_code == 200, response.json
     body = response.json
     assert body["skills"] == ["vet"] and body["vehicle_kind"] is None
@@ -117,9 +133,12 @@ def test_an_unknown_volunteer_is_a_404(coordinator_api):
 def test_team_leads_cannot_see_the_directory(api_as, create_volunteer):
     volunteer = create_volunteer()
     lead = api_as(StaffRole.TEAM_LEAD)
-    for response in (lead.get("/volunteers"), lead.get(f"/volunteers/{volunteer.id}"),
-                     lead.post("/volunteers", {"name": "A", "phone": "01011112222"}),
-                     lead.get(f"/volunteers/{volunteer.id}/messages")):
+    for response in (
+        lead.get("/volunteers"),
+        lead.get(f"/volunteers/{volunteer.id}"),
+        lead.post("/volunteers", {"name": "A", "phone": "01011112222"}),
+        lead.get(f"/volunteers/{volunteer.id}/messages"),
+    ):
         assert response.status_code == 403
         assert error_of(response)["code"] == "forbidden"
 
@@ -127,11 +146,16 @@ def test_team_leads_cannot_see_the_directory(api_as, create_volunteer):
 def test_a_volunteers_messages_come_newest_first_in_pages(coordinator_api, create_volunteer):
     volunteer = create_volunteer()
     for i in range(3):
-        db.session.add(Message(
-            direction=Direction.OUTBOUND if i % 2 == 0 else Direction.INBOUND,
-            volunteer_id=volunteer.id, phone=volunteer.phone, body=f"message {i}",
-            status=MessageStatus.SENT if i % 2 == 0 else MessageStatus.RECEIVED,
-            created_at=now_utc().replace(microsecond=0).replace(second=i)))
+        db.session.add(
+            Message(
+                direction=Direction.OUTBOUND if i % 2 == 0 else Direction.INBOUND,
+                volunteer_id=volunteer.id,
+                phone=volunteer.phone,
+                body=f"message {i}",
+                status=MessageStatus.SENT if i % 2 == 0 else MessageStatus.RECEIVED,
+                created_at=now_utc().replace(microsecond=0).replace(second=i),
+            )
+        )
     db.session.commit()
     page = coordinator_api.get(f"/volunteers/{volunteer.id}/messages?per_page=2").json
     assert [m["body"] for m in page["items"]] == ["message 2", "message 1"]
@@ -140,9 +164,7 @@ def test_a_volunteers_messages_come_newest_first_in_pages(coordinator_api, creat
     assert page["items"][0]["created_at"].endswith("+09:00")
 
 
-def test_racing_to_add_the_same_phone_gives_one_volunteer_and_409s(
-    any_db_app, create_staff
-):
+def test_racing_to_add_the_same_phone_gives_one_volunteer_and_409s(any_db_app, create_staff):
     import threading
 
     from tests.support.api import ApiCaller
@@ -152,8 +174,9 @@ def test_racing_to_add_the_same_phone_gives_one_volunteer_and_409s(
 
     def race(caller: ApiCaller, i: int) -> None:
         start.wait()
-        statuses.append(caller.post("/volunteers", {"name": f"twin {i}",
-                                                    "phone": "010-5555-0000"}).status_code)
+        statuses.append(
+            caller.post("/volunteers", {"name": f"twin {i}", "phone": "010-5555-0000"}).status_code
+        )
 
     threads = [threading.Thread(target=race, args=(c, i)) for i, c in enumerate(callers)]
     for thread in threads:

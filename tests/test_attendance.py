@@ -117,7 +117,8 @@ def test_two_team_leads_marking_the_same_person_at_once_both_land_in_the_history
     db.session.expire_all()
     rows = db.session.scalars(select(Attendance).where(Attendance.signup_id == signup_id)).all()
     events = db.session.scalars(
-        select(AttendanceEvent).where(AttendanceEvent.signup_id == signup_id)
+        select(AttendanceEvent)
+        .where(AttendanceEvent.signup_id == signup_id)
         .order_by(AttendanceEvent.id)
     ).all()
     assert len(rows) == 1 and len(events) == 2
@@ -149,15 +150,11 @@ def test_checking_in_twice_keeps_the_first_time(app, mission_day):
     assert len(attendance.history(signup)) == 1
 
 
-def test_self_check_in_too_early_says_when_it_opens_in_the_volunteers_language(
-    app, mission_day
-):
+def test_self_check_in_too_early_says_when_it_opens_in_the_volunteers_language(app, mission_day):
     day = mission_day(names=["Alex"], language="en")
     start = shift_of(day).starts_at
     with pytest.raises(attendance.CheckInClosed, match="Check-in opens at") as refused:
-        attendance.self_check_in(
-            day.signups[0].volunteer, via="sms", at=start - timedelta(hours=3)
-        )
+        attendance.self_check_in(day.signups[0].volunteer, via="sms", at=start - timedelta(hours=3))
     assert "06:00" in refused.value.message  # an hour before the 07:00 shift, local time
     assert day.signups[0].attendance is None
 
@@ -166,9 +163,7 @@ def test_self_check_in_after_the_shift_ended_is_refused(app, mission_day):
     day = mission_day()
     end = shift_of(day).ends_at
     with pytest.raises(attendance.CheckInClosed):
-        attendance.self_check_in(
-            day.signups[0].volunteer, via="sms", at=end + timedelta(minutes=1)
-        )
+        attendance.self_check_in(day.signups[0].volunteer, via="sms", at=end + timedelta(minutes=1))
 
 
 @pytest.mark.app_config(CHECK_IN_OPENS_MINUTES=180)
@@ -225,9 +220,7 @@ def test_a_walk_in_is_added_to_a_full_position_and_checked_in(app, mission_day):
     day = mission_day()
     position = day.mission.positions[0]
     assert position.is_full
-    walk_in = attendance.add_walk_in(
-        position, name="최유나", phone="010-9876-5432", by=day.lead
-    )
+    walk_in = attendance.add_walk_in(position, name="최유나", phone="010-9876-5432", by=day.lead)
     db.session.commit()
     db.session.refresh(position)
     signup = walk_in.signup
@@ -241,11 +234,15 @@ def test_a_walk_in_is_added_to_a_full_position_and_checked_in(app, mission_day):
 
 def test_a_skill_a_team_lead_records_waits_for_a_coordinator(app, mission_day, create_staff):
     day = mission_day(capacity=5)
-    by_lead = attendance.add_walk_in(day.mission.positions[0], name="최유나",
-                                     phone="010-9876-5432", by=day.lead).signup
-    by_coordinator = attendance.add_walk_in(day.mission.positions[0], name="강하늘",
-                                            phone="010-9876-1111",
-                                            by=create_staff(StaffRole.COORDINATOR)).signup
+    by_lead = attendance.add_walk_in(
+        day.mission.positions[0], name="최유나", phone="010-9876-5432", by=day.lead
+    ).signup
+    by_coordinator = attendance.add_walk_in(
+        day.mission.positions[0],
+        name="강하늘",
+        phone="010-9876-1111",
+        by=create_staff(StaffRole.COORDINATOR),
+    ).signup
     assert [(s.skill, s.is_verified) for s in by_lead.volunteer.skills] == [("handler", False)]
     assert not by_lead.volunteer.has_skill("handler")  # no SMS booking as a handler yet
     assert by_lead.attendance.status == AttendanceStatus.PRESENT  # but here today
@@ -282,15 +279,20 @@ def test_a_coordinator_is_told_whose_number_it_is_and_asked_before_checking_in(
     coordinator = create_staff(StaffRole.COORDINATOR)
     known = create_volunteer("한지민", phone="+821055556666")
     with pytest.raises(attendance.NumberOnFile, match="한지민") as asked:
-        attendance.add_walk_in(day.mission.positions[0], name="Someone else",
-                               phone="010-5555-6666", by=coordinator)
+        attendance.add_walk_in(
+            day.mission.positions[0], name="Someone else", phone="010-5555-6666", by=coordinator
+        )
     db.session.rollback()
     assert asked.value.volunteer.id == known.id
     assert db.session.scalar(select(func.count()).select_from(Signup)) == 3
 
-    walk_in = attendance.add_walk_in(day.mission.positions[0], name="Someone else",
-                                     phone="010-5555-6666", by=coordinator,
-                                     confirmed_volunteer_id=known.id)
+    walk_in = attendance.add_walk_in(
+        day.mission.positions[0],
+        name="Someone else",
+        phone="010-5555-6666",
+        by=coordinator,
+        confirmed_volunteer_id=known.id,
+    )
     assert walk_in.checked_in and walk_in.signup.volunteer.name == "한지민"
     position = db.session.get(Position, day.mission.positions[0].id)
     assert position.capacity == 5

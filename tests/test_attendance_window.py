@@ -29,8 +29,12 @@ def shift_at(create_mission, create_volunteer, create_staff):
         shift = mission.shifts[0]
         shift.starts_at = mission.starts_at = now_utc() + offset
         shift.ends_at = mission.ends_at = shift.starts_at + 4 * H
-        signup = signups.sign_up(create_volunteer(), mission.positions[0],
-                                 source=SignupSource.STAFF, now=shift.starts_at - 72 * H)
+        signup = signups.sign_up(
+            create_volunteer(),
+            mission.positions[0],
+            source=SignupSource.STAFF,
+            now=shift.starts_at - 72 * H,
+        )
         db.session.commit()
         return lead, signup
 
@@ -45,17 +49,21 @@ def mark_by(client, login, csrf_token, api_as):
         client.delete_cookie("session")  # log the previous user out
         login(user)
         page = client.get(f"/day/missions/{signup.mission_id}")
-        token = csrf_token(client.get(page.location)) if page.status_code == 302 \
-            else csrf_token(page)
-        response = client.post(f"/day/missions/{signup.mission_id}/signups/{signup.id}",
-                               data={"csrf_token": token, "action": action},
-                               headers={"Accept": "application/json"})
+        token = (
+            csrf_token(client.get(page.location)) if page.status_code == 302 else csrf_token(page)
+        )
+        response = client.post(
+            f"/day/missions/{signup.mission_id}/signups/{signup.id}",
+            data={"csrf_token": token, "action": action},
+            headers={"Accept": "application/json"},
+        )
         body = response.get_json() or {}
         return response.status_code, (body.get("error") or {}).get("message", "")
 
     def api(user, signup, action):
         response = api_as(user=user).post(
-            f"/missions/{signup.mission_id}/roster/{signup.id}/attendance", {"action": action})
+            f"/missions/{signup.mission_id}/roster/{signup.id}/attendance", {"action": action}
+        )
         return response.status_code, (response.get_json().get("error") or {}).get("message", "")
 
     return {"day page": web, "api": api}
@@ -63,13 +71,17 @@ def mark_by(client, login, csrf_token, api_as):
 
 def _marks(signup) -> int:
     db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(AttendanceEvent)
-                             .where(AttendanceEvent.signup_id == signup.id))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AttendanceEvent)
+        .where(AttendanceEvent.signup_id == signup.id)
+    )
 
 
 def _corrections() -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == "correct"))
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "correct")
+    )
 
 
 @pytest.mark.parametrize("door", ["day page", "api"])

@@ -13,8 +13,10 @@ from tests.support.raw_values import visible_text
 def _change_capacity(client, csrf_token, mission, value):
     page = client.get(f"/missions/{mission.id}")
     position = mission.positions[0]
-    return client.post(f"/missions/{mission.id}/capacities",
-                       data={f"cap-{position.id}": str(value), "csrf_token": csrf_token(page)})
+    return client.post(
+        f"/missions/{mission.id}/capacities",
+        data={f"cap-{position.id}": str(value), "csrf_token": csrf_token(page)},
+    )
 
 
 def test_a_capacity_change_reads_as_a_sentence_naming_who_what_and_both_values(
@@ -28,8 +30,9 @@ def test_a_capacity_change_reads_as_a_sentence_naming_who_what_and_both_values(
 
     page = visible_text(client.get("/admin/audit").get_data(as_text=True))
 
-    assert ("김 (Coordinator) changed the capacity of the place Handler · 07-12 from 4 to 6 "
-            "on the web.") in page
+    assert (
+        "김 (Coordinator) changed the capacity of the place Handler · 07-12 from 4 to 6 on the web."
+    ) in page
     for raw in ("positions", "#None", "update", "(web)"):
         assert raw not in page
 

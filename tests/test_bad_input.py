@@ -36,20 +36,82 @@ from tests.support.site import TRACEBACK, Site, row_counts, web_rules
 XSS = '<script>alert("xss")</script>'
 XSS_ATTR = '"><img src=x onerror=alert(1)>'
 HOSTILE = [
-    "", " ", "0", "-1", "-999999", "3.5", "1e309", "NaN", "true", "[]", "{}", "null",
-    str(2**63), str(10**30), "99999999999999999999999999999999999999",
-    "2026-02-30T25:61", "0000-00-00", "31/12/2026", "2026-13-01", "tomorrow",
-    "a\x00b", "\x00", "\ud800", "x\udfffy", "\u202eevil\u202c", "\u200f\u200e", "\ufeff",
-    XSS, XSS_ATTR, "javascript:alert(1)", "{{ 7*7 }}", "${7*7}", "%s%s%n",
-    "' OR '1'='1", "1; DROP TABLE volunteers;--", "admin'--", "\\", "../../etc/passwd",
-    "김민준", "010-1234-5678", "+821012345678", "x" * 300, "\n" * 50,
-    "²", "٣", "３", "1²", "vehicle:²", "vehicle:٣",  # digits int() refuses or misreads
+    "",
+    " ",
+    "0",
+    "-1",
+    "-999999",
+    "3.5",
+    "1e309",
+    "NaN",
+    "true",
+    "[]",
+    "{}",
+    "null",
+    str(2**63),
+    str(10**30),
+    "99999999999999999999999999999999999999",
+    "2026-02-30T25:61",
+    "0000-00-00",
+    "31/12/2026",
+    "2026-13-01",
+    "tomorrow",
+    "a\x00b",
+    "\x00",
+    "\ud800",
+    "x\udfffy",
+    "\u202eevil\u202c",
+    "\u200f\u200e",
+    "\ufeff",
+    XSS,
+    XSS_ATTR,
+    "javascript:alert(1)",
+    "{{ 7*7 }}",
+    "${7*7}",
+    "%s%s%n",
+    "' OR '1'='1",
+    "1; DROP TABLE volunteers;--",
+    "admin'--",
+    "\\",
+    "../../etc/passwd",
+    "김민준",
+    "010-1234-5678",
+    "+821012345678",
+    "x" * 300,
+    "\n" * 50,
+    "²",
+    "٣",
+    "３",
+    "1²",
+    "vehicle:²",
+    "vehicle:٣",  # digits int() refuses or misreads
 ]
 OVERSIZED = "가" * 34_000  # about 100 kB as UTF-8
-WEBHOOK_FIELDS = ["MessageSid", "SmsSid", "AccountSid", "From", "To", "Body", "NumMedia",
-                  "MessageStatus", "ErrorCode", "ErrorMessage"]
-EVERY_FIELD = [str(10**30), "-1", OVERSIZED, XSS, XSS_ATTR, "a\x00b", "\ud800", "2026-02-30T25:61",
-               "' OR '1'='1", "²", "٣"]
+WEBHOOK_FIELDS = [
+    "MessageSid",
+    "SmsSid",
+    "AccountSid",
+    "From",
+    "To",
+    "Body",
+    "NumMedia",
+    "MessageStatus",
+    "ErrorCode",
+    "ErrorMessage",
+]
+EVERY_FIELD = [
+    str(10**30),
+    "-1",
+    OVERSIZED,
+    XSS,
+    XSS_ATTR,
+    "a\x00b",
+    "\ud800",
+    "2026-02-30T25:61",
+    "' OR '1'='1",
+    "²",
+    "٣",
+]
 CLEAR_MESSAGE = re.compile(r'role="alert"|flash-error|<section class="card narrow">\s*<h1>')
 EXAMPLES = int(os.environ.get("BAD_INPUT_EXAMPLES", "10"))
 pytestmark = pytest.mark.sweep
@@ -138,8 +200,9 @@ def headers_for(site: Site, url: str, form: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-def check_answer(client, response, url: str, before: dict[str, int],
-                 *, says_why: bool = True) -> None:
+def check_answer(
+    client, response, url: str, before: dict[str, int], *, says_why: bool = True
+) -> None:
     text = response.get_data(as_text=True)
     assert response.status_code < 500, f"{url} answered {response.status_code}"
     assert not TRACEBACK.search(text), f"{url} showed a stack trace"
@@ -171,8 +234,13 @@ def test_hostile_form_values_never_cause_a_500_and_refusals_write_nothing(
     token = csrf_token(client.get("/account/tokens"))
     page = st.fixed_dictionaries({name: value_strategy() for name in names})
 
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(form=page)
     def post_hostile(form: dict[str, str]) -> None:
         before = row_counts()
@@ -189,8 +257,9 @@ def test_hostile_form_values_never_cause_a_500_and_refusals_write_nothing(
 def test_ids_past_a_database_integer_in_the_path_are_a_404(client, csrf_token, site, rule_path):
     rule = next(r for r in web_rules(site.app, "POST") if r.rule == rule_path)
     url = site.url(rule)
-    first_id = str(next(v for k, v in site.ids.items() if k in rule.arguments
-                        and isinstance(v, int)))
+    first_id = str(
+        next(v for k, v in site.ids.items() if k in rule.arguments and isinstance(v, int))
+    )
     huge = url.replace(f"/{first_id}", f"/{10**30}", 1)
     before = row_counts()
 
@@ -200,18 +269,36 @@ def test_ids_past_a_database_integer_in_the_path_are_a_404(client, csrf_token, s
     assert row_counts() == before
 
 
-@pytest.mark.parametrize("path", ["/missions/{}", "/volunteers/{}", "/callouts/{}",
-                                  "/reports/missions/{}", "/day/missions/{}/manifest"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/missions/{}",
+        "/volunteers/{}",
+        "/callouts/{}",
+        "/reports/missions/{}",
+        "/day/missions/{}/manifest",
+    ],
+)
 def test_a_huge_id_on_a_page_is_a_404(client, site, path):
     assert client.get(path.format(10**30)).status_code == 404
 
 
 TEXT_FORMS = {
-    "/volunteers/new": {"name": XSS, "phone": "010-3333-4444", "language": "ko",
-                        "region": XSS_ATTR, "notes": XSS, "vehicle_kind": ""},
+    "/volunteers/new": {
+        "name": XSS,
+        "phone": "010-3333-4444",
+        "language": "ko",
+        "region": XSS_ATTR,
+        "notes": XSS,
+        "vehicle_kind": "",
+    },
     "/account/tokens": {"name": XSS},
-    "/admin/staff": {"email": "x@example.org", "name": XSS, "role": "team_lead",
-                     "password": "correct-horse-9"},
+    "/admin/staff": {
+        "email": "x@example.org",
+        "name": XSS,
+        "role": "team_lead",
+        "password": "correct-horse-9",
+    },
 }
 
 
@@ -235,9 +322,7 @@ def test_script_payloads_saved_through_forms_are_escaped_on_every_page(client, c
 ODD_DIGITS = ["²", "٣", "vehicle:²"]
 
 
-def test_odd_digits_in_any_single_field_of_any_form_are_refused_not_a_500(
-    client, csrf_token, site
-):
+def test_odd_digits_in_any_single_field_of_any_form_are_refused_not_a_500(client, csrf_token, site):
     """'²'.isdigit() is true but int('²') fails: every field alone, in every form. (The other
     fields are missing, and some pages do not say so; the number fields' own messages are
     checked below.)"""
@@ -249,43 +334,49 @@ def test_odd_digits_in_any_single_field_of_any_form_are_refused_not_a_500(
         for name in sorted(names):
             for value in ODD_DIGITS:
                 before = row_counts()
-                body = {name: value} if url.startswith("/sms/") else {
-                    name: value, "csrf_token": token}
-                response = client.post(url, data=encode(body),
-                                       headers=headers_for(site, url, body))
+                body = (
+                    {name: value} if url.startswith("/sms/") else {name: value, "csrf_token": token}
+                )
+                response = client.post(url, data=encode(body), headers=headers_for(site, url, body))
                 check_answer(client, response, f"{url} {name}={value}", before, says_why=False)
 
 
 def _upload(client, token: str, content: str):
-    return client.post("/volunteers/import", content_type="multipart/form-data", data={
-        "csrf_token": token, "file": (io.BytesIO(content.encode()), "people.csv")})
+    return client.post(
+        "/volunteers/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "file": (io.BytesIO(content.encode()), "people.csv")},
+    )
 
 
 def test_odd_digits_as_csv_seats_are_a_row_error_naming_the_column(client, csrf_token, site):
     token = csrf_token(client.get("/volunteers/import"))
     before = row_counts()
-    response = _upload(client, token, "이름,전화번호,좌석수\n김민준,010-4444-5555,²\n"
-                                      "이서연,010-4444-6666,٣\n")
+    response = _upload(
+        client, token, "이름,전화번호,좌석수\n김민준,010-4444-5555,²\n이서연,010-4444-6666,٣\n"
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and page.count("seats must be a whole number") == 2
     assert row_counts() == before
 
 
-def test_a_csv_cell_past_the_csv_modules_limit_is_a_400_naming_the_line(
-    client, csrf_token, site
-):
+def test_a_csv_cell_past_the_csv_modules_limit_is_a_400_naming_the_line(client, csrf_token, site):
     token = csrf_token(client.get("/volunteers/import"))
     before = row_counts()
-    response = _upload(client, token, "이름,전화번호,메모\n김민준,010-4444-5555,"
-                       + "x" * 200_000 + "\n")
+    response = _upload(
+        client, token, "이름,전화번호,메모\n김민준,010-4444-5555," + "x" * 200_000 + "\n"
+    )
     assert response.status_code == 400
     assert "line 2 of the file cannot be read" in response.get_data(as_text=True)
     assert row_counts() == before
 
 
-API_WRITES = [(r.rule, m) for r in _collection_app.url_map.iter_rules()
-              if r.endpoint.startswith("api.")
-              for m in sorted(r.methods & {"POST", "PUT", "PATCH", "DELETE"})]
+API_WRITES = [
+    (r.rule, m)
+    for r in _collection_app.url_map.iter_rules()
+    if r.endpoint.startswith("api.")
+    for m in sorted(r.methods & {"POST", "PUT", "PATCH", "DELETE"})
+]
 
 
 def test_deeply_nested_json_on_every_api_write_is_a_400_naming_the_body(app, client, site):
@@ -299,8 +390,9 @@ def test_deeply_nested_json_on_every_api_write_is_a_400_naming_the_body(app, cli
         url = adapter.build(rule.endpoint, {a: site.ids.get(a, 1) for a in rule.arguments})
         for body in ('{"rows": ' + "[" * 50_000 + "]" * 50_000 + "}", "[" * 100_000):
             before = row_counts()
-            response = client.open(url, method=method, data=body, headers=headers,
-                                   content_type="application/json")
+            response = client.open(
+                url, method=method, data=body, headers=headers, content_type="application/json"
+            )
             assert response.status_code == 400, (method, url, response.status_code)
             assert response.get_json()["error"]["field"] == "body"
             assert row_counts() == before
@@ -309,10 +401,14 @@ def test_deeply_nested_json_on_every_api_write_is_a_400_naming_the_body(app, cli
 def test_a_status_callback_naming_another_messages_sid_changes_nothing(app, client, site):
     sent = db.session.scalars(select(Message).where(Message.direction == "out")).all()[:2]
     first, second = sent
-    db.session.execute(update(Message).where(Message.id == first.id).values(
-        provider_sid="SM" + "1" * 32, status="sent"))
-    db.session.execute(update(Message).where(Message.id == second.id).values(
-        provider_sid=None, status="sending"))
+    db.session.execute(
+        update(Message)
+        .where(Message.id == first.id)
+        .values(provider_sid="SM" + "1" * 32, status="sent")
+    )
+    db.session.execute(
+        update(Message).where(Message.id == second.id).values(provider_sid=None, status="sending")
+    )
     db.session.commit()
     form = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered"}
     url = f"/sms/status?m={second.id}"
@@ -324,13 +420,12 @@ def test_a_status_callback_naming_another_messages_sid_changes_nothing(app, clie
     assert response.get_json()["error"]["field"] == "MessageSid"
     db.session.expire_all()
     assert {m.id: (m.status, m.provider_sid) for m in db.session.scalars(select(Message))} == (
-        before)
+        before
+    )
 
 
 @pytest.mark.parametrize("query", ["?m=²", "?m=٣", "?m=" + "9" * 40])
-def test_a_status_callback_with_a_garbled_message_id_is_a_400_naming_it(
-    app, client, site, query
-):
+def test_a_status_callback_with_a_garbled_message_id_is_a_400_naming_it(app, client, site, query):
     form = {"MessageSid": "SM" + "2" * 32, "MessageStatus": "delivered"}
     url = "/sms/status" + query
     before = row_counts()
@@ -345,10 +440,16 @@ def test_odd_digits_in_the_number_fields_are_refused_naming_them(client, csrf_to
     token = csrf_token(client.get(f"{day}/manifest"))
     posts = [
         (f"{day}/vehicles/{vehicle}/animals", {"animals_moved": "²"}, "Animals moved"),
-        (f"{day}/shifts/{site.ids['shift_id']}/message",
-         {"audience": "vehicle:²", "body": "출발", "nonce": "n1"}, "Choose the shift"),
-        (f"/missions/{mission}/callouts/new", {"wave_size": "٣", "wave_interval_minutes": "15"},
-         "Volunteers per wave"),
+        (
+            f"{day}/shifts/{site.ids['shift_id']}/message",
+            {"audience": "vehicle:²", "body": "출발", "nonce": "n1"},
+            "Choose the shift",
+        ),
+        (
+            f"/missions/{mission}/callouts/new",
+            {"wave_size": "٣", "wave_interval_minutes": "15"},
+            "Volunteers per wave",
+        ),
     ]
     for url, form, named in posts:
         before = row_counts()

@@ -52,10 +52,10 @@ def test_a_hundred_replies_for_ten_places_confirm_exactly_ten(
     assert sum("확정" in body for body in bodies) == PLACES
     assert sum("대기" in body for body in bodies) == RACERS - PLACES
     db.session.expire_all()
-    statuses = db.session.execute(
-        select(Signup.status, func.count()).group_by(Signup.status)
-    ).all()
-    assert dict(statuses) == {SignupStatus.CONFIRMED: PLACES,
-                              SignupStatus.WAITLISTED: RACERS - PLACES}
+    statuses = db.session.execute(select(Signup.status, func.count()).group_by(Signup.status)).all()
+    assert dict(statuses) == {
+        SignupStatus.CONFIRMED: PLACES,
+        SignupStatus.WAITLISTED: RACERS - PLACES,
+    }
     assert db.session.get(Position, mission.positions[0].id).filled == PLACES
     assert db.session.scalar(select(func.count()).select_from(Message)) == 2 * RACERS

@@ -25,17 +25,21 @@ SMS = SignupSource.SMS
 def waitlisted_line(create_mission, create_volunteer, waiting: int = 2):
     position = create_mission(code="B7", capacity=1, day=5).positions[0]
     booked = signups.sign_up(create_volunteer("가"), position, source=SMS)
-    queue = [signups.sign_up(create_volunteer(f"대기{i}"), position, source=SMS)
-             for i in range(waiting)]
+    queue = [
+        signups.sign_up(create_volunteer(f"대기{i}"), position, source=SMS) for i in range(waiting)
+    ]
     db.session.commit()
     return position, booked, queue
 
 
 def messages_to(signup: Signup) -> list[str]:
-    return list(db.session.scalars(
-        select(Message.body).where(Message.volunteer_id == signup.volunteer_id)
-        .order_by(Message.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Message.body)
+            .where(Message.volunteer_id == signup.volunteer_id)
+            .order_by(Message.id)
+        )
+    )
 
 
 def test_a_freed_place_is_held_for_the_first_waitlisted_who_is_told_once(
@@ -58,8 +62,11 @@ def test_the_expiry_sweep_passes_a_held_place_on_and_tells_both(
 ):
     position, booked, (first, second) = waitlisted_line(create_mission, create_volunteer)
     signups.cancel(booked)
-    db.session.execute(update(Signup).where(Signup.id == first.id)
-                       .values(offer_expires_at=now_utc() - timedelta(minutes=1)))
+    db.session.execute(
+        update(Signup)
+        .where(Signup.id == first.id)
+        .values(offer_expires_at=now_utc() - timedelta(minutes=1))
+    )
     db.session.commit()
 
     assert expire_offers.run() == 1
@@ -135,8 +142,14 @@ def test_an_early_cancellation_alerts_nobody(app, create_mission, create_volunte
 
 def test_stale_menus_are_tidied_away(app, create_volunteer):
     volunteer = create_volunteer()
-    db.session.add(ConversationState(volunteer_id=volunteer.id, kind="positions", payload={},
-                                     expires_at=now_utc() - timedelta(minutes=1)))
+    db.session.add(
+        ConversationState(
+            volunteer_id=volunteer.id,
+            kind="positions",
+            payload={},
+            expires_at=now_utc() - timedelta(minutes=1),
+        )
+    )
     db.session.commit()
 
     assert forget_stale_menus.run() == 1

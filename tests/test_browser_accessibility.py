@@ -32,8 +32,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=services.CHROMIUM,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=services.CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -47,8 +46,20 @@ def _log_in(page, base: str, email: str) -> None:
 
 
 def _html_pages(site) -> list[str]:
-    skip = ("/export", ".csv", ".ics", "/state", "/live", "/thread", "/preview", "/call",
-            "/openapi", "/healthz", "/calendar", ".json")
+    skip = (
+        "/export",
+        ".csv",
+        ".ics",
+        "/state",
+        "/live",
+        "/thread",
+        "/preview",
+        "/call",
+        "/openapi",
+        "/healthz",
+        "/calendar",
+        ".json",
+    )
     urls = [site.url(rule) for rule in web_rules(site.app, "GET")]
     return [u for u in urls if u and not any(s in u for s in skip)]
 
@@ -81,15 +92,19 @@ def test_the_team_leads_and_volunteers_phone_pages_pass_axe_and_have_big_tap_tar
     lead.language = "ko"
     db.session.commit()
     shift = mission.shifts[0]
-    lead_pages = ["/day/", f"/day/missions/{mission.id}/shifts/{shift.id}",
-                  f"/day/missions/{mission.id}/manifest"]
+    lead_pages = [
+        "/day/",
+        f"/day/missions/{mission.id}/shifts/{shift.id}",
+        f"/day/missions/{mission.id}/manifest",
+    ]
     token = site.ids["token"]
     volunteer_pages = [f"/v/{token}", f"/v/{token}/profile", f"/v/{token}x", "/login"]
     ARTIFACTS.mkdir(exist_ok=True)
     problems = []
     with live_server_on(app, PORT + 1) as base:
-        context = chromium.new_context(viewport=PHONE, locale="ko-KR", is_mobile=True,
-                                       has_touch=True)
+        context = chromium.new_context(
+            viewport=PHONE, locale="ko-KR", is_mobile=True, has_touch=True
+        )
         page = context.new_page()
         for url in volunteer_pages:
             page.goto(base + url)

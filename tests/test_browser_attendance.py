@@ -14,8 +14,13 @@ from tests.support.personal import live_server
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PHONE = {"width": 390, "height": 844}
 
 
@@ -25,9 +30,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=services.CHROMIUM, args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=services.CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -43,8 +46,9 @@ def log_in(page, base: str, email: str) -> None:
 def test_a_team_lead_checks_in_three_people_and_marks_a_no_show_on_a_phone(
     app, browser, mission_day
 ):
-    day = mission_day(names=["김민준", "이서연", "박지호", "최수아"],
-                      vehicles=[("승합차 1", 8, 12)])
+    day = mission_day(
+        names=["김민준", "이서연", "박지호", "최수아"], vehicles=[("승합차 1", 8, 12)]
+    )
     url = f"/day/missions/{day.mission.id}/shifts/{day.mission.shifts[0].id}"
     arrived, missing = day.signups[:3], day.signups[3]
     with live_server(app) as base:

@@ -19,8 +19,13 @@ from tests.support.conversation import invite_fixture  # noqa: F401
 from tests.support.personal import live_server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 SIZES = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 LANGUAGES = {"en": "en-US", "ko": "ko-KR"}
 
@@ -38,8 +43,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=services.CHROMIUM,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=services.CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -55,8 +59,11 @@ def _log_in(browser, base: str, user, language: str, size: dict):
 
 
 def _delivered(callout) -> None:
-    db.session.execute(update(Message).where(Message.callout_id == callout.id)
-                       .values(status=MessageStatus.DELIVERED))
+    db.session.execute(
+        update(Message)
+        .where(Message.callout_id == callout.id)
+        .values(status=MessageStatus.DELIVERED)
+    )
 
 
 # (state, what the headline says in English, in Korean, whether Cancel the rest is offered)
@@ -64,8 +71,11 @@ EXPECTED = {
     "held": ("Held by quiet hours until", "야간 발송 제한으로", True),
     "sending": ("Sending wave 1 of 3", "3차 중 1차 발송 중", True),
     "waiting": ("Waiting for wave 2 of 3 at", "3차 중 2차 발송 예정", True),
-    "finished": ("Finished: everyone in the audience has been asked", "완료: 대상자 모두에게",
-                 False),
+    "finished": (
+        "Finished: everyone in the audience has been asked",
+        "완료: 대상자 모두에게",
+        False,
+    ),
     "cancelled": ("Cancelled: the rest was not sent", "취소됨: 남은 문자는", False),
 }
 
@@ -82,13 +92,23 @@ def test_the_call_out_page_says_what_is_happening_in_both_languages_and_sizes(
         create_volunteer(f"봉사자{i}", skills=["handler"], language="ko" if i % 2 else "en")
     now, everyone = now_utc(), audiences.Audience()
     made = {}
-    for state, day in (("held", 3), ("sending", 4), ("waiting", 5), ("finished", 6),
-                       ("cancelled", 7)):
+    for state, day in (
+        ("held", 3),
+        ("sending", 4),
+        ("waiting", 5),
+        ("finished", 6),
+        ("cancelled", 7),
+    ):
         mission = create_mission(f"{state} 구조", code=f"S{day}", capacity=9, day=day)
         urgent = state != "held"
         callout = callouts.create_callout(
-            mission, audience=everyone, is_urgent=urgent, now=now,
-            wave_size=5 if state == "finished" else 2, wave_interval_minutes=30)
+            mission,
+            audience=everyone,
+            is_urgent=urgent,
+            now=now,
+            wave_size=5 if state == "finished" else 2,
+            wave_interval_minutes=30,
+        )
         if state != "held":
             callouts.run_wave(callout, now)
         if state in ("waiting", "finished"):
@@ -117,7 +137,8 @@ def test_the_call_out_page_says_what_is_happening_in_both_languages_and_sizes(
                     assert "Sending now" not in html and ">sending<" not in html
                     page.screenshot(
                         path=ARTIFACTS / f"callout-{state}-{language}-{size_name}.png",
-                        full_page=True)
+                        full_page=True,
+                    )
                 page.close()
 
 
@@ -155,8 +176,7 @@ def test_the_send_confirmation_names_people_waves_cost_and_quiet_hours(
                 page.wait_for_timeout(100)
             assert asked == [plan.inner_text()]
             assert "/callouts/new" in page.url
-            page.screenshot(path=ARTIFACTS / f"callout-confirm-ko-{size_name}.png",
-                            full_page=True)
+            page.screenshot(path=ARTIFACTS / f"callout-confirm-ko-{size_name}.png", full_page=True)
             page.close()
 
 
@@ -167,8 +187,14 @@ def test_the_simulator_in_korean_asks_a_person_and_offers_what_the_menu_offered(
     from playwright.sync_api import expect
 
     coordinator = create_staff(StaffRole.COORDINATOR, name="김코디", language="ko")
-    mission = create_mission("개농장 구조", code="B7", roles={"핸들러": "handler"},
-                             shifts=[(7, 12), (13, 18)], capacity=3, day=3)
+    mission = create_mission(
+        "개농장 구조",
+        code="B7",
+        roles={"핸들러": "handler"},
+        shifts=[(7, 12), (13, 18)],
+        capacity=3,
+        day=3,
+    )
     volunteer = create_volunteer("이서연", skills=["handler"])
     invite(mission, volunteer)
     with live_server(app) as base:

@@ -17,10 +17,17 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-VIEWPORTS = {"laptop": ({"width": 1280, "height": 800}, False),
-             "phone": ({"width": 390, "height": 844}, True)}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VIEWPORTS = {
+    "laptop": ({"width": 1280, "height": 800}, False),
+    "phone": ({"width": 390, "height": 844}, True),
+}
 
 
 @pytest.fixture
@@ -29,8 +36,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=services.CHROMIUM,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=services.CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -77,9 +83,7 @@ def _import_volunteers(page, base: str) -> None:
     page.wait_for_selector("text=봉사자 8명을 가져왔습니다")
 
 
-def test_a_coordinator_plans_imports_and_watches_the_roster_fill(
-    app, browser, create_staff
-):
+def test_a_coordinator_plans_imports_and_watches_the_roster_fill(app, browser, create_staff):
     user = create_staff(StaffRole.COORDINATOR, name="이코디")
     ARTIFACTS.mkdir(exist_ok=True)
     with live_server(app) as base:
@@ -101,8 +105,9 @@ def test_a_coordinator_plans_imports_and_watches_the_roster_fill(
         assert page.locator("#roster").inner_text().count("김민준") == 0
 
         kim = db.session.scalar(select(Volunteer).where(Volunteer.name == "김민준"))
-        handler_am = db.session.scalar(select(Position).where(Position.mission_id == mission.id)
-                                       .order_by(Position.id))
+        handler_am = db.session.scalar(
+            select(Position).where(Position.mission_id == mission.id).order_by(Position.id)
+        )
         signups.sign_up(kim, handler_am, source=SignupSource.SMS)
         db.session.commit()
         page.locator("#roster >> text=김민준").wait_for(timeout=15_000)
@@ -113,8 +118,9 @@ def test_a_coordinator_plans_imports_and_watches_the_roster_fill(
         context.close()
 
         size, mobile = VIEWPORTS["phone"]
-        phone_context = browser.new_context(viewport=size, is_mobile=True, locale="ko-KR",
-                                            storage_state=None)
+        phone_context = browser.new_context(
+            viewport=size, is_mobile=True, locale="ko-KR", storage_state=None
+        )
         phone = phone_context.new_page()
         phone.goto(f"{base}/login")
         phone.fill("input[name=email]", user.email)

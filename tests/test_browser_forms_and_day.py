@@ -33,8 +33,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=services.CHROMIUM,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=services.CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -58,14 +57,19 @@ def test_forms_board_and_mission_page_in_both_languages_and_sizes(
     app, chromium, create_staff, create_mission, language, size
 ):
     user = create_staff(StaffRole.COORDINATOR, name="이코디", language=language)
-    mission = create_mission(title="개농장 폐쇄 구조", roles={"Handler": "handler"},
-                             status="draft", vehicles=[("승합차", 9, 12)])
+    mission = create_mission(
+        title="개농장 폐쇄 구조",
+        roles={"Handler": "handler"},
+        status="draft",
+        vehicles=[("승합차", 9, 12)],
+    )
     mission.animals.append(ExpectedAnimals(species="개", count=30, needs_crate=True))
     db.session.commit()
     port = 5152 + (size == "phone") * 2 + (language == "en")
     with live_server_on(app, port) as base:
-        context = chromium.new_context(viewport=SIZES[size], locale=LANGUAGES[language],
-                                       is_mobile=size == "phone")
+        context = chromium.new_context(
+            viewport=SIZES[size], locale=LANGUAGES[language], is_mobile=size == "phone"
+        )
         page = context.new_page()
         _log_in(page, base, user.email)
 
@@ -89,8 +93,11 @@ def test_forms_board_and_mission_page_in_both_languages_and_sizes(
         assert page.evaluate("document.activeElement.id") == "role-name", logs
         assert page.evaluate("window.scrollY") > 0 or size == "laptop"
         summary = page.inner_text(".error-summary")
-        assert ("100자까지 입력할 수 있어요" if language == "ko"
-                else "cannot be longer than 100 characters") in summary
+        assert (
+            "100자까지 입력할 수 있어요"
+            if language == "ko"
+            else "cannot be longer than 100 characters"
+        ) in summary
         assert page.locator("#role-name").input_value() == "가" * 101  # kept, not cut
         check_accessibility(page, "refused role")
         _shot(page, f"mission-refused-role-{size}-{language}")
@@ -107,8 +114,7 @@ def test_forms_board_and_mission_page_in_both_languages_and_sizes(
 def test_the_login_page_switches_language_in_the_browser(app, chromium, language):
     other = "en" if language == "ko" else "ko"
     with live_server_on(app, 5157 + (language == "en")) as base:
-        context = chromium.new_context(viewport=PHONE, locale=LANGUAGES[language],
-                                       is_mobile=True)
+        context = chromium.new_context(viewport=PHONE, locale=LANGUAGES[language], is_mobile=True)
         page = context.new_page()
         page.goto(f"{base}/login")
         assert page.get_attribute("html", "lang") == language
@@ -145,8 +151,10 @@ def test_the_phone_navigation_links_never_overlap(app, chromium, create_staff):
         context = chromium.new_context(viewport=PHONE, locale="ko-KR", is_mobile=True)
         page = context.new_page()
         _log_in(page, base, user.email)
-        boxes = [page.locator(".mainnav a").nth(i).bounding_box()
-                 for i in range(page.locator(".mainnav a").count())]
+        boxes = [
+            page.locator(".mainnav a").nth(i).bounding_box()
+            for i in range(page.locator(".mainnav a").count())
+        ]
         for left, right in zip(boxes, boxes[1:], strict=False):
             assert left["x"] + left["width"] <= right["x"] + 0.5, (left, right)
         header = page.locator("header.topbar").bounding_box()

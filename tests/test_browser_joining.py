@@ -24,17 +24,36 @@ from tests.support.joining import code_sent_to, messages_to
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 PORTS = range(5180, 5190)  # this branch's ports
 LINK = re.compile(r"https?://\S+/v/\S+")
 WORDS = {
-    "ko": {"title": "봉사자로 가입하기", "sent": "문자를 보냈어요",
-           "done": "가입해 주셔서 고마워요", "approve": "승인", "hello": "안녕하세요"},
-    "en": {"title": "Join as a volunteer", "sent": "We sent an SMS",
-           "done": "Thank you for joining", "approve": "Approve", "hello": "Hello"},
+    "ko": {
+        "title": "봉사자로 가입하기",
+        "sent": "문자를 보냈어요",
+        "done": "가입해 주셔서 고마워요",
+        "approve": "승인",
+        "hello": "안녕하세요",
+    },
+    "en": {
+        "title": "Join as a volunteer",
+        "sent": "We sent an SMS",
+        "done": "Thank you for joining",
+        "approve": "Approve",
+        "hello": "Hello",
+    },
 }
 
 
@@ -65,8 +84,7 @@ def browser():
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=services.CHROMIUM,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=services.CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -77,12 +95,14 @@ def _shot(page, name: str) -> None:
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_from_the_qr_link_to_an_approved_volunteer_who_gets_a_call_out(
-        app, browser, create_staff, create_mission, lang):
+    app, browser, create_staff, create_mission, lang
+):
     words, number = WORDS[lang], "010-4545-" + ("1111" if lang == "ko" else "2222")
     e164 = "+82" + number.replace("-", "")[1:]
     coordinator = create_staff(StaffRole.COORDINATOR, language=lang)
-    mission = create_mission("개농장 구조" if lang == "ko" else "Dog farm rescue",
-                             roles={"Helper": None}, code="B7")
+    mission = create_mission(
+        "개농장 구조" if lang == "ko" else "Dog farm rescue", roles={"Helper": None}, code="B7"
+    )
     with served(app) as base:
         app.config["PUBLIC_BASE_URL"] = base
         staff = browser.new_context(locale="ko-KR" if lang == "ko" else "en-US")
@@ -132,13 +152,15 @@ def test_from_the_qr_link_to_an_approved_volunteer_who_gets_a_call_out(
         db.session.expire_all()
         assert db.session.get(Volunteer, volunteer.id).approval == Approval.APPROVED
 
-        callout = callouts.create_callout(mission, audience=audiences.Audience(),
-                                          now=now_utc(), is_urgent=True)
+        callout = callouts.create_callout(
+            mission, audience=audiences.Audience(), now=now_utc(), is_urgent=True
+        )
         db.session.commit()
         callouts.run_wave(callout, now_utc())
         db.session.commit()
-        got = db.session.scalar(select(Message).where(Message.volunteer_id == volunteer.id,
-                                                      Message.kind == "callout"))
+        got = db.session.scalar(
+            select(Message).where(Message.volunteer_id == volunteer.id, Message.kind == "callout")
+        )
         assert got is not None and "B7" in got.body
 
         approved = [m.body for m in messages_to(e164) if m.kind == "join" and "/v/" in m.body]

@@ -12,15 +12,24 @@ from tests.test_browser_coordinator import ARTIFACTS, VIEWPORTS, browser  # noqa
 
 pytestmark = pytest.mark.browser
 
-ROUTED = {**twilio_settings("http://127.0.0.1:9"), **solapi_settings("http://127.0.0.1:9"),
-          "PUBLIC_BASE_URL": "https://rescue.example.kr"}
+ROUTED = {
+    **twilio_settings("http://127.0.0.1:9"),
+    **solapi_settings("http://127.0.0.1:9"),
+    "PUBLIC_BASE_URL": "https://rescue.example.kr",
+}
 
 
 @pytest.mark.app_config(**ROUTED)
 @pytest.mark.parametrize("locale", ["ko-KR", "en-US"])
 @pytest.mark.parametrize("viewport", ["laptop", "phone"])
 def test_the_preview_shows_each_routes_type_size_and_cost_and_follows_the_note(
-    app, browser, create_staff, create_mission, create_volunteer, locale, viewport  # noqa: F811
+    app,
+    browser,  # noqa: F811 - the fixture imported above
+    create_staff,
+    create_mission,
+    create_volunteer,
+    locale,
+    viewport,
 ):
     user = create_staff(StaffRole.COORDINATOR, name="이코디")
     mission = create_mission(roles={"핸들러": None}, capacity=6, area="마포")
@@ -43,12 +52,14 @@ def test_the_preview_shows_each_routes_type_size_and_cost_and_follows_the_note(
         assert "₩60" in korean.inner_text()  # three SMS at ₩20
         assert korean.get_attribute("data-type") == "SMS"
         page.fill("textarea[name=note], input[name=note]", "장화와 장갑을 꼭 챙겨 주세요 🐶")
-        page.locator('.sms-preview[data-language="ko"] [data-route="solapi"][data-type="LMS"]'
-                     ).wait_for(timeout=15000)
+        page.locator(
+            '.sms-preview[data-language="ko"] [data-route="solapi"][data-type="LMS"]'
+        ).wait_for(timeout=15000)
         assert "₩150" in korean.inner_text()  # three LMS at ₩50
         assert "🐶" in page.locator('.sms-preview[data-language="ko"] .warning').inner_text()
         # The English reader's number is abroad: Twilio carries the emoji, no warning there.
         assert page.locator('.sms-preview[data-language="en"] .warning').count() == 0
-        page.screenshot(path=str(ARTIFACTS / f"callout-preview-{locale}-{viewport}.png"),
-                        full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"callout-preview-{locale}-{viewport}.png"), full_page=True
+        )
         context.close()

@@ -51,12 +51,18 @@ def test_a_team_lead_records_three_dogs_on_a_phone(app, browser, mission_day, lo
     db.session.expire_all()
     recorded = db.session.query(Animal).order_by(Animal.id).all()
     assert [(a.crate, a.condition, a.vehicle_id) for a in recorded] == [
-        ("1", "injured", van.id), ("2", "injured", van.id)]
+        ("1", "injured", van.id),
+        ("2", "injured", van.id),
+    ]
 
 
 @pytest.mark.parametrize("locale", ["ko", "en"])
 def test_a_volunteer_gets_directions_and_says_on_my_way_on_a_phone(
-        app, browser, mission_day, locale):  # noqa: F811
+    app,
+    browser,  # noqa: F811 - the fixture imported above
+    mission_day,
+    locale,
+):
     day = mission_day(day=1, language=locale)
     shift = day.mission.shifts[0]
     shift.starts_at = now_utc() + timedelta(minutes=50)

@@ -22,7 +22,12 @@ def add_walk_in(page, name: str, phone: str) -> None:
 
 @pytest.mark.parametrize("locale", ["ko-KR", "en-US"])
 def test_the_walk_in_form_on_a_phone_names_the_owner_only_to_a_coordinator(
-    app, browser, mission_day, create_volunteer, create_staff, locale  # noqa: F811
+    app,
+    browser,  # noqa: F811 - the fixture imported above
+    mission_day,
+    create_volunteer,
+    create_staff,
+    locale,
 ):
     day = mission_day(capacity=5, day=0)
     known = create_volunteer("한지민", phone="+821055556666")

@@ -17,29 +17,38 @@ from tasks.sms import send_messages
 
 
 def start(mission, **settings):
-    callout = callouts.create_callout(mission, audience=audiences.Audience(), is_urgent=True,
-                                      wave_interval_minutes=60, **settings)
+    callout = callouts.create_callout(
+        mission, audience=audiences.Audience(), is_urgent=True, wave_interval_minutes=60, **settings
+    )
     db.session.commit()
     return callout
 
 
 def invited_for(callout, role) -> set[int]:
-    return set(db.session.scalars(select(Invitation.volunteer_id).where(
-        Invitation.callout_id == callout.id, Invitation.role_id == role.id)))
+    return set(
+        db.session.scalars(
+            select(Invitation.volunteer_id).where(
+                Invitation.callout_id == callout.id, Invitation.role_id == role.id
+            )
+        )
+    )
 
 
 def messages_by_volunteer(callout) -> dict[int, str]:
     db.session.expire_all()
-    return dict(db.session.execute(
-        select(Message.volunteer_id, Message.status).where(Message.callout_id == callout.id)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(Message.volunteer_id, Message.status).where(Message.callout_id == callout.id)
+        ).all()
+    )
 
 
 @pytest.fixture
 def vets_and_handlers(create_mission, create_volunteer):
     """A mission for 2 vets and 6 handlers; 4 vets and 10 handlers who could come."""
-    mission = create_mission(roles={"Vet": "vet", "Handler": "handler"},
-                             capacity={("Vet", 0): 2, ("Handler", 0): 6})
+    mission = create_mission(
+        roles={"Vet": "vet", "Handler": "handler"}, capacity={("Vet", 0): 2, ("Handler", 0): 6}
+    )
     vets = [create_volunteer(f"vet{i}", skills=["vet"]) for i in range(4)]
     handlers = [create_volunteer(f"handler{i}", skills=["handler"]) for i in range(10)]
     vet_role, handler_role = mission.roles
@@ -120,10 +129,14 @@ def test_a_wave_task_that_died_mid_wave_is_finished_by_its_redelivery_and_nobody
     run_wave.run(callout.id)  # acks_late: the same task, delivered again
     run_wave.run(callout.id)
 
-    sent_to = Counter(db.session.scalars(
-        select(Message.volunteer_id).where(Message.callout_id == callout.id)))
-    invited = set(db.session.scalars(
-        select(Invitation.volunteer_id).where(Invitation.callout_id == callout.id)))
+    sent_to = Counter(
+        db.session.scalars(select(Message.volunteer_id).where(Message.callout_id == callout.id))
+    )
+    invited = set(
+        db.session.scalars(
+            select(Invitation.volunteer_id).where(Invitation.callout_id == callout.id)
+        )
+    )
     assert len(invited) == 10 and invited <= {v.id for v in people}
     assert sent_to == Counter(invited)
 

@@ -26,8 +26,11 @@ def start(mission, now, **settings):
 
 
 def deliver_all(callout):
-    db.session.execute(update(Message).where(Message.callout_id == callout.id)
-                       .values(status=MessageStatus.DELIVERED))
+    db.session.execute(
+        update(Message)
+        .where(Message.callout_id == callout.id)
+        .values(status=MessageStatus.DELIVERED)
+    )
     db.session.commit()
 
 
@@ -67,8 +70,15 @@ def test_an_urgent_call_out_that_reached_everyone_is_finished_and_offers_no_canc
     assert state.phase == "finished" and state.reason == "audience exhausted"
     assert state.headline == "Finished: everyone in the audience has been asked"
     assert not state.can_cancel and state.next_at is None
-    assert bars(state) == {"queued": 0, "sent": 3, "delivered": 3, "failed": 0,
-                           "yes": 0, "no": 0, "waiting": 3}
+    assert bars(state) == {
+        "queued": 0,
+        "sent": 3,
+        "delivered": 3,
+        "failed": 0,
+        "yes": 0,
+        "no": 0,
+        "waiting": 3,
+    }
     login(create_staff(StaffRole.COORDINATOR))
     page = client.get(f"/callouts/{callout.id}").get_data(as_text=True)
     assert "everyone in the audience has been asked" in page
@@ -80,8 +90,7 @@ def test_waves_say_sending_k_of_n_then_waiting_for_the_next_at_its_time(
 ):
     for i in range(5):
         create_volunteer(f"v{i}")
-    callout = start(create_mission(capacity=9, day=3), DAY, wave_size=2,
-                    wave_interval_minutes=30)
+    callout = start(create_mission(capacity=9, day=3), DAY, wave_size=2, wave_interval_minutes=30)
     callouts.run_wave(callout, DAY)
     db.session.commit()
 
@@ -121,19 +130,30 @@ def test_a_full_mission_and_a_cancelled_call_out_say_why_they_stopped(
 def test_the_confirmation_names_people_waves_cost_and_quiet_hours(app, create_mission):
     mission = create_mission(day=3)
 
-    night = plan_of(mission, 120, Decimal("6.30"), wave_size=50, interval_minutes=15,
-                    is_urgent=False, now=NIGHT)
-    urgent = plan_of(mission, 1, Decimal("0.05"), wave_size=50, interval_minutes=15,
-                     is_urgent=True, now=NIGHT)
+    night = plan_of(
+        mission, 120, Decimal("6.30"), wave_size=50, interval_minutes=15, is_urgent=False, now=NIGHT
+    )
+    urgent = plan_of(
+        mission, 1, Decimal("0.05"), wave_size=50, interval_minutes=15, is_urgent=True, now=NIGHT
+    )
 
-    assert night.summary.startswith("Send this call-out to 120 people? In 3 waves, one every "
-                                    "15 minutes. Estimated cost: $6.30.")
+    assert night.summary.startswith(
+        "Send this call-out to 120 people? In 3 waves, one every 15 minutes. Estimated cost: $6.30."
+    )
     assert "nothing is sent before" in night.summary and "07:00" in night.summary
-    assert urgent.summary == ("Send this call-out to 1 person? All in one wave. "
-                              "Estimated cost: $0.05.")
+    assert urgent.summary == (
+        "Send this call-out to 1 person? All in one wave. Estimated cost: $0.05."
+    )
     with force_locale("ko"):
-        korean = plan_of(mission, 120, Decimal("6.30"), wave_size=50, interval_minutes=15,
-                         is_urgent=False, now=NIGHT)
+        korean = plan_of(
+            mission,
+            120,
+            Decimal("6.30"),
+            wave_size=50,
+            interval_minutes=15,
+            is_urgent=False,
+            now=NIGHT,
+        )
     assert korean.summary.startswith("120명에게 이 모집 문자를 보낼까요?")
 
 
@@ -146,12 +166,15 @@ def test_the_new_call_out_page_and_its_live_preview_carry_the_confirmation(
     mission = create_mission(capacity=5, day=3)
 
     html = client.get(f"/missions/{mission.id}/callouts/new").get_data(as_text=True)
-    data = client.get(f"/missions/{mission.id}/callouts/preview.json"
-                      "?wave_size=2&wave_interval_minutes=5&is_urgent=y").get_json()
+    data = client.get(
+        f"/missions/{mission.id}/callouts/preview.json"
+        "?wave_size=2&wave_interval_minutes=5&is_urgent=y"
+    ).get_json()
 
     assert 'data-confirm="Send this call-out to 3 people? All in one wave.' in html
     assert data["plan"].startswith(
-        "Send this call-out to 3 people? In 2 waves, one every 5 minutes. Estimated cost: $")
+        "Send this call-out to 3 people? In 2 waves, one every 5 minutes. Estimated cost: $"
+    )
     assert "Send this call-out now?" not in html
 
 
@@ -160,8 +183,9 @@ def test_answers_are_counted_per_outcome(app, create_mission, create_volunteer, 
     volunteers = [create_volunteer(f"v{i}") for i in range(2)]
     callout = start(create_mission(capacity=5, day=3), DAY)
     callouts.run_wave(callout, DAY)
-    invitation = db.session.scalar(select(Invitation).where(
-        Invitation.volunteer_id == volunteers[0].id))
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.volunteer_id == volunteers[0].id)
+    )
     invitation.response = answer
     db.session.commit()
 
@@ -180,8 +204,9 @@ def test_the_live_progress_part_and_a_bad_wave_size_in_the_preview_answer_cleanl
     login(create_staff(StaffRole.COORDINATOR))
 
     part = client.get(f"/callouts/{callout.id}/progress")
-    odd = client.get(f"/missions/{mission.id}/callouts/preview.json?wave_size=%C2%B2"
-                     "&wave_interval_minutes=-5")
+    odd = client.get(
+        f"/missions/{mission.id}/callouts/preview.json?wave_size=%C2%B2&wave_interval_minutes=-5"
+    )
 
     assert part.status_code == 200 and 'data-field="headline"' in part.get_data(as_text=True)
     assert "<html" not in part.get_data(as_text=True)

@@ -14,8 +14,13 @@ from tests.support import services
 from tests.support.personal import live_server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"]
+CHROMIUM = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def coordinator_on_page(client, login, create_staff, create_mission, **mission):
@@ -46,8 +51,12 @@ def test_team_leads_cannot_open_or_send_call_outs(
     token = csrf_token(client.get("/"))
 
     assert client.get(f"/missions/{mission.id}/callouts/new").status_code == 403
-    assert client.post(f"/missions/{mission.id}/callouts/new",
-                       data={"csrf_token": token, "wave_size": 5}).status_code == 403
+    assert (
+        client.post(
+            f"/missions/{mission.id}/callouts/new", data={"csrf_token": token, "wave_size": 5}
+        ).status_code
+        == 403
+    )
     assert db.session.scalar(select(func.count()).select_from(CallOut)) == 0
 
 
@@ -72,9 +81,16 @@ def test_sending_creates_a_running_call_out_and_shows_its_progress(
         create_volunteer(f"v{i}")
     mission, page = coordinator_on_page(client, login, create_staff, create_mission, capacity=5)
 
-    response = client.post(f"/missions/{mission.id}/callouts/new", data={
-        "csrf_token": csrf_token(page), "wave_size": 10, "wave_interval_minutes": 5,
-        "is_urgent": "y", "skills": ["handler"]})
+    response = client.post(
+        f"/missions/{mission.id}/callouts/new",
+        data={
+            "csrf_token": csrf_token(page),
+            "wave_size": 10,
+            "wave_interval_minutes": 5,
+            "is_urgent": "y",
+            "skills": ["handler"],
+        },
+    )
 
     assert response.status_code == 302
     callout = db.session.scalar(select(CallOut))
@@ -83,8 +99,9 @@ def test_sending_creates_a_running_call_out_and_shows_its_progress(
     db.session.commit()
     progress = client.get(f"/callouts/{callout.id}/progress.json").get_json()
     assert (progress["queued"], progress["total"], progress["status"]) == (3, 3, "sending")
-    korean = client.get(f"/callouts/{callout.id}/progress.json",
-                        headers={"Accept-Language": "ko"}).get_json()
+    korean = client.get(
+        f"/callouts/{callout.id}/progress.json", headers={"Accept-Language": "ko"}
+    ).get_json()
     assert korean["status_label"] != "sending"  # the reader's word, not the stored value
     assert "Cancel the rest" in client.get(response.location).get_data(as_text=True)
 
@@ -94,8 +111,10 @@ def test_a_bad_wave_size_is_refused_with_the_form_and_nothing_is_created(
 ):
     mission, page = coordinator_on_page(client, login, create_staff, create_mission)
 
-    response = client.post(f"/missions/{mission.id}/callouts/new", data={
-        "csrf_token": csrf_token(page), "wave_size": 0, "wave_interval_minutes": 5})
+    response = client.post(
+        f"/missions/{mission.id}/callouts/new",
+        data={"csrf_token": csrf_token(page), "wave_size": 0, "wave_interval_minutes": 5},
+    )
 
     assert response.status_code == 400
     assert 'class="error"' in response.get_data(as_text=True)
@@ -116,8 +135,10 @@ def test_a_full_mission_cannot_be_called_out_and_says_why(
 ):
     mission, page = coordinator_on_page(client, login, create_staff, create_mission, capacity=0)
 
-    response = client.post(f"/missions/{mission.id}/callouts/new", data={
-        "csrf_token": csrf_token(page), "wave_size": 5, "wave_interval_minutes": 5})
+    response = client.post(
+        f"/missions/{mission.id}/callouts/new",
+        data={"csrf_token": csrf_token(page), "wave_size": 5, "wave_interval_minutes": 5},
+    )
 
     assert response.status_code == 400
     assert "no open places" in response.get_data(as_text=True)
@@ -129,11 +150,13 @@ def test_cancel_stops_the_rest_and_failures_are_listed_with_their_reason(
     volunteers = [create_volunteer(f"v{i}") for i in range(3)]
     login(create_staff(StaffRole.COORDINATOR))
     mission = create_mission(capacity=5)
-    callout = callouts.create_callout(mission, audience=callouts.audiences.Audience(),
-                                      is_urgent=True)
+    callout = callouts.create_callout(
+        mission, audience=callouts.audiences.Audience(), is_urgent=True
+    )
     callouts.run_wave(callout, now_utc())
-    failed = db.session.scalars(select(Message).where(Message.volunteer_id == volunteers[0].id)
-                                ).one()
+    failed = db.session.scalars(
+        select(Message).where(Message.volunteer_id == volunteers[0].id)
+    ).one()
     failed.status, failed.error_code = MessageStatus.FAILED, 21614
     db.session.commit()
     page = client.get(f"/callouts/{callout.id}")
@@ -154,8 +177,9 @@ def test_in_chromium_the_count_follows_the_filters_and_progress_moves_without_re
     from playwright.sync_api import expect, sync_playwright
 
     coordinator = create_staff(StaffRole.COORDINATOR)
-    mission = create_mission("개농장 구조", roles={"핸들러": "handler", "수의사": "vet"},
-                             capacity=4, area="경기 남부")
+    mission = create_mission(
+        "개농장 구조", roles={"핸들러": "handler", "수의사": "vet"}, capacity=4, area="경기 남부"
+    )
     for i in range(6):
         create_volunteer(f"봉사자{i}", skills=["handler"], language="ko" if i % 2 else "en")
     create_volunteer("수의사", skills=["vet"])

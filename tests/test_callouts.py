@@ -43,8 +43,11 @@ def run(callout, now=None):
 
 
 def invited_ids(callout):
-    return set(db.session.scalars(
-        select(Invitation.volunteer_id).where(Invitation.callout_id == callout.id)))
+    return set(
+        db.session.scalars(
+            select(Invitation.volunteer_id).where(Invitation.callout_id == callout.id)
+        )
+    )
 
 
 def test_audience_leaves_out_opted_out_paused_declined_and_rostered_volunteers(
@@ -59,8 +62,14 @@ def test_audience_leaves_out_opted_out_paused_declined_and_rostered_volunteers(
     rostered = create_volunteer("rostered")
     signups.sign_up(rostered, mission.positions[0], source=SignupSource.SMS)
     earlier = start(mission)
-    db.session.add(Invitation(callout_id=earlier.id, mission_id=mission.id,
-                              volunteer_id=declined.id, response="declined"))
+    db.session.add(
+        Invitation(
+            callout_id=earlier.id,
+            mission_id=mission.id,
+            volunteer_id=declined.id,
+            response="declined",
+        )
+    )
     db.session.commit()
 
     reached = db.session.scalars(audiences.eligible(mission, EVERYONE, now_utc())).all()
@@ -72,25 +81,32 @@ def test_audience_filters_by_skill_region_vehicle_and_language(
     app, create_mission, create_volunteer
 ):
     mission = create_mission()
-    create_volunteer("vet in Suwon", skills=["vet"], region="Suwon", vehicle_kind="van",
-                     language="en")
+    create_volunteer(
+        "vet in Suwon", skills=["vet"], region="Suwon", vehicle_kind="van", language="en"
+    )
     create_volunteer("vet in Seoul", skills=["vet"], region="Seoul")
     create_volunteer("handler in Suwon", skills=["handler"], region="Suwon")
     wanted = audiences.parse_audience(
-        {"skills": ["vet"], "region": "suwon", "has_vehicle": "yes", "language": "en"})
+        {"skills": ["vet"], "region": "suwon", "has_vehicle": "yes", "language": "en"}
+    )
 
     counts = audiences.count(mission, wanted, now_utc())
 
     assert counts == {"ko": 0, "en": 1, "total": 1}
-    assert audiences.count(mission, audiences.parse_audience({"skills": "vet"}), now_utc())[
-        "total"] == 2
+    assert (
+        audiences.count(mission, audiences.parse_audience({"skills": "vet"}), now_utc())["total"]
+        == 2
+    )
 
 
-@pytest.mark.parametrize("field, data", [
-    ("skills", {"skills": ["astronaut"]}),
-    ("language", {"language": "fr"}),
-    ("has_vehicle", {"has_vehicle": "maybe"}),
-])
+@pytest.mark.parametrize(
+    "field, data",
+    [
+        ("skills", {"skills": ["astronaut"]}),
+        ("language", {"language": "fr"}),
+        ("has_vehicle", {"has_vehicle": "maybe"}),
+    ],
+)
 def test_bad_audience_filters_are_refused_naming_the_field(app, field, data):
     with pytest.raises(ValidationError) as refused:
         audiences.parse_audience(data)
@@ -102,25 +118,33 @@ def test_ranking_puts_matching_skills_then_reliable_then_least_recently_called_f
 ):
     mission = create_mission(roles={"Vet": "vet", "Handler": None}, capacity=1)
     past = create_mission("past rescue", day=-10, status=MissionStatus.UNDERWAY)
-    recent = create_volunteer("called yesterday", skills=[], last_called_at=now_utc()
-                              - timedelta(days=1))
+    recent = create_volunteer(
+        "called yesterday", skills=[], last_called_at=now_utc() - timedelta(days=1)
+    )
     never = create_volunteer("never called", skills=[])
     flaky = create_volunteer("no-show", skills=[])
     reliable = create_volunteer("always there", skills=[])
     vet = create_volunteer("vet", skills=["vet"], last_called_at=now_utc())
-    for volunteer, status in ((flaky, AttendanceStatus.NO_SHOW),
-                              (reliable, AttendanceStatus.PRESENT)):
-        signup = Signup(volunteer=volunteer, position=past.positions[0], mission=past,
-                        status=SignupStatus.CONFIRMED, source=SignupSource.STAFF)
+    for volunteer, status in (
+        (flaky, AttendanceStatus.NO_SHOW),
+        (reliable, AttendanceStatus.PRESENT),
+    ):
+        signup = Signup(
+            volunteer=volunteer,
+            position=past.positions[0],
+            mission=past,
+            status=SignupStatus.CONFIRMED,
+            source=SignupSource.STAFF,
+        )
         signup.attendance = Attendance(status=status)
         db.session.add(signup)
     db.session.commit()
 
     order = db.session.scalars(
-        audiences.ranked(audiences.eligible(mission, EVERYONE, now_utc()), {"vet"})).all()
+        audiences.ranked(audiences.eligible(mission, EVERYONE, now_utc()), {"vet"})
+    ).all()
 
-    assert [v.name for v in order] == [vet.name, reliable.name, never.name, recent.name,
-                                       flaky.name]
+    assert [v.name for v in order] == [vet.name, reliable.name, never.name, recent.name, flaky.name]
 
 
 def test_first_wave_invites_the_first_n_and_records_invitations_and_messages(
@@ -135,7 +159,8 @@ def test_first_wave_invites_the_first_n_and_records_invitations_and_messages(
     messages = db.session.scalars(select(Message).where(Message.callout_id == callout.id)).all()
     assert len(messages) == 3 and all(m.status == MessageStatus.QUEUED for m in messages)
     assert {m.idempotency_key for m in messages} == {
-        f"callout:{callout.id}:volunteer:{v}" for v in invited_ids(callout)}
+        f"callout:{callout.id}:volunteer:{v}" for v in invited_ids(callout)
+    }
     assert all(m.validity_seconds and m.validity_seconds <= 4 * 3600 for m in messages)
     called = [v for v in people if v.id in invited_ids(callout)]
     assert all(db.session.get(type(v), v.id).last_called_at is not None for v in called)
@@ -177,8 +202,9 @@ def test_next_wave_asks_new_people_and_the_call_out_ends_when_nobody_is_left(
 def test_a_full_role_gets_no_more_invitations_while_the_other_role_keeps_recruiting(
     app, create_mission, create_volunteer
 ):
-    mission = create_mission(roles={"Vet": "vet", "Handler": "handler"},
-                             capacity={("Vet", 0): 1, ("Handler", 0): 3})
+    mission = create_mission(
+        roles={"Vet": "vet", "Handler": "handler"}, capacity={("Vet", 0): 1, ("Handler", 0): 3}
+    )
     vets = [create_volunteer(f"vet{i}", skills=["vet"]) for i in range(4)]
     [create_volunteer(f"handler{i}", skills=["handler"]) for i in range(8)]
     callout = start(mission, wave_size=4, wave_interval_minutes=0)
@@ -197,8 +223,9 @@ def test_a_full_role_gets_no_more_invitations_while_the_other_role_keeps_recruit
 def test_the_vet_share_of_a_wave_goes_to_vets_and_the_text_names_their_roles(
     app, create_mission, create_volunteer
 ):
-    mission = create_mission(roles={"Vet": "vet", "Handler": None},
-                             capacity={("Vet", 0): 2, ("Handler", 0): 6})
+    mission = create_mission(
+        roles={"Vet": "vet", "Handler": None}, capacity={("Vet", 0): 2, ("Handler", 0): 6}
+    )
     [create_volunteer(f"vet{i}", skills=["vet"]) for i in range(3)]
     [create_volunteer(f"h{i}", skills=["handler"]) for i in range(10)]
     callout = start(mission, wave_size=8)
@@ -206,7 +233,8 @@ def test_the_vet_share_of_a_wave_goes_to_vets_and_the_text_names_their_roles(
     run(callout)
 
     invited = db.session.scalars(
-        select(Invitation).where(Invitation.callout_id == callout.id)).all()
+        select(Invitation).where(Invitation.callout_id == callout.id)
+    ).all()
     assert len(invited) == 8
     assert sum("vet" in i.volunteer.skill_names for i in invited) >= 2
     bodies = db.session.scalars(select(Message.body)).all()
@@ -268,11 +296,14 @@ def test_starting_a_call_out_opens_a_draft_mission_and_refuses_a_full_one(
         start(full)
 
 
-@pytest.mark.parametrize("settings, field", [
-    ({"wave_size": 0}, "wave_size"),
-    ({"wave_interval_minutes": -1}, "wave_interval_minutes"),
-    ({"note": "x" * 81}, "note"),
-])
+@pytest.mark.parametrize(
+    "settings, field",
+    [
+        ({"wave_size": 0}, "wave_size"),
+        ({"wave_interval_minutes": -1}, "wave_interval_minutes"),
+        ({"note": "x" * 81}, "note"),
+    ],
+)
 def test_bad_call_out_settings_are_refused_and_nothing_is_written(
     app, create_mission, settings, field
 ):
@@ -300,8 +331,9 @@ def test_cancel_stops_the_rest_of_a_call_out(app, create_mission, create_volunte
 def test_preview_shows_final_text_per_language_with_segments_and_cost(
     app, create_mission, create_volunteer
 ):
-    mission = create_mission(roles={"Handler": None}, capacity=6, area="경기 남부",
-                             address="비밀 주소 123")
+    mission = create_mission(
+        roles={"Handler": None}, capacity=6, area="경기 남부", address="비밀 주소 123"
+    )
     create_volunteer("ko one", language="ko")
     create_volunteer("ko two", language="ko")
     create_volunteer("en one", language="en")
@@ -318,8 +350,9 @@ def test_preview_shows_final_text_per_language_with_segments_and_cost(
 def test_korean_call_out_text_stays_within_euc_kr_and_two_segments(
     app, create_mission, create_volunteer
 ):
-    mission = create_mission(roles={"핸들러": None, "수의사": "vet"}, capacity=6,
-                             area="경기도 화성시 남부")
+    mission = create_mission(
+        roles={"핸들러": None, "수의사": "vet"}, capacity=6, area="경기도 화성시 남부"
+    )
     ko, en = callouts.preview(mission, EVERYONE, "장화 필수", now_utc())
 
     ko.text.encode("euc-kr")  # raises if a character cannot travel the Korean route
@@ -328,8 +361,9 @@ def test_korean_call_out_text_stays_within_euc_kr_and_two_segments(
 
 
 def test_english_call_out_with_latin_names_fits_one_segment(app, create_mission):
-    mission = create_mission(roles={"Handler": None, "Vet": "vet"}, capacity=6,
-                             area="Hwaseong south")
+    mission = create_mission(
+        roles={"Handler": None, "Vet": "vet"}, capacity=6, area="Hwaseong south"
+    )
     _ko, en = callouts.preview(mission, EVERYONE, "", now_utc())
 
     assert (en.encoding, en.segments) == ("GSM-7", 1), en.text

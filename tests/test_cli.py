@@ -22,8 +22,12 @@ def _count(model) -> int:
 def _flask(args: list[str], database_url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url, "FLASK_APP": "wsgi:app"}
     return subprocess.run(
-        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120,
+        [sys.executable, "-m", "flask", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -77,8 +81,15 @@ def test_the_demo_missions_are_a_farm_closure_and_a_horse_rescue(app, runner):
 
 def test_creating_a_staff_user_hashes_the_password(app, runner, real_password_hashes):
     result = runner.invoke(
-        args=["users", "create", "Lead@Example.org", "--role", "team_lead",
-              "--password", "mud-and-boots-9"]
+        args=[
+            "users",
+            "create",
+            "Lead@Example.org",
+            "--role",
+            "team_lead",
+            "--password",
+            "mud-and-boots-9",
+        ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(StaffUser))
@@ -89,12 +100,12 @@ def test_creating_a_staff_user_hashes_the_password(app, runner, real_password_ha
 
 def test_bad_staff_input_is_named_and_nothing_is_written(app, runner):
     cases = [
-        (["users", "create", "not-an-email", "--role", "admin", "--password", "long-enough-1"],
-         "not an email"),
-        (["users", "create", "a@b.org", "--role", "boss", "--password", "long-enough-1"],
-         "boss"),
-        (["users", "create", "a@b.org", "--role", "admin", "--password", "short1"],
-         "at least 10"),
+        (
+            ["users", "create", "not-an-email", "--role", "admin", "--password", "long-enough-1"],
+            "not an email",
+        ),
+        (["users", "create", "a@b.org", "--role", "boss", "--password", "long-enough-1"], "boss"),
+        (["users", "create", "a@b.org", "--role", "admin", "--password", "short1"], "at least 10"),
         (["users", "token", "nobody@b.org"], "no staff user"),
     ]
     for args, expected in cases:
@@ -115,11 +126,19 @@ def test_an_api_token_is_shown_once_and_stored_hashed(app, runner, create_staff)
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(tmp_path):
-    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": "",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+    }
     result = subprocess.run(
-        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=60,
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
@@ -127,11 +146,20 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path):
 
 
 def test_production_refuses_to_start_without_its_public_url(tmp_path):
-    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "k" * 40, "PUBLIC_BASE_URL": "",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": "k" * 40,
+        "PUBLIC_BASE_URL": "",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+    }
     result = subprocess.run(
-        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=60,
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "PUBLIC_BASE_URL must be set" in result.stderr

@@ -35,14 +35,17 @@ def doors(app, client, csrf_token, create_staff, login, post_form, api_as, text_
     def staff_web(volunteer: Volunteer, way: str) -> None:
         login(create_staff(StaffRole.COORDINATOR))
         page = f"/volunteers/{volunteer.id}"
-        response = post_form(f"{page}/opt-out", {
-            "action": "opt_out" if way == "out" else "clear", "note": "본인이 전화로 요청"},
-            page=page)
+        response = post_form(
+            f"{page}/opt-out",
+            {"action": "opt_out" if way == "out" else "clear", "note": "본인이 전화로 요청"},
+            page=page,
+        )
         assert response.status_code == 303, response.status_code
 
     def api(volunteer: Volunteer, way: str) -> None:
         response = api_as(StaffRole.COORDINATOR).post(
-            f"/volunteers/{volunteer.id}/opt-{way}", {"note": "asked by phone"})
+            f"/volunteers/{volunteer.id}/opt-{way}", {"note": "asked by phone"}
+        )
         assert response.status_code == 200, response.get_json()
 
     def provider(volunteer: Volunteer, way: str) -> None:  # 21610: the number unsubscribed
@@ -52,24 +55,39 @@ def doors(app, client, csrf_token, create_staff, login, post_form, api_as, text_
         delivery.claim([sent.id], now_utc())
         sent.provider_sid, sent.status = "SM" + "b" * 32, MessageStatus.SENT
         db.session.commit()
-        params = {"MessageSid": sent.provider_sid, "MessageStatus": "undelivered",
-                  "ErrorCode": "21610"}
+        params = {
+            "MessageSid": sent.provider_sid,
+            "MessageStatus": "undelivered",
+            "ErrorCode": "21610",
+        }
         url = "https://rescue.example.org/sms/status"
-        response = client.post("/sms/status", data=params, headers={
-            "X-Twilio-Signature": gateway.sign(app.config, url, params)})
+        response = client.post(
+            "/sms/status",
+            data=params,
+            headers={"X-Twilio-Signature": gateway.sign(app.config, url, params)},
+        )
         assert response.status_code == 204
 
-    return {"sms": sms, "personal page": personal_page, "staff web": staff_web, "api": api,
-            "provider": provider}
+    return {
+        "sms": sms,
+        "personal page": personal_page,
+        "staff web": staff_web,
+        "api": api,
+        "provider": provider,
+    }
 
 
 def queued_statuses(volunteer: Volunteer) -> dict[str, str]:
     db.session.expire_all()
-    return dict(db.session.execute(
-        select(Message.kind, Message.status).where(
-            Message.volunteer_id == volunteer.id, Message.direction == Direction.OUTBOUND,
-            Message.kind.in_(QUEUED_KINDS))
-    ).all())
+    return dict(
+        db.session.execute(
+            select(Message.kind, Message.status).where(
+                Message.volunteer_id == volunteer.id,
+                Message.direction == Direction.OUTBOUND,
+                Message.kind.in_(QUEUED_KINDS),
+            )
+        ).all()
+    )
 
 
 @pytest.mark.parametrize("door", ["sms", "personal page", "staff web", "api", "provider"])
@@ -102,8 +120,7 @@ def test_every_door_opts_back_in_the_same_way(door: str, doors, create_volunteer
 
 def test_staff_cannot_clear_an_opt_out_without_saying_who_asked(api_as, create_volunteer):
     volunteer = create_volunteer(opted_out_at=now_utc())
-    refused = api_as(StaffRole.COORDINATOR).post(f"/volunteers/{volunteer.id}/opt-in",
-                                                 {"note": ""})
+    refused = api_as(StaffRole.COORDINATOR).post(f"/volunteers/{volunteer.id}/opt-in", {"note": ""})
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "note"
     db.session.expire_all()
     assert db.session.get(Volunteer, volunteer.id).is_opted_out
@@ -111,8 +128,9 @@ def test_staff_cannot_clear_an_opt_out_without_saying_who_asked(api_as, create_v
 
 def test_a_team_lead_cannot_opt_a_volunteer_out_through_the_api(api_as, create_volunteer):
     volunteer = create_volunteer()
-    assert api_as(StaffRole.TEAM_LEAD).post(f"/volunteers/{volunteer.id}/opt-out").status_code \
-        == 403
+    assert (
+        api_as(StaffRole.TEAM_LEAD).post(f"/volunteers/{volunteer.id}/opt-out").status_code == 403
+    )
     db.session.expire_all()
     assert not db.session.get(Volunteer, volunteer.id).is_opted_out
 
@@ -123,9 +141,11 @@ def test_the_claim_hands_over_nothing_of_any_kind_to_an_opted_out_number_but_the
     volunteer = create_volunteer()
     queued = [queue_message(volunteer, kind=kind) for kind in QUEUED_KINDS]
     # Opted out by another process between the queueing and the claim, nothing cancelled yet.
-    db.session.execute(Volunteer.__table__.update().where(Volunteer.__table__.c.id ==
-                                                          volunteer.id).values(
-        opted_out_at=now_utc()))
+    db.session.execute(
+        Volunteer.__table__.update()
+        .where(Volunteer.__table__.c.id == volunteer.id)
+        .values(opted_out_at=now_utc())
+    )
     db.session.commit()
     confirmation = queue_message(volunteer, kind=consent.CONFIRMATION_KIND)
 

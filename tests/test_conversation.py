@@ -53,7 +53,10 @@ def test_yes_to_the_only_open_place_books_it_and_confirms_with_address_and_lead(
 ):
     lead = create_staff(StaffRole.TEAM_LEAD, name="박팀장")
     mission = create_mission(
-        code="B7", capacity=3, address="화성시 비밀농장 7", is_address_confidential=True,
+        code="B7",
+        capacity=3,
+        address="화성시 비밀농장 7",
+        is_address_confidential=True,
         team_leads=[lead],
     )
     volunteer = create_volunteer()
@@ -79,7 +82,8 @@ def test_yes_with_several_open_positions_gets_a_menu_and_a_number_books_that_one
     menu = say(volunteer, "yes")
     assert "1) Handler 07:00 2자리" in menu.text and "4) Driver 13:00" in menu.text
     assert db.session.get(ConversationState, volunteer.id).payload["positions"] == [
-        p.id for p in conversation.position_options(farm)]
+        p.id for p in conversation.position_options(farm)
+    ]
     assert db.session.get(ConversationState, volunteer.id).kind == "positions"
 
     answer = say(volunteer, "3번")
@@ -288,8 +292,9 @@ def test_a_number_outside_the_menu_is_asked_again_not_refused_for_a_place_never_
 
     assert answer.text == "1 또는 2로 답장해 주세요."
     assert "driver" not in answer.text and not answer.needs_attention
-    assert all(signups.live_signup(volunteer, p) is None
-               for p in conversation.position_options(farm))
+    assert all(
+        signups.live_signup(volunteer, p) is None for p in conversation.position_options(farm)
+    )
     assert db.session.get(ConversationState, volunteer.id).kind == "positions"  # menu kept
     assert "Handler" in say(volunteer, "B7 2").text  # the menu's 2, code or not
 
@@ -323,8 +328,9 @@ def test_a_question_goes_to_a_person_with_a_holding_answer_and_books_nothing(
     assert holding in answer.text and "010-1234-5678" in answer.text
     assert answer.needs_attention
     assert "1)" not in answer.text  # not the booking menu
-    assert all(signups.live_signup(volunteer, p) is None
-               for p in conversation.position_options(farm))
+    assert all(
+        signups.live_signup(volunteer, p) is None for p in conversation.position_options(farm)
+    )
 
 
 def test_a_question_asked_from_a_menu_keeps_the_menu(app, farm, create_volunteer, invite):
@@ -364,9 +370,7 @@ def test_a_menu_expires_and_a_late_number_is_read_against_what_is_open_now(
     assert signups.live_signup(volunteer, conversation.position_options(farm)[1]) is None
 
 
-def test_status_lists_upcoming_places_with_times_and_meeting_point(
-    app, farm, create_volunteer
-):
+def test_status_lists_upcoming_places_with_times_and_meeting_point(app, farm, create_volunteer):
     volunteer = create_volunteer(skills=["handler", "driver"])
     assert "없어요" in say(volunteer, "내 일정").text
     say(volunteer, "B7 1")
@@ -377,9 +381,7 @@ def test_status_lists_upcoming_places_with_times_and_meeting_point(
     assert "확정" in answer.text and "수원역 4번 출구" in answer.text
 
 
-def test_stop_opts_out_so_nothing_more_is_queued_and_start_opts_back_in(
-    app, create_volunteer
-):
+def test_stop_opts_out_so_nothing_more_is_queued_and_start_opts_back_in(app, create_volunteer):
     volunteer = create_volunteer()
 
     assert "수신거부" in say(volunteer, "STOP").text
@@ -413,8 +415,12 @@ def test_here_checks_in_to_the_shift_open_now(app, create_mission, create_volunt
     mission = create_mission(code="B7", day=0)
     shift = mission.shifts[0]
     volunteer = create_volunteer()
-    signups.sign_up(volunteer, mission.positions[0], source=SignupSource.STAFF,
-                    now=shift.starts_at - timedelta(hours=1))  # booked before it started
+    signups.sign_up(
+        volunteer,
+        mission.positions[0],
+        source=SignupSource.STAFF,
+        now=shift.starts_at - timedelta(hours=1),
+    )  # booked before it started
     db.session.commit()
 
     answer = say(volunteer, "도착", now=shift.starts_at - timedelta(minutes=10))
@@ -428,12 +434,32 @@ def test_here_with_no_shift_open_says_so_in_their_language(app, create_volunteer
     assert "check in" in answer.text.lower()
 
 
-REPLY_WORDS = ["YES", "네", "NO", "B7", "2", "취소", "STATUS", "VAN", "4", "H", "AM", "도착",
-               "HELP", "링크", "👍", "99", "0", "?", "START"]
+REPLY_WORDS = [
+    "YES",
+    "네",
+    "NO",
+    "B7",
+    "2",
+    "취소",
+    "STATUS",
+    "VAN",
+    "4",
+    "H",
+    "AM",
+    "도착",
+    "HELP",
+    "링크",
+    "👍",
+    "99",
+    "0",
+    "?",
+    "START",
+]
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     text=st.one_of(
         st.text(max_size=300),

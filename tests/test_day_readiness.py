@@ -8,8 +8,9 @@ from tests.support.mission_day import mission_day_fixture  # noqa: F401
 
 
 def _page(client, day) -> str:
-    return client.get(f"/day/missions/{day.mission.id}/shifts/{day.mission.shifts[0].id}"
-                      ).get_data(as_text=True)
+    return client.get(f"/day/missions/{day.mission.id}/shifts/{day.mission.shifts[0].id}").get_data(
+        as_text=True
+    )
 
 
 @pytest.fixture
@@ -21,8 +22,7 @@ def today(mission_day):
     return day
 
 
-def test_the_missions_team_lead_sees_the_emergency_contact_on_the_day(
-        client, login, today):
+def test_the_missions_team_lead_sees_the_emergency_contact_on_the_day(client, login, today):
     login(today.lead)
     html = _page(client, today)
     assert "data-emergency" in html and "김엄마" in html and "010-7777-8888" in html
@@ -42,8 +42,7 @@ def test_before_the_day_there_is_no_emergency_contact(client, login, mission_day
 
 def test_another_team_lead_sees_nothing(client, login, today, create_staff):
     login(create_staff(StaffRole.TEAM_LEAD))
-    response = client.get(
-        f"/day/missions/{today.mission.id}/shifts/{today.mission.shifts[0].id}")
+    response = client.get(f"/day/missions/{today.mission.id}/shifts/{today.mission.shifts[0].id}")
     assert response.status_code == 403 and "김엄마" not in response.get_data(as_text=True)
 
 

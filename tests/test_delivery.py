@@ -18,7 +18,8 @@ def reload(message):
 
 def age(message, **fields):
     db.session.execute(
-        Message.__table__.update().where(Message.__table__.c.id == message.id).values(**fields))
+        Message.__table__.update().where(Message.__table__.c.id == message.id).values(**fields)
+    )
     db.session.commit()
 
 
@@ -227,24 +228,32 @@ def test_callbacks_move_a_message_forward_only(app, create_volunteer, queue_mess
     assert delivery.claim([message.id], now_utc())
     now = now_utc()
 
-    delivery.apply_status_callback(sid="SM1", status="sent", error_code=None,
-                                   message_id=message.id, now=now)
-    delivery.apply_status_callback(sid="SM1", status="delivered", error_code=None,
-                                   message_id=None, now=now)
-    delivery.apply_status_callback(sid="SM1", status="sent", error_code=None,
-                                   message_id=None, now=now)
-    delivery.apply_status_callback(sid="SM1", status="failed", error_code=30008,
-                                   message_id=None, now=now)
+    delivery.apply_status_callback(
+        sid="SM1", status="sent", error_code=None, message_id=message.id, now=now
+    )
+    delivery.apply_status_callback(
+        sid="SM1", status="delivered", error_code=None, message_id=None, now=now
+    )
+    delivery.apply_status_callback(
+        sid="SM1", status="sent", error_code=None, message_id=None, now=now
+    )
+    delivery.apply_status_callback(
+        sid="SM1", status="failed", error_code=30008, message_id=None, now=now
+    )
     db.session.commit()
 
     message = reload(message)
     assert (message.status, message.provider_sid, message.error_code) == (
-        MessageStatus.DELIVERED, "SM1", None)
+        MessageStatus.DELIVERED,
+        "SM1",
+        None,
+    )
 
 
 def test_a_callback_for_an_unknown_message_changes_nothing(app):
     assert not delivery.apply_status_callback(
-        sid="SMnope", status="delivered", error_code=None, message_id=None, now=now_utc())
+        sid="SMnope", status="delivered", error_code=None, message_id=None, now=now_utc()
+    )
 
 
 def test_backoff_grows_exponentially_with_jitter_and_respects_retry_after():

@@ -11,8 +11,18 @@ RUNTIME_LOCK = ROOT / "requirements.txt"
 TEST_LOCK = ROOT / "requirements" / "test.txt"
 DEV_LOCK = ROOT / "requirements" / "dev.txt"
 # What only tests and developers use; none of it belongs in the production image.
-TOOLS = {"pytest", "pytest-xdist", "hypothesis", "schemathesis", "playwright", "ruff", "mypy",
-         "pre-commit", "uv", "pyyaml"}
+TOOLS = {
+    "pytest",
+    "pytest-xdist",
+    "hypothesis",
+    "schemathesis",
+    "playwright",
+    "ruff",
+    "mypy",
+    "pre-commit",
+    "uv",
+    "pyyaml",
+}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 
 
@@ -47,7 +57,7 @@ def pip_install_files(dockerfile: str) -> list[str]:
         if line.startswith("RUN") and "pip install" in line:
             words = shlex.split(line[3:])
             assert all(not w.startswith(("-e", "git+", "http")) for w in words), line
-            after_install = words[words.index("install") + 1:]
+            after_install = words[words.index("install") + 1 :]
             named = [w for w in after_install if not w.startswith("-")]
             flags = [w for w in after_install if w.startswith("-")]
             assert "--require-hashes" in flags, line

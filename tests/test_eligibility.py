@@ -66,8 +66,9 @@ def book(client, csrf_token, create_staff, login, post_form, api_as, text_in):
 
     def sms(volunteer: Volunteer, position) -> str:
         numbers = [p.id for p in position_options(position.mission)]
-        response = text_in(volunteer.phone, f"{position.mission.code} "
-                                            f"{numbers.index(position.id) + 1}")
+        response = text_in(
+            volunteer.phone, f"{position.mission.code} {numbers.index(position.id) + 1}"
+        )
         return response.get_data(as_text=True)
 
     def sms_menu(volunteer: Volunteer, position) -> str:
@@ -83,31 +84,51 @@ def book(client, csrf_token, create_staff, login, post_form, api_as, text_in):
         page = f"/missions/{position.mission_id}/roster"
         # A number on file is added once the coordinator confirms whose it is (the roster
         # asks first): the confirmed form, as their second click sends it.
-        return post_form(f"{page}/add", {"volunteer": volunteer.phone,
-                                         "position_id": str(position.id),
-                                         "confirm_volunteer_id": str(volunteer.id)},
-                         page=page).get_data(as_text=True)
+        return post_form(
+            f"{page}/add",
+            {
+                "volunteer": volunteer.phone,
+                "position_id": str(position.id),
+                "confirm_volunteer_id": str(volunteer.id),
+            },
+            page=page,
+        ).get_data(as_text=True)
 
     def api(volunteer: Volunteer, position) -> str:
-        response = api_as(user=staff).post(f"/missions/{position.mission_id}/roster", {
-            "volunteer_id": volunteer.id, "position_id": position.id})
+        response = api_as(user=staff).post(
+            f"/missions/{position.mission_id}/roster",
+            {"volunteer_id": volunteer.id, "position_id": position.id},
+        )
         return response.get_data(as_text=True)
 
-    return {"sms": sms, "sms menu": sms_menu, "personal page": personal_page,
-            "staff roster": staff_roster, "api": api}
+    return {
+        "sms": sms,
+        "sms menu": sms_menu,
+        "personal page": personal_page,
+        "staff roster": staff_roster,
+        "api": api,
+    }
 
 
 def _signups_of(volunteer: Volunteer, mission: Mission) -> int:
     db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(Signup).where(
-        Signup.volunteer_id == volunteer.id, Signup.mission_id == mission.id,
-        Signup.status != "cancelled"))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Signup)
+        .where(
+            Signup.volunteer_id == volunteer.id,
+            Signup.mission_id == mission.id,
+            Signup.status != "cancelled",
+        )
+    )
 
 
 def _started(mission: Mission) -> None:
     shift = mission.shifts[0]
-    shift.starts_at, shift.ends_at = now_utc() - timedelta(minutes=10), now_utc() + timedelta(
-        hours=3)
+    shift.starts_at, shift.ends_at = (
+        now_utc() - timedelta(minutes=10),
+        now_utc() + timedelta(hours=3),
+    )
     mission.starts_at, mission.ends_at = shift.starts_at, shift.ends_at
     db.session.commit()
 
@@ -143,8 +164,10 @@ def test_every_door_refuses_the_same_booking_for_the_same_reason(
     app, door: str, refusal: Refusal, case: Callable, book: dict
 ):
     volunteer, position = case(refusal)
-    assert eligibility.why_cannot_book(volunteer, position, now=now_utc(),
-                                       source=SignupSource.SMS) == refusal
+    assert (
+        eligibility.why_cannot_book(volunteer, position, now=now_utc(), source=SignupSource.SMS)
+        == refusal
+    )
 
     answer = book[door](volunteer, position)
 
@@ -157,8 +180,10 @@ def test_every_door_books_a_place_the_rule_allows(
     app, door: str, case: Callable, book: dict, create_mission
 ):
     volunteer, position = case(None)
-    assert eligibility.why_cannot_book(volunteer, position, now=now_utc(),
-                                       source=SignupSource.SMS) is None
+    assert (
+        eligibility.why_cannot_book(volunteer, position, now=now_utc(), source=SignupSource.SMS)
+        is None
+    )
 
     book[door](volunteer, position)
 
@@ -198,5 +223,8 @@ def test_every_refusal_has_words_on_the_personal_page_and_in_sms():
 
     assert set(REFUSAL_TEXT) == set(Refusal)
     # Closed, started and opted out share the SMS "not taking sign-ups" wording.
-    assert set(SMS_REASONS) | {Refusal.MISSION_CLOSED, Refusal.SHIFT_STARTED,
-                               Refusal.OPTED_OUT} == set(Refusal)
+    assert set(SMS_REASONS) | {
+        Refusal.MISSION_CLOSED,
+        Refusal.SHIFT_STARTED,
+        Refusal.OPTED_OUT,
+    } == set(Refusal)

@@ -20,8 +20,9 @@ UNSETTLED = (MessageStatus.QUEUED, MessageStatus.SENDING)
 
 
 def launch(mission, wave_size: int) -> int:
-    callout = callouts.create_callout(mission, audience=Audience(), wave_size=wave_size,
-                                      wave_interval_minutes=60, is_urgent=True)
+    callout = callouts.create_callout(
+        mission, audience=Audience(), wave_size=wave_size, wave_interval_minutes=60, is_urgent=True
+    )
     db.session.commit()
     outbox.enqueue("tasks.callouts.run_wave", callout.id)
     return callout.id
@@ -29,8 +30,11 @@ def launch(mission, wave_size: int) -> int:
 
 def statuses() -> Counter:
     db.session.expire_all()
-    return Counter(dict(db.session.execute(
-        select(Message.status, func.count()).group_by(Message.status)).all()))
+    return Counter(
+        dict(
+            db.session.execute(select(Message.status, func.count()).group_by(Message.status)).all()
+        )
+    )
 
 
 def settled(expected: int):
@@ -38,6 +42,7 @@ def settled(expected: int):
         counts = statuses()
         done = sum(counts.values()) >= expected and not any(counts[s] for s in UNSETTLED)
         return counts if done else None
+
     return check
 
 
@@ -59,8 +64,10 @@ def test_a_call_out_to_200_volunteers_reaches_each_once_and_records_delivery(
     wait_until(lambda: statuses()[MessageStatus.DELIVERED] == 200, 60, "200 delivery reports")
     sent_to = Counter(m["to"] for m in fanout.stub.messages)
     assert sent_to == Counter(v.phone for v in volunteers)
-    assert all(m["params"]["StatusCallback"].startswith(fanout.app.config["PUBLIC_BASE_URL"])
-               for m in fanout.stub.messages)
+    assert all(
+        m["params"]["StatusCallback"].startswith(fanout.app.config["PUBLIC_BASE_URL"])
+        for m in fanout.stub.messages
+    )
 
 
 def test_a_worker_killed_mid_call_out_then_restarted_sends_every_message_exactly_once(
@@ -103,8 +110,7 @@ def test_opted_out_volunteers_get_nothing_and_unsubscribed_numbers_are_opted_out
     fanout, create_mission, create_volunteer
 ):
     keen = people(create_volunteer, 20)
-    stopped = [create_volunteer(f"stopped{i}", opted_out_at=callouts.now_utc())
-               for i in range(10)]
+    stopped = [create_volunteer(f"stopped{i}", opted_out_at=callouts.now_utc()) for i in range(10)]
     for volunteer in keen[:3]:
         fanout.stub.fail_number(volunteer.phone, 21610)
     mission = create_mission(capacity=50)
@@ -121,9 +127,7 @@ def test_opted_out_volunteers_get_nothing_and_unsubscribed_numbers_are_opted_out
     assert all(db.session.get(Volunteer, v.id).is_opted_out for v in keen[:3])
 
 
-def test_no_message_is_claimed_after_the_last_place_fills(
-    fanout, create_mission, create_volunteer
-):
+def test_no_message_is_claimed_after_the_last_place_fills(fanout, create_mission, create_volunteer):
     volunteers = people(create_volunteer, 80)
     mission = create_mission(capacity=2)
     fanout.start_worker(concurrency=4, SMS_RATE_PER_SECOND=10)
@@ -138,8 +142,11 @@ def test_no_message_is_claimed_after_the_last_place_fills(
     counts = wait_until(settled(80), 30, "queued messages to be cancelled")
     time.sleep(1)
     late = [m for m in fanout.stub.messages if m["received_at"] > filled_at]
-    claimed_late = db.session.scalar(select(func.count()).select_from(Message).where(
-        Message.claimed_at > datetime.fromtimestamp(filled_at, UTC)))
+    claimed_late = db.session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(Message.claimed_at > datetime.fromtimestamp(filled_at, UTC))
+    )
     assert counts[MessageStatus.CANCELLED] >= 60
     assert claimed_late == 0
     assert len(late) <= 4  # at most the messages already in flight, one per worker process

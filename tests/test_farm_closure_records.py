@@ -43,12 +43,17 @@ def closed_farm(app):
     farm.ends_at -= shift_back
     db.session.commit()
     morning, afternoon = farm.shifts
-    handler_am = next(p for p in farm.positions if p.shift_id == morning.id
-                      and p.role.sms_key == "H")
-    handler_pm = next(p for p in farm.positions if p.shift_id == afternoon.id
-                      and p.role.sms_key == "H")
-    people = [v for v in db.session.scalars(select(Volunteer).order_by(Volunteer.id))
-              if "handler" in v.skill_names][:4]
+    handler_am = next(
+        p for p in farm.positions if p.shift_id == morning.id and p.role.sms_key == "H"
+    )
+    handler_pm = next(
+        p for p in farm.positions if p.shift_id == afternoon.id and p.role.sms_key == "H"
+    )
+    people = [
+        v
+        for v in db.session.scalars(select(Volunteer).order_by(Volunteer.id))
+        if "handler" in v.skill_names
+    ][:4]
     people[0].portal_1365_id = "hong1365"
     for person in people:
         signups.sign_up(person, handler_am, source=SignupSource.STAFF)
@@ -63,16 +68,29 @@ def closed_farm(app):
     conditions = ["walking"] * 40 + ["needs_carrying"] * 12 + ["injured"] * 6 + ["critical"] * 2
     for n in range(60):
         van = vans[(n // 12) % 2]
-        animal = animals.record_animal(farm, {
-            "tag": f"F1-{n + 1:03d}", "species": "dog", "crate": str(n % 12 + 1),
-            "vehicle_id": van.id, "condition": conditions[n],
-            "sex": "female" if n % 2 else "male", "taken_at": morning.starts_at
-            + timedelta(minutes=n)}, by=lead)
+        animal = animals.record_animal(
+            farm,
+            {
+                "tag": f"F1-{n + 1:03d}",
+                "species": "dog",
+                "crate": str(n % 12 + 1),
+                "vehicle_id": van.id,
+                "condition": conditions[n],
+                "sex": "female" if n % 2 else "male",
+                "taken_at": morning.starts_at + timedelta(minutes=n),
+            },
+            by=lead,
+        )
         # Each van load reaches its destination before the van goes back for the next.
         destination = "vet_clinic" if conditions[n] in ("injured", "critical") else "shelter"
-        animals.correct_animal(animal, {
-            "destination_kind": destination, "destination_name": "파주 보호소",
-            "arrived_at": animal.taken_at + timedelta(hours=2)})
+        animals.correct_animal(
+            animal,
+            {
+                "destination_kind": destination,
+                "destination_name": "파주 보호소",
+                "arrived_at": animal.taken_at + timedelta(hours=2),
+            },
+        )
     farm.status = MissionStatus.DONE
     db.session.commit()
     return farm
@@ -87,24 +105,31 @@ def test_the_report_counts_sixty_dogs_by_condition_and_destination(closed_farm):
     assert report.animals_moved == 60
     summary = report.animal_summary
     assert summary.by_species == {"dog": 60}
-    assert summary.by_condition == {"walking": 40, "needs_carrying": 12, "injured": 6,
-                                    "critical": 2}
+    assert summary.by_condition == {
+        "walking": 40,
+        "needs_carrying": 12,
+        "injured": 6,
+        "critical": 2,
+    }
     assert summary.by_destination == {"shelter": 52, "vet_clinic": 8}
     assert [report.moved_in(v) for v in closed_farm.vehicles] == [36, 24]
 
 
 def test_the_report_page_shows_the_animals_in_korean(closed_farm, client, login):
-    coordinator = db.session.scalar(select(StaffUser).where(
-        StaffUser.role == StaffRole.COORDINATOR))
+    coordinator = db.session.scalar(
+        select(StaffUser).where(StaffUser.role == StaffRole.COORDINATOR)
+    )
     login(coordinator, demo.DEMO_PASSWORD)
-    html = client.get(f"/reports/missions/{closed_farm.id}",
-                      headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    html = client.get(
+        f"/reports/missions/{closed_farm.id}", headers={"Accept-Language": "ko"}
+    ).get_data(as_text=True)
     assert "위독" in html and "동물병원" in html and "needs_carrying" not in html
 
 
 def test_the_shelter_csv_has_one_row_per_animal_in_asm_columns(closed_farm, client, login):
-    coordinator = db.session.scalar(select(StaffUser).where(
-        StaffUser.role == StaffRole.COORDINATOR))
+    coordinator = db.session.scalar(
+        select(StaffUser).where(StaffUser.role == StaffRole.COORDINATOR)
+    )
     login(coordinator, demo.DEMO_PASSWORD)
     response = client.get(f"/reports/missions/{closed_farm.id}/animals.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -112,7 +137,10 @@ def test_the_shelter_csv_has_one_row_per_animal_in_asm_columns(closed_farm, clie
     assert len(rows) == 60
     first = rows[0]
     assert (first["ANIMALCODE"], first["ANIMALNAME"], first["ANIMALSEX"]) == (
-        "F1-001", "F1-001", "Male")
+        "F1-001",
+        "F1-001",
+        "Male",
+    )
     # In the reader's language: the demo coordinator reads Korean, as a Korean shelter does.
     assert first["ANIMALSPECIES"] == "개" and first["ANIMALLOCATION"] == "파주 보호소"
     assert first["ANIMALENTRYDATE"]  # the day it arrived, YYYY-MM-DD
@@ -121,9 +149,11 @@ def test_the_shelter_csv_has_one_row_per_animal_in_asm_columns(closed_farm, clie
 
 
 def test_the_1365_csv_gives_a_row_per_volunteer_and_day_capped_at_eight_hours(
-        closed_farm, client, login):
-    coordinator = db.session.scalar(select(StaffUser).where(
-        StaffUser.role == StaffRole.COORDINATOR))
+    closed_farm, client, login
+):
+    coordinator = db.session.scalar(
+        select(StaffUser).where(StaffUser.role == StaffRole.COORDINATOR)
+    )
     login(coordinator, demo.DEMO_PASSWORD)
     rows = rows_of(client.get(f"/reports/missions/{closed_farm.id}/1365.csv"))
     assert len(rows) == 4
@@ -142,17 +172,20 @@ def test_a_team_lead_cannot_download_the_hours(closed_farm, client, login):
 
 
 def test_coordinators_are_reminded_before_the_portal_deadline_until_marked(
-        closed_farm, client, login, csrf_token):
+    closed_farm, client, login, csrf_token
+):
     deadline = volunteer_hours.entry_deadline(closed_farm)
     assert volunteer_hours.hours_to_enter(now_utc()) == []  # three months away
     soon = deadline - timedelta(days=10)
     assert volunteer_hours.hours_to_enter(soon) == [(closed_farm, deadline)]
-    coordinator = db.session.scalar(select(StaffUser).where(
-        StaffUser.role == StaffRole.COORDINATOR))
+    coordinator = db.session.scalar(
+        select(StaffUser).where(StaffUser.role == StaffRole.COORDINATOR)
+    )
     login(coordinator, demo.DEMO_PASSWORD)
     page = client.get(f"/reports/missions/{closed_farm.id}")
-    response = client.post(f"/reports/missions/{closed_farm.id}/hours-entered",
-                           data={"csrf_token": csrf_token(page)})
+    response = client.post(
+        f"/reports/missions/{closed_farm.id}/hours-entered", data={"csrf_token": csrf_token(page)}
+    )
     assert response.status_code == 302
     assert volunteer_hours.hours_to_enter(soon) == []
 

@@ -17,8 +17,14 @@ KOREAN = {"Accept-Language": "ko"}
 
 def _new_mission(client, csrf_token, headers=None, **fields):
     page = client.get("/missions/new", headers=headers or {})
-    data = {"title": "개농장 구조", "kind": "farm_closure", "starts_at": "2030-06-01T07:00",
-            "ends_at": "2030-06-01T18:00", "csrf_token": csrf_token(page), **fields}
+    data = {
+        "title": "개농장 구조",
+        "kind": "farm_closure",
+        "starts_at": "2030-06-01T07:00",
+        "ends_at": "2030-06-01T18:00",
+        "csrf_token": csrf_token(page),
+        **fields,
+    }
     return client.post("/missions/new", data=data, headers=headers or {})
 
 
@@ -27,8 +33,9 @@ def test_a_korean_page_shows_wtforms_own_messages_in_korean(
 ):
     login(create_staff(StaffRole.COORDINATOR, language="ko"))
 
-    response = _new_mission(client, csrf_token, KOREAN, **{"animals-0-species": "개",
-                                                           "animals-0-count": "20000"})
+    response = _new_mission(
+        client, csrf_token, KOREAN, **{"animals-0-species": "개", "animals-0-count": "20000"}
+    )
 
     text = visible_text(response.get_data(as_text=True))
     assert response.status_code == 400
@@ -41,24 +48,34 @@ def test_every_error_is_listed_above_the_form_each_linking_to_its_field(
 ):
     login(create_staff(StaffRole.COORDINATOR))
 
-    response = _new_mission(client, csrf_token, title="", starts_at="not a time",
-                            **{"animals-0-count": "-1"})
+    response = _new_mission(
+        client, csrf_token, title="", starts_at="not a time", **{"animals-0-count": "-1"}
+    )
 
     html = response.get_data(as_text=True)
     summary = html.split('class="error-summary"')[1].split("</div>")[0]
     assert "Please fix these 3 things" in summary
     for field_id in ("title", "starts_at", "animals-0-count"):
         assert f'href="#{field_id}"' in summary
-        assert re.search(rf'<input[^>]*aria-invalid="true"[^>]*id="{field_id}"|'
-                         rf'<input[^>]*id="{field_id}"[^>]*aria-invalid="true"', html)
+        assert re.search(
+            rf'<input[^>]*aria-invalid="true"[^>]*id="{field_id}"|'
+            rf'<input[^>]*id="{field_id}"[^>]*aria-invalid="true"',
+            html,
+        )
     assert db.session.scalar(select(func.count()).select_from(Mission)) == 0
 
 
 def test_what_was_typed_is_kept_after_an_error(client, login, csrf_token, create_staff):
     login(create_staff(StaffRole.COORDINATOR))
 
-    response = _new_mission(client, csrf_token, title="", area="경기 남부",
-                            meeting_point="수원역 4번 출구", **{"animals-0-species": "고양이"})
+    response = _new_mission(
+        client,
+        csrf_token,
+        title="",
+        area="경기 남부",
+        meeting_point="수원역 4번 출구",
+        **{"animals-0-species": "고양이"},
+    )
 
     html = response.get_data(as_text=True)
     for typed in ("경기 남부", "수원역 4번 출구", "고양이", "2030-06-01T07:00"):
@@ -76,8 +93,9 @@ def test_a_too_long_title_is_refused_with_its_limit_not_cut(
     assert response.status_code == 400
     assert "200자까지 입력할 수 있어요." in visible_text(html)
     assert 'value="' + "가" * 201 + '"' in html  # kept whole, to be shortened by its author
-    assert re.search(r'class="counter over" id="title-count"><span class="used">201</span>/200',
-                     html)
+    assert re.search(
+        r'class="counter over" id="title-count"><span class="used">201</span>/200', html
+    )
     assert db.session.scalar(select(func.count()).select_from(Mission)) == 0
 
 
@@ -104,8 +122,11 @@ def test_every_form_in_the_app_speaks_the_readers_language(app):
 
     ours = [c for c in subclasses(FlaskForm) if c.__module__.startswith("coordinator")]
     assert len(ours) > 10
-    strays = [f"{c.__module__}.{c.__name__}" for c in ours
-              if not issubclass(c, AppForm) and inspect.isclass(c)]
+    strays = [
+        f"{c.__module__}.{c.__name__}"
+        for c in ours
+        if not issubclass(c, AppForm) and inspect.isclass(c)
+    ]
     assert strays == []
 
 
@@ -136,15 +157,24 @@ def test_adding_a_role_shift_or_vehicle_returns_to_that_part_of_the_page(
     base = f"/missions/{mission.id}"
     token = csrf_token(client.get(base))
 
-    role = client.post(f"{base}/roles", data={"name": "Vet", "required_skill": "",
-                                                 "csrf_token": token})
-    shift = client.post(f"{base}/shifts", data={
-        "name": "오후", "starts_at": mission.ends_at.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": mission.ends_at.strftime("%Y-%m-%dT%H:%M"), "csrf_token": token})
-    vehicle = client.post(f"{base}/vehicles", data={"label": "승합차", "kind": "van",
-                                                    "csrf_token": token})
-    capacities = client.post(f"{base}/capacities", data={
-        f"cap-{mission.positions[0].id}": "3", "csrf_token": token})
+    role = client.post(
+        f"{base}/roles", data={"name": "Vet", "required_skill": "", "csrf_token": token}
+    )
+    shift = client.post(
+        f"{base}/shifts",
+        data={
+            "name": "오후",
+            "starts_at": mission.ends_at.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": mission.ends_at.strftime("%Y-%m-%dT%H:%M"),
+            "csrf_token": token,
+        },
+    )
+    vehicle = client.post(
+        f"{base}/vehicles", data={"label": "승합차", "kind": "van", "csrf_token": token}
+    )
+    capacities = client.post(
+        f"{base}/capacities", data={f"cap-{mission.positions[0].id}": "3", "csrf_token": token}
+    )
 
     assert role.status_code == 303, visible_text(role.get_data(as_text=True))[-600:]
     assert role.headers["Location"].endswith(f"{base}#add-role")
@@ -160,17 +190,20 @@ def test_the_capacity_hint_stays_until_every_place_has_a_number(
     client, login, csrf_token, create_staff, create_mission
 ):
     login(create_staff(StaffRole.COORDINATOR))
-    mission = create_mission(status="draft", roles={"Handler": "handler", "Vet": "vet"},
-                             capacity=0)
+    mission = create_mission(status="draft", roles={"Handler": "handler", "Vet": "vet"}, capacity=0)
     base = f"/missions/{mission.id}"
 
     page = client.get(base).get_data(as_text=True)
     assert "2 places still need a number" in page
-    client.post(f"{base}/capacities", data={f"cap-{mission.positions[0].id}": "4",
-                                            "csrf_token": csrf_token(client.get(base))})
+    client.post(
+        f"{base}/capacities",
+        data={f"cap-{mission.positions[0].id}": "4", "csrf_token": csrf_token(client.get(base))},
+    )
     assert "1 place still needs a number" in client.get(base).get_data(as_text=True)
-    client.post(f"{base}/capacities", data={f"cap-{mission.positions[1].id}": "1",
-                                            "csrf_token": csrf_token(client.get(base))})
+    client.post(
+        f"{base}/capacities",
+        data={f"cap-{mission.positions[1].id}": "1", "csrf_token": csrf_token(client.get(base))},
+    )
     assert "still need" not in client.get(base).get_data(as_text=True)
 
 
@@ -182,9 +215,15 @@ def test_the_rosters_add_by_hand_keeps_what_was_typed_when_refused(
     url = f"/missions/{mission.id}/roster"
     vet = mission.positions[1]
 
-    response = client.post(f"{url}/add", data={
-        "volunteer": "010-9999-0000", "position_id": str(vet.id), "waitlist": "1",
-        "csrf_token": csrf_token(client.get(url))})
+    response = client.post(
+        f"{url}/add",
+        data={
+            "volunteer": "010-9999-0000",
+            "position_id": str(vet.id),
+            "waitlist": "1",
+            "csrf_token": csrf_token(client.get(url)),
+        },
+    )
 
     html = response.get_data(as_text=True)
     assert response.status_code >= 400

@@ -123,8 +123,15 @@ def test_twilio_edge_in_the_environment_does_not_lead_requests_away_from_the_bas
 def test_a_proxy_in_the_environment_carries_the_requests_unless_no_proxy_names_the_host(
     stub, config, monkeypatch
 ):
-    for name in ("http_proxy", "HTTPS_PROXY", "https_proxy", "no_proxy", "NO_PROXY", "ALL_PROXY",
-                 "all_proxy"):
+    for name in (
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "no_proxy",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))

@@ -66,8 +66,11 @@ def test_korean_translations_keep_every_placeholder_of_the_english():
 
 
 def test_the_docker_image_compiles_the_catalogue_it_copies():
-    steps = [line.split()[0:3] for line in (ROOT / "Dockerfile").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    steps = [
+        line.split()[0:3]
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     copy_all = steps.index(["COPY", ".", "."])
     assert ["RUN", "pybabel", "compile"] in steps[copy_all:]
 
@@ -233,12 +236,16 @@ def test_a_refusal_on_the_volunteer_page_is_explained_in_the_volunteers_language
     other = create_volunteer("다른 봉사자")
     signup = sign_up(other, mission.positions[0], source=SignupSource.SMS)
     db.session.commit()
-    for language, reason in (("ko", "내가 신청한 자리가 아니에요."),
-                             ("en", "this place is not in your sign-ups")):
+    for language, reason in (
+        ("ko", "내가 신청한 자리가 아니에요."),
+        ("en", "this place is not in your sign-ups"),
+    ):
         me = create_volunteer(language=language)
         page = client.get(f"/v/{make_token(me, mission.id)}")
-        response = client.post(f"/v/{make_token(me, mission.id)}/cancel/{signup.id}",
-                               data={"csrf_token": csrf_token_in(page.get_data(as_text=True))})
+        response = client.post(
+            f"/v/{make_token(me, mission.id)}/cancel/{signup.id}",
+            data={"csrf_token": csrf_token_in(page.get_data(as_text=True))},
+        )
         assert response.status_code == 404
         assert reason in response.get_data(as_text=True)
 
@@ -251,8 +258,11 @@ def test_a_staff_reader_gets_domain_refusals_in_their_language(
     page = client.get(f"/missions/{mission.id}/roster")
     response = client.post(
         f"/missions/{mission.id}/roster/add",
-        data={"volunteer": "010-0000-00", "position_id": mission.positions[0].id,
-              "csrf_token": csrf_token_in(page.get_data(as_text=True))},
+        data={
+            "volunteer": "010-0000-00",
+            "position_id": mission.positions[0].id,
+            "csrf_token": csrf_token_in(page.get_data(as_text=True)),
+        },
     )
     assert response.status_code == 400
     assert "010-0000-00&#39;은(는) 올바른 전화번호가 아니에요." in response.get_data(as_text=True)

@@ -18,16 +18,19 @@ def _module_name(path: Path) -> str:
 def _imports(path: Path, modules: set[str]) -> set[str]:
     """The project modules `path` imports (`from a import b` names a.b when b is a module)."""
     found = set()
-    package = _module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" \
-        else _module_name(path)
+    package = (
+        _module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" else _module_name(path)
+    )
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]
-                                + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1]
+                    + ([base] if base else [])
+                )
             names = [f"{base}.{alias.name}" for alias in node.names] + [base]
         else:
             continue
@@ -44,10 +47,13 @@ def import_graph() -> dict[str, set[str]]:
     modules = {_module_name(p) for p in files}
     # A package's __init__ importing its own submodules is how a package is assembled.
     return {
-        _module_name(p): {m for m in _imports(p, modules)
-                          if m != _module_name(p)
-                          and not (p.name == "__init__.py" and m.startswith(_module_name(p)))
-                          and not _module_name(p).startswith(m + ".")}
+        _module_name(p): {
+            m
+            for m in _imports(p, modules)
+            if m != _module_name(p)
+            and not (p.name == "__init__.py" and m.startswith(_module_name(p)))
+            and not _module_name(p).startswith(m + ".")
+        }
         for p in files
     }
 

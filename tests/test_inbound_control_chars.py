@@ -62,8 +62,7 @@ def test_a_message_of_control_characters_only_is_still_kept_for_the_inbox(
     assert stored.volunteer_id == volunteer.id
 
 
-def test_a_sender_with_control_characters_is_stored_without_them(app, client,
-                                                                 create_volunteer):
+def test_a_sender_with_control_characters_is_stored_without_them(app, client, create_volunteer):
     volunteer = create_volunteer(phone="+821012345678")
     response = send(app, client, "+8210\x001234\x005678", "도움말")
     assert response.status_code == 200

@@ -53,9 +53,7 @@ def test_a_coordinator_answers_by_sms_from_the_inbox_and_the_message_leaves_it(
     assert "주차는 어디에 하나요" not in client.get("/inbox/").get_data(as_text=True)
 
 
-def test_sending_the_same_answer_twice_queues_it_once(
-    app, create_staff, create_volunteer, text_in
-):
+def test_sending_the_same_answer_twice_queues_it_once(app, create_staff, create_volunteer, text_in):
     volunteer = create_volunteer()
     text_in(volunteer.phone, "질문 있어요")
     staff = create_staff()
@@ -75,7 +73,8 @@ def test_an_empty_answer_is_refused_and_the_message_stays(
     page = client.get("/inbox/")
 
     response = client.post(
-        f"/inbox/{message.id}/reply", data={"text": "  ", "csrf_token": csrf_token(page)},
+        f"/inbox/{message.id}/reply",
+        data={"text": "  ", "csrf_token": csrf_token(page)},
         follow_redirects=True,
     )
 
@@ -114,8 +113,9 @@ def test_a_late_cancellation_shows_in_the_inbox_and_texts_the_mission_team(
 ):
     lead = create_staff(StaffRole.TEAM_LEAD, phone="010-2222-3333", name="박팀장")
     no_phone = create_staff(StaffRole.TEAM_LEAD, name="전화없음")
-    mission = create_mission(code="B7", day=1, created_by=coordinator,
-                             team_leads=[lead, no_phone], shifts=[(0, 1)])
+    mission = create_mission(
+        code="B7", day=1, created_by=coordinator, team_leads=[lead, no_phone], shifts=[(0, 1)]
+    )
     volunteer = create_volunteer("김민준")
     signup = signups.sign_up(volunteer, mission.positions[0], source=SignupSource.SMS)
     signups.cancel(signup)

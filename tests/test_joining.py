@@ -24,8 +24,10 @@ def _post_join(client, csrf_token, **overrides):
 
 def _confirm(client, csrf_token, code, guardian_code=""):
     page = client.get("/join/verify")
-    return client.post("/join/verify", data={"code": code, "guardian_code": guardian_code,
-                                             "csrf_token": csrf_token(page)})
+    return client.post(
+        "/join/verify",
+        data={"code": code, "guardian_code": guardian_code, "csrf_token": csrf_token(page)},
+    )
 
 
 def _volunteers() -> int:
@@ -43,7 +45,10 @@ def test_a_person_joins_with_a_code_and_waits_for_approval(app, client, csrf_tok
     assert response.status_code == 303 and response.location.endswith("/join/done")
     volunteer = db.session.scalar(select(Volunteer))
     assert (volunteer.name, volunteer.approval, volunteer.joined_via) == (
-        "한지민", Approval.PENDING, "join")
+        "한지민",
+        Approval.PENDING,
+        "join",
+    )
     assert volunteer.emergency_phone == "+821055556666"
     assert not volunteer.has_skill("handler")  # self-declared: staff verify
     consent = db.session.scalar(select(Consent))
@@ -52,8 +57,7 @@ def test_a_person_joins_with_a_code_and_waits_for_approval(app, client, csrf_tok
     assert consent.notice_version == app.config["PRIVACY_NOTICE_VERSION"]
 
 
-def test_a_wrong_code_is_refused_and_counted_and_the_code_dies_after_five(
-        app, client, csrf_token):
+def test_a_wrong_code_is_refused_and_counted_and_the_code_dies_after_five(app, client, csrf_token):
     _post_join(client, csrf_token)
     right = code_sent_to(PHONE)
     wrong = "000000" if right != "000000" else "111111"
@@ -75,7 +79,8 @@ def test_an_expired_code_is_refused(app, client, csrf_token):
 
 
 def test_a_registered_number_gets_its_link_and_the_page_says_the_same(
-        app, client, csrf_token, create_volunteer):
+    app, client, csrf_token, create_volunteer
+):
     create_volunteer("기존 봉사자", phone=PHONE)
     _post_join(client, csrf_token)
     known = client.get("/join/verify").get_data(as_text=True)
@@ -84,8 +89,7 @@ def test_a_registered_number_gets_its_link_and_the_page_says_the_same(
     assert db.session.scalar(select(func.count()).select_from(PhoneCode)) == 0
     other = app.test_client()
     page = other.get("/join")
-    other.post("/join", data={**join_form(phone="010-7777-8888"),
-                              "csrf_token": csrf_token(page)})
+    other.post("/join", data={**join_form(phone="010-7777-8888"), "csrf_token": csrf_token(page)})
     fresh = other.get("/join/verify").get_data(as_text=True)
     assert _without_tokens(known, "010-3333-4444") == _without_tokens(fresh, "010-7777-8888")
 
@@ -94,21 +98,33 @@ def _without_tokens(html: str, phone: str) -> str:
     return re.sub(r'(content|value)="[^"]{40,}"', "", html).replace(phone, "X")
 
 
-@pytest.mark.parametrize(("overrides", "field_text"), [
-    ({"name": ""}, "Your name is required"),
-    ({"phone": "12"}, "not a valid phone number"),
-    ({"emergency_phone": "010-3333-4444"}, "number other than yours"),
-    ({"consent_required": None}, "agree to the required items"),
-    ({"age_group": None}, "14 or older"),
-    ({"age_group": "under14"}, "A guardian&#39;s name is required"),
-    ({"vehicle_kind": "van"}, "keep your vehicle"),
-    ({"birth_date": "2000-01-01", "optional_items": "birth_date", "age_group": "under14",
-      "guardian_name": "부모", "guardian_phone": "010-1212-3434"}, "do not agree"),
-    ({"region": "가" * 101}, "longer than 100"),
-    ({"skills": ["wizard"]}, "is not a valid choice"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field_text"),
+    [
+        ({"name": ""}, "Your name is required"),
+        ({"phone": "12"}, "not a valid phone number"),
+        ({"emergency_phone": "010-3333-4444"}, "number other than yours"),
+        ({"consent_required": None}, "agree to the required items"),
+        ({"age_group": None}, "14 or older"),
+        ({"age_group": "under14"}, "A guardian&#39;s name is required"),
+        ({"vehicle_kind": "van"}, "keep your vehicle"),
+        (
+            {
+                "birth_date": "2000-01-01",
+                "optional_items": "birth_date",
+                "age_group": "under14",
+                "guardian_name": "부모",
+                "guardian_phone": "010-1212-3434",
+            },
+            "do not agree",
+        ),
+        ({"region": "가" * 101}, "longer than 100"),
+        ({"skills": ["wizard"]}, "is not a valid choice"),
+    ],
+)
 def test_bad_input_is_named_on_the_page_and_nothing_is_stored(
-        app, client, csrf_token, overrides, field_text):
+    app, client, csrf_token, overrides, field_text
+):
     response = _post_join(client, csrf_token, **overrides)
     assert response.status_code == 400
     assert field_text in response.get_data(as_text=True)
@@ -138,16 +154,25 @@ def test_codes_from_one_address_are_limited(app, client, csrf_token):
 
 
 def test_under_14_needs_the_guardians_code(app, client, csrf_token):
-    _post_join(client, csrf_token, age_group="under14", guardian_name="한부모",
-               guardian_phone="010-9999-0000")
+    _post_join(
+        client,
+        csrf_token,
+        age_group="under14",
+        guardian_name="한부모",
+        guardian_phone="010-9999-0000",
+    )
     guardian_sms = messages_to("+821099990000")[-1].body
     assert "한지민" in guardian_sms
     response = _confirm(client, csrf_token, code_sent_to(PHONE), "123")
     assert response.status_code == 400 and _volunteers() == 0
-    _post_join(client, csrf_token, age_group="under14", guardian_name="한부모",
-               guardian_phone="010-9999-0000")
-    response = _confirm(client, csrf_token, code_sent_to(PHONE),
-                        code_sent_to("+821099990000"))
+    _post_join(
+        client,
+        csrf_token,
+        age_group="under14",
+        guardian_name="한부모",
+        guardian_phone="010-9999-0000",
+    )
+    response = _confirm(client, csrf_token, code_sent_to(PHONE), code_sent_to("+821099990000"))
     assert response.status_code == 303
     volunteer = db.session.scalar(select(Volunteer))
     assert volunteer.guardian_verified_at is not None
@@ -167,7 +192,8 @@ def _joined(client, csrf_token) -> Volunteer:
 
 
 def test_staff_approve_a_sign_up_and_only_then_it_is_called_out(
-        app, client, csrf_token, create_staff, login, create_mission):
+    app, client, csrf_token, create_staff, login, create_mission
+):
     volunteer = _joined(client, csrf_token)
     mission = create_mission(roles={"Helper": None})
     audience = audience_rules.Audience()
@@ -175,8 +201,9 @@ def test_staff_approve_a_sign_up_and_only_then_it_is_called_out(
     login(create_staff(StaffRole.COORDINATOR))
     page = client.get("/volunteers/sign-ups")
     assert "한지민" in page.get_data(as_text=True)
-    response = client.post(f"/volunteers/sign-ups/{volunteer.id}/approve",
-                           data={"csrf_token": csrf_token(page)})
+    response = client.post(
+        f"/volunteers/sign-ups/{volunteer.id}/approve", data={"csrf_token": csrf_token(page)}
+    )
     assert response.status_code == 303
     db.session.refresh(volunteer)
     assert volunteer.approval == Approval.APPROVED
@@ -188,8 +215,10 @@ def test_a_team_lead_cannot_approve(app, client, csrf_token, create_staff, login
     volunteer = _joined(client, csrf_token)
     login(create_staff(StaffRole.TEAM_LEAD))
     assert client.get("/volunteers/sign-ups").status_code == 403
-    response = client.post(f"/volunteers/sign-ups/{volunteer.id}/approve",
-                           data={"csrf_token": csrf_token(client.get("/account/tokens"))})
+    response = client.post(
+        f"/volunteers/sign-ups/{volunteer.id}/approve",
+        data={"csrf_token": csrf_token(client.get("/account/tokens"))},
+    )
     assert response.status_code == 403
     db.session.refresh(volunteer)
     assert volunteer.approval == Approval.PENDING
@@ -199,8 +228,9 @@ def test_turning_down_deletes_the_persons_data(app, client, csrf_token, create_s
     volunteer = _joined(client, csrf_token)
     login(create_staff(StaffRole.COORDINATOR))
     page = client.get("/volunteers/sign-ups")
-    client.post(f"/volunteers/sign-ups/{volunteer.id}/reject",
-                data={"csrf_token": csrf_token(page)})
+    client.post(
+        f"/volunteers/sign-ups/{volunteer.id}/reject", data={"csrf_token": csrf_token(page)}
+    )
     db.session.refresh(volunteer)
     assert volunteer.approval == Approval.REJECTED and volunteer.erased_at is not None
     assert volunteer.name != "한지민" and volunteer.emergency_phone is None
@@ -216,15 +246,15 @@ def test_the_join_page_and_privacy_notice_speak_korean_and_english(app, client):
 def test_the_short_link_and_the_qr_code(app, client, create_staff, login):
     assert client.get("/j").location.endswith("/join")
     login(create_staff(StaffRole.COORDINATOR))
-    assert "https://rescue.example.org/j" in client.get("/admin/join-link").get_data(
-        as_text=True)
+    assert "https://rescue.example.org/j" in client.get("/admin/join-link").get_data(as_text=True)
     qr = client.get("/admin/join-link/qr.svg")
     assert qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
 
 
 @pytest.mark.parametrize("name", ["a\x00b", "x" * 5000, "<script>alert(1)</script>"])
 def test_hostile_names_are_refused_or_escaped_and_nothing_is_half_stored(
-        app, client, csrf_token, name):
+    app, client, csrf_token, name
+):
     response = _post_join(client, csrf_token, name=name)
     assert response.status_code in (303, 400)
     if response.status_code == 303:

@@ -26,8 +26,9 @@ def longest_date_mission(create_mission, **fields):
     day = 3
     while not (local_time(day, 7).month >= 10 and local_time(day, 7).day >= 10):
         day += 1
-    return create_mission(roles={"핸들러": None}, capacity=6, area="마포", code="B12", day=day,
-                          **fields)
+    return create_mission(
+        roles={"핸들러": None}, capacity=6, area="마포", code="B12", day=day, **fields
+    )
 
 
 @pytest.mark.app_config(PUBLIC_BASE_URL=BASE_25, **ROUTED)
@@ -98,13 +99,15 @@ def test_the_call_out_page_shows_type_size_and_cost_in_won_in_korean(
     create_volunteer(phone="+821055500001")
     login(create_staff(StaffRole.COORDINATOR))
 
-    html = client.get(f"/missions/{mission.id}/callouts/new",
-                      headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    html = client.get(
+        f"/missions/{mission.id}/callouts/new", headers={"Accept-Language": "ko"}
+    ).get_data(as_text=True)
 
     assert "솔라피(국내 발신)" in html and "₩20" in html
     assert "바이트" in html and "$" not in html
-    data = client.get(f"/missions/{mission.id}/callouts/preview.json?note=",
-                      headers={"Accept-Language": "ko"}).get_json()
+    data = client.get(
+        f"/missions/{mission.id}/callouts/preview.json?note=", headers={"Accept-Language": "ko"}
+    ).get_json()
     [ko_route] = data["previews"][0]["routes"]
     assert (ko_route["route"], ko_route["type"], ko_route["cost"]) == ("solapi", "SMS", "₩20")
     assert "₩20" in data["previews"][0]["routes_html"]
@@ -185,10 +188,12 @@ def test_the_simulator_and_the_failures_list_show_the_route_and_type_in_the_read
     db.session.commit()
     login(create_staff(StaffRole.COORDINATOR))
 
-    thread = client.get(f"/simulator/{volunteer.id}/thread",
-                        headers={"Accept-Language": "ko"}).get_data(as_text=True)
-    failures = client.get(f"/callouts/{callout.id}",
-                          headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    thread = client.get(
+        f"/simulator/{volunteer.id}/thread", headers={"Accept-Language": "ko"}
+    ).get_data(as_text=True)
+    failures = client.get(f"/callouts/{callout.id}", headers={"Accept-Language": "ko"}).get_data(
+        as_text=True
+    )
 
     for html in (thread, failures):
         assert "솔라피(국내 발신) · 단문 문자(SMS)" in html and "M4VABC" in html
@@ -201,7 +206,8 @@ def test_the_coordinator_is_told_why_only_urgent_call_outs_break_quiet_hours(
     mission = create_mission()
     login(create_staff(StaffRole.COORDINATOR))
 
-    html = client.get(f"/missions/{mission.id}/callouts/new",
-                      headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    html = client.get(
+        f"/missions/{mission.id}/callouts/new", headers={"Accept-Language": "ko"}
+    ).get_data(as_text=True)
 
     assert "21:00-08:00" in html and "정보통신망법 제50조" in html

@@ -31,9 +31,17 @@ def test_run_sh_and_the_dockerfile_start_gunicorn_with_its_config_file():
     assert '"-c", "gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()
 
 
-@pytest.mark.parametrize("path", [
-    "/v/{t}", "/v/{t}/take/3", "/v/{t}?lang=en", "https://rescue.example.org/v/{t}/profile",
-    "/ical/{t}.ics", "/ical/{t}.ics?x=1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v/{t}",
+        "/v/{t}/take/3",
+        "/v/{t}?lang=en",
+        "https://rescue.example.org/v/{t}/profile",
+        "/ical/{t}.ics",
+        "/ical/{t}.ics?x=1",
+    ],
+)
 def test_masking_keeps_the_path_and_hides_the_token(path):
     token = "1a-1-3.ZxY9ab.aB3_-cD4eF5gH6iJ7"
     masked = mask_tokens(path.format(t=token))
@@ -46,23 +54,46 @@ def test_no_token_in_gunicorns_access_log_or_the_apps_log(app, create_volunteer,
     db.session.commit()
     port = free_port()
     access_log, output = tmp_path / "access.log", tmp_path / "gunicorn.out"
-    env = {**os.environ, "APP_ENV": "development", "SECRET_KEY": app.config["SECRET_KEY"],
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "CELERY_BROKER_URL": "memory://",
-           "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "SMS_BACKEND": "console"}
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CELERY_BROKER_URL": "memory://",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "SMS_BACKEND": "console",
+    }
     with open(output, "wb") as out:
         server = subprocess.Popen(
-            [GUNICORN, "-c", "gunicorn.conf.py", "--workers", "2", "--bind",
-             f"127.0.0.1:{port}", "--access-logfile", str(access_log), "wsgi:app"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                GUNICORN,
+                "-c",
+                "gunicorn.conf.py",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--access-logfile",
+                str(access_log),
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _answers(base + "/login"), 60, "gunicorn to serve")
         browser = requests.Session()
         page = browser.get(f"{base}/v/{token}", timeout=30)
         assert page.status_code == 200
-        pause = browser.post(f"{base}/v/{token}/pause", timeout=30, headers={
-            "Referer": f"{base}/v/{token}"}, data={"csrf_token": CSRF_META.search(
-                page.text).group(1), "until": "2099-01-01"})
+        pause = browser.post(
+            f"{base}/v/{token}/pause",
+            timeout=30,
+            headers={"Referer": f"{base}/v/{token}"},
+            data={"csrf_token": CSRF_META.search(page.text).group(1), "until": "2099-01-01"},
+        )
         assert pause.status_code < 500
         assert browser.get(f"{base}/ical/{calendar}.ics", timeout=30).status_code == 200
         # gunicorn writes a line after answering: wait for the last request's

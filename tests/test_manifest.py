@@ -92,8 +92,9 @@ def test_the_manifest_shows_crates_against_the_animals_that_need_one(app, transp
     db.session.commit()
     manifest = vehicles.manifest(transported.mission)
     assert (manifest.crate_slots, manifest.animals_expected, manifest.crates_short) == (14, 16, 2)
-    assert [(load.vehicle.label, load.seats_taken, load.crates_planned)
-            for load in manifest.loads] == [("Van 1", 1, 10), ("Car", 1, 4)]
+    assert [
+        (load.vehicle.label, load.seats_taken, load.crates_planned) for load in manifest.loads
+    ] == [("Van 1", 1, 10), ("Car", 1, 4)]
     assert [s.volunteer.name for s in manifest.loads[0].riders] == [first.volunteer.name]
 
 
@@ -107,9 +108,7 @@ def test_animals_moved_are_recorded_per_vehicle(app, transported):
         vehicles.record_animals_moved(van, -1)
 
 
-def test_the_transport_summary_for_the_board_takes_two_queries(
-    app, transported, create_mission
-):
+def test_the_transport_summary_for_the_board_takes_two_queries(app, transported, create_mission):
     bare = create_mission(title="말 구조")
     bare.animals = [ExpectedAnimals(species="cat", count=5)]
     db.session.commit()

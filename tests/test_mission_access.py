@@ -31,8 +31,10 @@ def test_a_team_lead_sees_only_the_missions_they_lead_through_every_door(
     api_paths = ("/missions/{id}", "/missions/{id}/roster")
 
     for mission, allowed in ((mine, True), (other, False)):
-        web = {client.get(p.format(id=mission.id, shift=mission.shifts[0].id)).status_code
-               for p in pages}
+        web = {
+            client.get(p.format(id=mission.id, shift=mission.shifts[0].id)).status_code
+            for p in pages
+        }
         by_api = {api.get(p.format(id=mission.id)).status_code for p in api_paths}
         assert (web, by_api) == (({200}, {200}) if allowed else ({403}, {403}))
     board = client.get("/").get_data(as_text=True)
@@ -40,13 +42,16 @@ def test_a_team_lead_sees_only_the_missions_they_lead_through_every_door(
     assert ("M1" in board, "O1" in board, listed) == (True, False, ["M1"])
 
 
-@pytest.mark.parametrize("web_query, api_query", [
-    ("", "status=draft&status=recruiting&status=staffed&status=underway"),
-    ("?status=draft", "?status=draft"),
-    ("?kind=hoarding", "?kind=hoarding"),
-    ("?status=all&from={d5}", "?from={d5}"),
-    ("?status=all&to={d1}", "?to={d1}"),
-])
+@pytest.mark.parametrize(
+    "web_query, api_query",
+    [
+        ("", "status=draft&status=recruiting&status=staffed&status=underway"),
+        ("?status=draft", "?status=draft"),
+        ("?kind=hoarding", "?kind=hoarding"),
+        ("?status=all&from={d5}", "?from={d5}"),
+        ("?status=all&to={d1}", "?to={d1}"),
+    ],
+)
 def test_the_board_and_the_api_find_the_same_missions(
     app, client, login, create_staff, api_as, create_mission, web_query, api_query
 ):
@@ -84,13 +89,20 @@ def test_every_door_sends_the_first_wave_once_the_call_out_is_committed(
     if door == "web":
         login(coordinator)
         page = client.get(f"/missions/{mission.id}/callouts/new")
-        response = client.post(f"/missions/{mission.id}/callouts/new", data={
-            "csrf_token": csrf_token(page), "wave_size": 10, "wave_interval_minutes": 5,
-            "is_urgent": "y"})
+        response = client.post(
+            f"/missions/{mission.id}/callouts/new",
+            data={
+                "csrf_token": csrf_token(page),
+                "wave_size": 10,
+                "wave_interval_minutes": 5,
+                "is_urgent": "y",
+            },
+        )
         assert response.status_code == 302
     elif door == "api":
-        response = api_as(user=coordinator).post(f"/missions/{mission.id}/callouts",
-                                                 {"is_urgent": True, "wave_size": 10})
+        response = api_as(user=coordinator).post(
+            f"/missions/{mission.id}/callouts", {"is_urgent": True, "wave_size": 10}
+        )
         assert response.status_code == 201
     else:
         callouts.create_callout(mission, audience=Audience(), is_urgent=True, wave_size=10)

@@ -58,8 +58,13 @@ def test_a_volunteer_has_one_live_signup_per_position(any_db_app, create_mission
     volunteer = create_volunteer()
 
     def signup(status: str) -> Signup:
-        return Signup(volunteer=volunteer, position=position, mission_id=position.mission_id,
-                      status=status, source=SignupSource.STAFF)
+        return Signup(
+            volunteer=volunteer,
+            position=position,
+            mission_id=position.mission_id,
+            status=status,
+            source=SignupSource.STAFF,
+        )
 
     db.session.add(signup(SignupStatus.CANCELLED))
     db.session.add(signup(SignupStatus.CONFIRMED))

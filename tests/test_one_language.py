@@ -23,15 +23,29 @@ def korean_site(site, create_volunteer, create_staff):
     for lead in mission.team_leads:
         lead.name, lead.language = "팀장 이", "ko"
     create_staff(StaffRole.COORDINATOR, name="코디 박", language="ko")
-    create_volunteer("영어 사용자", skills=("driver", "vet"), language="en",
-                     vehicle_kind="van", vehicle_seats=5, vehicle_crates=2,
-                     phone="+447700900123")
+    create_volunteer(
+        "영어 사용자",
+        skills=("driver", "vet"),
+        language="en",
+        vehicle_kind="van",
+        vehicle_seats=5,
+        vehicle_crates=2,
+        phone="+447700900123",
+    )
     signup = db.session.get(Signup, site.ids["signup_id"])
     attendance.mark(signup, attendance.Action.CHECK_IN, by=mission.team_leads[0])
     for kind in ("callout", "answer", "team", "reminder"):
-        db.session.add(Message(direction=Direction.OUTBOUND, volunteer_id=signup.volunteer_id,
-                               phone=signup.volunteer.phone, body="안녕하세요", kind=kind,
-                               status="sent", mission_id=mission.id))
+        db.session.add(
+            Message(
+                direction=Direction.OUTBOUND,
+                volunteer_id=signup.volunteer_id,
+                phone=signup.volunteer.phone,
+                body="안녕하세요",
+                kind=kind,
+                status="sent",
+                mission_id=mission.id,
+            )
+        )
     db.session.commit()
     return site
 
@@ -39,8 +53,9 @@ def korean_site(site, create_volunteer, create_staff):
 def _log_in(client, user) -> None:
     page = client.get("/login").get_data(as_text=True)
     token = CSRF_INPUT.search(page).group(1)
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
 
 
@@ -78,8 +93,11 @@ def test_no_page_shows_a_stored_value_to_a_korean_team_lead(korean_site):
 def test_a_korean_volunteers_pages_show_no_stored_value(korean_site):
     client = korean_site.app.test_client()
     token = korean_site.ids["token"]
-    urls = [korean_site.url(rule) for rule in web_rules(korean_site.app, "GET")
-            if rule.endpoint.startswith(PERSONAL_ENDPOINTS)]
+    urls = [
+        korean_site.url(rule)
+        for rule in web_rules(korean_site.app, "GET")
+        if rule.endpoint.startswith(PERSONAL_ENDPOINTS)
+    ]
     urls.append(f"/v/{token}x")  # the invalid-link page
     assert len(urls) >= 3
     found = _korean_pages(client, korean_site, urls)
@@ -90,8 +108,9 @@ def test_the_login_page_switches_language_before_anyone_logs_in(client, csrf_tok
     page = client.get("/login?next=/day/")
     assert '<html lang="en">' in page.get_data(as_text=True)
 
-    switched = client.post("/login/language?next=/day/",
-                           data={"language": "ko", "csrf_token": csrf_token(page)})
+    switched = client.post(
+        "/login/language?next=/day/", data={"language": "ko", "csrf_token": csrf_token(page)}
+    )
 
     assert switched.status_code == 303
     assert switched.headers["Location"].endswith("/login?next=/day/")
@@ -104,8 +123,12 @@ def test_the_login_language_switch_refuses_an_unknown_language_and_needs_its_tok
     client, csrf_token
 ):
     page = client.get("/login")
-    assert client.post("/login/language", data={"language": "fr",
-                                                "csrf_token": csrf_token(page)}).status_code == 400
+    assert (
+        client.post(
+            "/login/language", data={"language": "fr", "csrf_token": csrf_token(page)}
+        ).status_code
+        == 400
+    )
     assert client.post("/login/language", data={"language": "ko"}).status_code == 400
     assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
 
@@ -120,6 +143,7 @@ def test_a_team_lead_lands_on_mission_day_and_a_coordinator_on_the_board(
     coordinator = create_staff(StaffRole.COORDINATOR)
     page = other.get("/login").get_data(as_text=True)
     token = CSRF_INPUT.search(page).group(1)
-    landed = other.post("/login", data={"email": coordinator.email, "password": PASSWORD,
-                                        "csrf_token": token})
+    landed = other.post(
+        "/login", data={"email": coordinator.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert landed.headers["Location"].endswith("/")

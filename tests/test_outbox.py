@@ -22,7 +22,8 @@ def handed(monkeypatch):
 
 def age(message, **fields):
     db.session.execute(
-        Message.__table__.update().where(Message.__table__.c.id == message.id).values(**fields))
+        Message.__table__.update().where(Message.__table__.c.id == message.id).values(**fields)
+    )
     db.session.commit()
 
 
@@ -40,8 +41,9 @@ def test_queued_rows_are_handed_over_only_after_commit_in_batches(
 
 def test_a_rolled_back_transaction_hands_nothing_over(app, create_volunteer, handed):
     volunteer = create_volunteer()
-    outbox.queue_sms(volunteer, "thank_you", kind="reply", idempotency_key="k1",
-                     mission=None, link="x")
+    outbox.queue_sms(
+        volunteer, "thank_you", kind="reply", idempotency_key="k1", mission=None, link="x"
+    )
     db.session.rollback()
 
     assert handed == []
@@ -60,9 +62,11 @@ def test_the_same_idempotency_key_twice_queues_one_message(app, create_volunteer
 def test_queue_many_skips_opted_out_volunteers_and_keys_already_queued(
     any_db_app, create_volunteer, queue_message, handed
 ):
-    fresh, stopped, done = (create_volunteer("fresh"),
-                            create_volunteer("stopped", opted_out_at=now_utc()),
-                            create_volunteer("done"))
+    fresh, stopped, done = (
+        create_volunteer("fresh"),
+        create_volunteer("stopped", opted_out_at=now_utc()),
+        create_volunteer("done"),
+    )
     queue_message(done, "bulk:done")
     body = "[구조 T1] 11월 28일\n필요: 핸들러\t2 \\ 응답: https://r.example/v/a_b-c"
     recipients = [(v, f"bulk:{v.name}", body) for v in (fresh, stopped, done)]
@@ -113,8 +117,11 @@ def test_the_sweeper_returns_a_claim_whose_worker_died_and_fails_it_after_the_la
     sweep_outbox.run()
 
     statuses = {m.id: m.status for m in db.session.scalars(select(Message))}
-    assert statuses == {orphan.id: MessageStatus.QUEUED, hopeless.id: MessageStatus.FAILED,
-                        answered.id: MessageStatus.SENDING}
+    assert statuses == {
+        orphan.id: MessageStatus.QUEUED,
+        hopeless.id: MessageStatus.FAILED,
+        answered.id: MessageStatus.SENDING,
+    }
     assert [orphan.id] in handed
 
 

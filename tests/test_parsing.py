@@ -16,8 +16,14 @@ QUESTION = Intent.QUESTION
 ON_MY_WAY, LATE = Intent.ON_MY_WAY, Intent.RUNNING_LATE
 
 FIELDS = (
-    "mission_code", "option", "role_key", "shift_key",
-    "vehicle_kind", "vehicle_crates", "vehicle_seats", "minutes",
+    "mission_code",
+    "option",
+    "role_key",
+    "shift_key",
+    "vehicle_kind",
+    "vehicle_crates",
+    "vehicle_seats",
+    "minutes",
 )
 
 # (reply as typed, expected intent, the optional fields that must be set; all others are None)
@@ -149,12 +155,27 @@ REPLIES = [
     ("ｂ７　２", CHOOSE, {"mission_code": "B7", "option": 2}),
     ("f12 1", CHOOSE, {"mission_code": "F12", "option": 1}),
     ("yes B7 2", CHOOSE, {"mission_code": "B7", "option": 2}),
-    ("B7 2 VAN 4", CHOOSE,
-     {"mission_code": "B7", "option": 2, "vehicle_kind": "van", "vehicle_crates": 4}),
-    ("b7 2 van 4 crates 7 seats", CHOOSE, {"mission_code": "B7", "option": 2,
-     "vehicle_kind": "van", "vehicle_crates": 4, "vehicle_seats": 7}),
-    ("B7 2번 승합차 크레이트 4", CHOOSE,
-     {"mission_code": "B7", "option": 2, "vehicle_kind": "van", "vehicle_crates": 4}),
+    (
+        "B7 2 VAN 4",
+        CHOOSE,
+        {"mission_code": "B7", "option": 2, "vehicle_kind": "van", "vehicle_crates": 4},
+    ),
+    (
+        "b7 2 van 4 crates 7 seats",
+        CHOOSE,
+        {
+            "mission_code": "B7",
+            "option": 2,
+            "vehicle_kind": "van",
+            "vehicle_crates": 4,
+            "vehicle_seats": 7,
+        },
+    ),
+    (
+        "B7 2번 승합차 크레이트 4",
+        CHOOSE,
+        {"mission_code": "B7", "option": 2, "vehicle_kind": "van", "vehicle_crates": 4},
+    ),
     ("2 밴 켄넬 3개", CHOOSE, {"option": 2, "vehicle_kind": "van", "vehicle_crates": 3}),
     ("1 승용차 5인승", CHOOSE, {"option": 1, "vehicle_kind": "car", "vehicle_seats": 5}),
     ("B7 H AM", CHOOSE, {"mission_code": "B7", "role_key": "H", "shift_key": "AM"}),
@@ -162,8 +183,17 @@ REPLIES = [
     ("HX3 TL PM", CHOOSE, {"mission_code": "HX3", "role_key": "TL", "shift_key": "PM"}),
     ("B7 D", CHOOSE, {"mission_code": "B7", "role_key": "D"}),
     ("B7 PM", CHOOSE, {"mission_code": "B7", "shift_key": "PM"}),
-    ("B7 D AM TRUCK 6", CHOOSE, {"mission_code": "B7", "role_key": "D", "shift_key": "AM",
-     "vehicle_kind": "truck", "vehicle_crates": 6}),
+    (
+        "B7 D AM TRUCK 6",
+        CHOOSE,
+        {
+            "mission_code": "B7",
+            "role_key": "D",
+            "shift_key": "AM",
+            "vehicle_kind": "truck",
+            "vehicle_crates": 6,
+        },
+    ),
     # numbers that are not a usable menu answer
     ("0", UNKNOWN, {}),
     ("100", UNKNOWN, {}),
@@ -356,6 +386,8 @@ def test_a_body_longer_than_an_sms_can_be_is_cut_before_it_is_read() -> None:
 
     assert reply.intent is YES  # the cancel lies beyond the 1,600 characters an SMS holds
     assert len(reply.text) <= 1600
+
+
 def test_a_full_length_reply_is_kept_whole_for_a_person_to_read() -> None:
     # How fast such a reply parses is bench/parsing.py's question, not a test's.
     body = ("네 B7 2 VAN 4 " + "가나다 abc 123 " * 120)[:1600]
@@ -367,8 +399,33 @@ def test_a_full_length_reply_is_kept_whole_for_a_person_to_read() -> None:
 
 
 WORDS = [
-    "YES", "no", "B7", "2", "0", "100", "VAN", "4", "crates", "네", "못", "취소", "CANCEL", "STOP",
-    "?", "👍", "ㅇㅇ", "ｂ７", "H", "AM", "도착", "일정", "링크", "승합차", "크레이트", "번", "-",
+    "YES",
+    "no",
+    "B7",
+    "2",
+    "0",
+    "100",
+    "VAN",
+    "4",
+    "crates",
+    "네",
+    "못",
+    "취소",
+    "CANCEL",
+    "STOP",
+    "?",
+    "👍",
+    "ㅇㅇ",
+    "ｂ７",
+    "H",
+    "AM",
+    "도착",
+    "일정",
+    "링크",
+    "승합차",
+    "크레이트",
+    "번",
+    "-",
 ]
 
 

@@ -35,8 +35,11 @@ def upload(client, csrf_token):
 
     def send(content: str = PEOPLE) -> tuple[str, str]:
         token = csrf_token(client.get("/volunteers/import"))
-        page = client.post("/volunteers/import", content_type="multipart/form-data", data={
-            "csrf_token": token, "file": (io.BytesIO(content.encode()), "people.csv")})
+        page = client.post(
+            "/volunteers/import",
+            content_type="multipart/form-data",
+            data={"csrf_token": token, "file": (io.BytesIO(content.encode()), "people.csv")},
+        )
         assert page.status_code == 200, page.get_data(as_text=True)[:500]
         return KEY_FIELD.search(page.get_data(as_text=True)).group(1), token
 
@@ -61,12 +64,15 @@ def test_the_preview_page_carries_a_short_key_and_no_file(app, client, coordinat
     assert oct(waiting_files(app)[0].stat().st_mode)[-3:] == "600"
 
 
-def test_a_compressed_blob_sent_as_the_file_is_not_decompressed(app, client, coordinator,
-                                                               csrf_token):
+def test_a_compressed_blob_sent_as_the_file_is_not_decompressed(
+    app, client, coordinator, csrf_token
+):
     bomb = base64.b64encode(zlib.compress(b"a" * 50_000_000, 9)).decode()
     token = csrf_token(client.get("/volunteers/import"))
-    response = client.post("/volunteers/import/commit", data={
-        "csrf_token": token, "content": bomb, "pending": bomb[:64]})
+    response = client.post(
+        "/volunteers/import/commit",
+        data={"csrf_token": token, "content": bomb, "pending": bomb[:64]},
+    )
     assert response.status_code == 400
     assert "upload it again" in response.get_data(as_text=True)
     assert count() == 0
@@ -84,8 +90,9 @@ def test_another_coordinators_key_opens_nothing(app, client, coordinator, upload
     other = create_staff(StaffRole.COORDINATOR, email="other@example.org")
     theirs = pending_imports.keep(other.id, PEOPLE.encode())
     _, token = upload("이름,전화번호\n이서연,010-2222-3333\n")
-    response = client.post("/volunteers/import/commit",
-                           data={"csrf_token": token, "pending": theirs})
+    response = client.post(
+        "/volunteers/import/commit", data={"csrf_token": token, "pending": theirs}
+    )
     assert response.status_code == 400 and count() == 0
 
 
@@ -98,8 +105,9 @@ def test_an_expired_preview_cannot_be_confirmed(app, client, coordinator, upload
     assert response.status_code == 400 and count() == 0
 
 
-def test_waiting_files_are_bounded_per_user_and_in_all(app, client, coordinator, upload,
-                                                       monkeypatch):
+def test_waiting_files_are_bounded_per_user_and_in_all(
+    app, client, coordinator, upload, monkeypatch
+):
     keys = [upload()[0] for _ in range(pending_imports.MAX_PER_USER + 2)]
     assert len(waiting_files(app)) == pending_imports.MAX_PER_USER
     assert not any(keys[0] in p.name for p in waiting_files(app)), "the oldest is dropped"

@@ -6,8 +6,15 @@ from coordinator.phones import display_phone, mask_phone, normalise_phone
 
 @pytest.mark.parametrize(
     "typed",
-    ["010-1234-5678", "01012345678", "+82 10 1234 5678", "+82-10-1234-5678", " 010 1234 5678 ",
-     "0082 10 1234 5678", "(010) 1234-5678"],
+    [
+        "010-1234-5678",
+        "01012345678",
+        "+82 10 1234 5678",
+        "+82-10-1234-5678",
+        " 010 1234 5678 ",
+        "0082 10 1234 5678",
+        "(010) 1234-5678",
+    ],
 )
 def test_korean_mobile_numbers_typed_any_usual_way_become_e164(typed):
     assert normalise_phone(typed) == "+821012345678"

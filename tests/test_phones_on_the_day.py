@@ -18,9 +18,7 @@ def _shift_url(day) -> str:
     return f"/day/missions/{day.mission.id}/shifts/{day.mission.shifts[0].id}"
 
 
-def test_a_team_lead_sees_a_masked_number_that_calls_through_the_app(
-    client, login, mission_day
-):
+def test_a_team_lead_sees_a_masked_number_that_calls_through_the_app(client, login, mission_day):
     day = mission_day(names=["김민준"], day=0)
     day.signups[0].volunteer.phone = PHONE
     db.session.commit()

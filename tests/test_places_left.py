@@ -17,8 +17,9 @@ from tests.support.conversation import invite_fixture, text_in_fixture  # noqa: 
 @pytest.fixture
 def half_full(create_mission, create_volunteer):
     """Handler 07-12 (3 places) and 13-17 (2): Kim in both, Lee in the first; 2 places left."""
-    mission = create_mission(code="B7", shifts=[(7, 12), (13, 17)],
-                             capacity={("Handler", 0): 3, ("Handler", 1): 2})
+    mission = create_mission(
+        code="B7", shifts=[(7, 12), (13, 17)], capacity={("Handler", 0): 3, ("Handler", 1): 2}
+    )
     morning, afternoon = sorted(mission.positions, key=lambda p: p.shift.starts_at)
     kim, lee = create_volunteer("Kim"), create_volunteer("Lee")
     for volunteer, position in ((kim, morning), (kim, afternoon), (lee, morning)):

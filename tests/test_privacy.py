@@ -36,29 +36,65 @@ PHONE = "+821055556666"
 def world(create_staff, create_volunteer, create_mission, invite):
     """Jiwoo: a past mission they came to (texts billed), a future place someone waits for."""
     admin, lead = create_staff(StaffRole.ADMIN), create_staff(StaffRole.TEAM_LEAD)
-    jiwoo = create_volunteer("이지우", phone=PHONE, skills=("handler", "driver"), region="수원",
-                             notes="allergic to cats", vehicle_kind="van", vehicle_seats=3,
-                             vehicle_crates=4)
+    jiwoo = create_volunteer(
+        "이지우",
+        phone=PHONE,
+        skills=("handler", "driver"),
+        region="수원",
+        notes="allergic to cats",
+        vehicle_kind="van",
+        vehicle_seats=3,
+        vehicle_crates=4,
+    )
     past = create_mission("지난 구조", day=-2, team_leads=[lead])
-    came = signups.sign_up(jiwoo, past.positions[0], source=SignupSource.SMS,
-                           now=past.starts_at - timedelta(days=1))  # booked the day before
+    came = signups.sign_up(
+        jiwoo, past.positions[0], source=SignupSource.SMS, now=past.starts_at - timedelta(days=1)
+    )  # booked the day before
     attendance.mark(came, "check_in", by=lead, at=past.starts_at, now=past.starts_at)
     future = create_mission("다음 구조", day=5, capacity=1, team_leads=[lead])
     place = signups.sign_up(jiwoo, future.positions[0], source=SignupSource.SMS)
     waiting = signups.sign_up(create_volunteer("박서준"), future.positions[0], source="sms")
     invite(future, jiwoo)
-    for direction, status, body in [(Direction.OUTBOUND, MessageStatus.DELIVERED, "B7 구조 요청"),
-                                    (Direction.INBOUND, MessageStatus.RECEIVED, "네 갈게요 지우"),
-                                    (Direction.OUTBOUND, MessageStatus.QUEUED, "내일 알림")]:
-        db.session.add(Message(direction=direction, volunteer=jiwoo, phone=PHONE, body=body,
-                               kind="callout", status=status, segments=2, mission_id=past.id))
-    db.session.add(Message(direction=Direction.INBOUND, phone=PHONE, body="등록 전 문자",
-                           status=MessageStatus.RECEIVED))
-    db.session.add(ConversationState(volunteer_id=jiwoo.id, kind="menu", payload={"a": 1},
-                                     expires_at=now_utc()))
+    for direction, status, body in [
+        (Direction.OUTBOUND, MessageStatus.DELIVERED, "B7 구조 요청"),
+        (Direction.INBOUND, MessageStatus.RECEIVED, "네 갈게요 지우"),
+        (Direction.OUTBOUND, MessageStatus.QUEUED, "내일 알림"),
+    ]:
+        db.session.add(
+            Message(
+                direction=direction,
+                volunteer=jiwoo,
+                phone=PHONE,
+                body=body,
+                kind="callout",
+                status=status,
+                segments=2,
+                mission_id=past.id,
+            )
+        )
+    db.session.add(
+        Message(
+            direction=Direction.INBOUND,
+            phone=PHONE,
+            body="등록 전 문자",
+            status=MessageStatus.RECEIVED,
+        )
+    )
+    db.session.add(
+        ConversationState(
+            volunteer_id=jiwoo.id, kind="menu", payload={"a": 1}, expires_at=now_utc()
+        )
+    )
     db.session.commit()
-    return {"admin": admin, "lead": lead, "jiwoo": jiwoo, "past": past, "future": future,
-            "place": place, "waiting": waiting}
+    return {
+        "admin": admin,
+        "lead": lead,
+        "jiwoo": jiwoo,
+        "past": past,
+        "future": future,
+        "place": place,
+        "waiting": waiting,
+    }
 
 
 def post_form(client, csrf_token, page: str, action: str, **data):
@@ -66,14 +102,13 @@ def post_form(client, csrf_token, page: str, action: str, **data):
     return client.post(action, data={"csrf_token": token, **data})
 
 
-def test_an_admin_downloads_everything_held_about_one_volunteer(
-    client, login, csrf_token, world
-):
+def test_an_admin_downloads_everything_held_about_one_volunteer(client, login, csrf_token, world):
     jiwoo = world["jiwoo"]
     login(world["admin"])
 
-    response = post_form(client, csrf_token, f"/volunteers/{jiwoo.id}",
-                         f"/privacy/volunteers/{jiwoo.id}/export")
+    response = post_form(
+        client, csrf_token, f"/volunteers/{jiwoo.id}", f"/privacy/volunteers/{jiwoo.id}/export"
+    )
 
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
@@ -104,8 +139,9 @@ def test_only_admins_may_export_or_delete_a_volunteers_data(
 
     assert client.get(f"/privacy/volunteers/{jiwoo.id}/delete").status_code == 403
     for action in ("export", "delete"):
-        response = client.post(f"/privacy/volunteers/{jiwoo.id}/{action}",
-                               data={"csrf_token": token, "confirm": "y"})
+        response = client.post(
+            f"/privacy/volunteers/{jiwoo.id}/{action}", data={"csrf_token": token, "confirm": "y"}
+        )
         assert response.status_code == 403
     assert db.session.get(Volunteer, jiwoo.id).name == "이지우"
 
@@ -141,8 +177,9 @@ def test_deleting_asks_for_confirmation_and_changes_nothing_until_confirmed(
     page = client.get(f"/privacy/volunteers/{jiwoo.id}/delete")
     assert page.status_code == 200 and "cannot be undone" in page.get_data(as_text=True)
 
-    response = client.post(f"/privacy/volunteers/{jiwoo.id}/delete",
-                           data={"csrf_token": csrf_token(page)})
+    response = client.post(
+        f"/privacy/volunteers/{jiwoo.id}/delete", data={"csrf_token": csrf_token(page)}
+    )
 
     assert response.status_code == 400
     assert "Tick the box to confirm" in response.get_data(as_text=True)
@@ -153,8 +190,10 @@ def erase(client, login, csrf_token, world):
     jiwoo = world["jiwoo"]
     login(world["admin"])
     page = client.get(f"/privacy/volunteers/{jiwoo.id}/delete")
-    return client.post(f"/privacy/volunteers/{jiwoo.id}/delete",
-                       data={"csrf_token": csrf_token(page), "confirm": "y"})
+    return client.post(
+        f"/privacy/volunteers/{jiwoo.id}/delete",
+        data={"csrf_token": csrf_token(page), "confirm": "y"},
+    )
 
 
 def test_a_deleted_volunteer_cannot_be_identified_or_reached(client, login, csrf_token, world):
@@ -167,43 +206,53 @@ def test_a_deleted_volunteer_cannot_be_identified_or_reached(client, login, csrf
     assert "이지우" not in jiwoo.name and jiwoo.phone == privacy.placeholder_phone(jiwoo_id)
     assert jiwoo.notes == "" and jiwoo.region is None and jiwoo.vehicle_kind is None
     assert jiwoo.vehicle_seats is None and jiwoo.vehicle_crates is None
-    assert db.session.scalar(select(func.count()).select_from(VolunteerSkill)
-                             .filter_by(volunteer_id=jiwoo_id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(VolunteerSkill).filter_by(volunteer_id=jiwoo_id)
+        )
+        == 0
+    )
     assert jiwoo.is_opted_out and jiwoo.erased_at is not None
     assert db.session.get(ConversationState, jiwoo_id) is None
     page = client.get(f"/volunteers/{jiwoo_id}").get_data(as_text=True)
     assert "이지우" not in page and "5555" not in page and "allergic" not in page
     directory = client.get("/volunteers/").get_data(as_text=True)
-    assert f"/volunteers/{jiwoo_id}\"" not in directory  # no longer listed
+    assert f'/volunteers/{jiwoo_id}"' not in directory  # no longer listed
 
 
-def test_messages_are_anonymised_but_their_number_and_cost_stay(
-    client, login, csrf_token, world
-):
+def test_messages_are_anonymised_but_their_number_and_cost_stay(client, login, csrf_token, world):
     before = reports.mission_report(world["past"])
-    counts_before = (before.messages_sent, before.message_cost, len(before.attended),
-                     before.total_hours)
+    counts_before = (
+        before.messages_sent,
+        before.message_cost,
+        len(before.attended),
+        before.total_hours,
+    )
     ids_before = set(db.session.scalars(select(Message.id)))
 
     erase(client, login, csrf_token, world)
 
     db.session.expire_all()
     after = reports.mission_report(db.session.get(type(world["past"]), world["past"].id))
-    assert (after.messages_sent, after.message_cost, len(after.attended),
-            after.total_hours) == counts_before
+    assert (
+        after.messages_sent,
+        after.message_cost,
+        len(after.attended),
+        after.total_hours,
+    ) == counts_before
     assert ids_before <= set(db.session.scalars(select(Message.id)))  # none removed
     bodies = " ".join(db.session.scalars(select(Message.body).where(Message.id.in_(ids_before))))
     assert "지우" not in bodies and "구조 요청" not in bodies and "등록 전" not in bodies
     assert PHONE not in set(db.session.scalars(select(Message.phone)))
-    queued = db.session.scalar(select(Message).filter_by(body=privacy.ERASED_BODY,
-                                                         kind="callout", segments=2)
-                               .where(Message.status == MessageStatus.QUEUED))
+    queued = db.session.scalar(
+        select(Message)
+        .filter_by(body=privacy.ERASED_BODY, kind="callout", segments=2)
+        .where(Message.status == MessageStatus.QUEUED)
+    )
     assert queued is None  # the text not yet sent never will be
 
 
-def test_future_places_are_cancelled_and_the_waitlist_moves_up(
-    client, login, csrf_token, world
-):
+def test_future_places_are_cancelled_and_the_waitlist_moves_up(client, login, csrf_token, world):
     erase(client, login, csrf_token, world)
 
     db.session.expire_all()
@@ -228,8 +277,9 @@ def test_the_deletion_is_audited_without_the_deleted_data(client, login, csrf_to
 
     entry = db.session.scalar(select(AuditEntry).filter_by(action="erase"))
     assert entry.staff_user_id == world["admin"].id and entry.object_id == world["jiwoo"].id
-    everything = json.dumps([e.changes for e in db.session.scalars(select(AuditEntry))],
-                            ensure_ascii=False)
+    everything = json.dumps(
+        [e.changes for e in db.session.scalars(select(AuditEntry))], ensure_ascii=False
+    )
     for secret in ("이지우", PHONE, "수원", "allergic"):
         assert secret not in everything
     log = client.get("/admin/audit").get_data(as_text=True)
@@ -250,12 +300,16 @@ def test_deleting_twice_is_a_clear_conflict(client, login, csrf_token, world):
     page = client.get(f"/privacy/volunteers/{world['jiwoo'].id}/delete")
     assert "already deleted" in page.get_data(as_text=True)
 
-    response = client.post(f"/privacy/volunteers/{world['jiwoo'].id}/delete",
-                           data={"csrf_token": csrf_token(page), "confirm": "y"})
+    response = client.post(
+        f"/privacy/volunteers/{world['jiwoo'].id}/delete",
+        data={"csrf_token": csrf_token(page), "confirm": "y"},
+    )
 
     assert response.status_code == 409
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                             .filter_by(action="erase")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEntry).filter_by(action="erase"))
+        == 1
+    )
 
 
 # -- phones masked for team leads ------------------------------------------------------------
@@ -264,9 +318,13 @@ def test_deleting_twice_is_a_clear_conflict(client, login, csrf_token, world):
 MASKED, FULL = "010-****-6666", "010-5555-6666"
 
 
-@pytest.mark.parametrize("role, shown, hidden", [
-    (StaffRole.TEAM_LEAD, MASKED, FULL), (StaffRole.COORDINATOR, FULL, MASKED),
-])
+@pytest.mark.parametrize(
+    "role, shown, hidden",
+    [
+        (StaffRole.TEAM_LEAD, MASKED, FULL),
+        (StaffRole.COORDINATOR, FULL, MASKED),
+    ],
+)
 def test_the_roster_page_and_its_live_fragment_mask_phones_for_team_leads(
     client, login, world, role, shown, hidden
 ):
@@ -279,9 +337,13 @@ def test_the_roster_page_and_its_live_fragment_mask_phones_for_team_leads(
         assert PHONE not in page  # not in a tel: link either
 
 
-@pytest.mark.parametrize("role, shown", [
-    (StaffRole.TEAM_LEAD, MASKED), (StaffRole.ADMIN, FULL),
-])
+@pytest.mark.parametrize(
+    "role, shown",
+    [
+        (StaffRole.TEAM_LEAD, MASKED),
+        (StaffRole.ADMIN, FULL),
+    ],
+)
 def test_the_roster_csv_masks_phones_for_team_leads(client, login, world, role, shown):
     login(world["lead"] if role == StaffRole.TEAM_LEAD else world["admin"])
 
@@ -301,14 +363,16 @@ def test_the_api_roster_masks_phones_for_team_leads_only(client, world):
     assert {i["volunteer"]["phone"] for i in admin_view["items"]} >= {PHONE}
 
 
-def test_day_pages_manifest_and_report_never_show_a_team_lead_a_whole_number(
-    client, login, world
-):
+def test_day_pages_manifest_and_report_never_show_a_team_lead_a_whole_number(client, login, world):
     login(world["lead"])
     past, future = world["past"], world["future"]
-    paths = [f"/day/missions/{past.id}", f"/day/missions/{past.id}/shifts/{past.shifts[0].id}",
-             f"/day/missions/{future.id}/manifest", f"/reports/missions/{past.id}",
-             f"/reports/missions/{past.id}.csv"]
+    paths = [
+        f"/day/missions/{past.id}",
+        f"/day/missions/{past.id}/shifts/{past.shifts[0].id}",
+        f"/day/missions/{future.id}/manifest",
+        f"/reports/missions/{past.id}",
+        f"/reports/missions/{past.id}.csv",
+    ]
     for path in paths:
         response = client.get(path, follow_redirects=True)
         assert response.status_code == 200, path

@@ -10,8 +10,7 @@ from coordinator.domain import signups
 from coordinator.extensions import db
 from tests.support.site import site_fixture, web_rules  # noqa: F401
 
-FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example",
-          "X-Forwarded-Proto": "http"}
+FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
 CALENDAR_LINK = re.compile(r'<a href="([^"]*/ical/[^"]+\.ics)"')
 
 

@@ -1,6 +1,5 @@
 """The board, a roster and a directory page cost a fixed number of SQL queries, any row count."""
 
-
 import pytest
 
 from coordinator.domain import signups
@@ -22,9 +21,14 @@ def _fill(create_mission, create_volunteer, missions: int, people: int) -> int:
     """`missions` missions with two roles, shifts and a van; `people` signed up on the first."""
     first = None
     for i in range(missions):
-        mission = create_mission(f"구조 {i}", roles={"Handler": None, "Driver": None},
-                                 shifts=[(7, 12), (13, 18)], capacity=people, day=3 + i,
-                                 vehicles=[("밴", 3, 10)])
+        mission = create_mission(
+            f"구조 {i}",
+            roles={"Handler": None, "Driver": None},
+            shifts=[(7, 12), (13, 18)],
+            capacity=people,
+            day=3 + i,
+            vehicles=[("밴", 3, 10)],
+        )
         mission.animals.append(ExpectedAnimals(species="dog", count=12))
         first = first or mission
     for i in range(people):
@@ -49,8 +53,12 @@ def test_a_page_costs_the_same_queries_for_few_rows_as_for_many(
     app, client, coordinator, create_mission, create_volunteer, page
 ):
     small_id = _fill(create_mission, create_volunteer, missions=2, people=3)
-    urls = {"board": "/", "roster": f"/missions/{small_id}/roster",
-            "directory": "/volunteers/?q=봉사자", "volunteer": "/volunteers/1"}
+    urls = {
+        "board": "/",
+        "roster": f"/missions/{small_id}/roster",
+        "directory": "/volunteers/?q=봉사자",
+        "volunteer": "/volunteers/1",
+    }
     few = _queries(client, urls[page])
     big_id = _fill(create_mission, create_volunteer, missions=12, people=40)
     urls["roster"] = f"/missions/{big_id}/roster"

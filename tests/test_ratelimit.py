@@ -74,6 +74,7 @@ def test_the_bucket_follows_the_broker_and_zero_means_no_limit(app):
     services.need("redis")
     redis_config = {"SMS_RATE_PER_SECOND": 5, "CELERY_BROKER_URL": services.redis_url()}
     assert isinstance(get_limiter(redis_config), RedisRateLimiter)
-    assert isinstance(get_limiter({**redis_config, "CELERY_BROKER_URL": "sqla+sqlite://"}),
-                      DatabaseRateLimiter)
+    assert isinstance(
+        get_limiter({**redis_config, "CELERY_BROKER_URL": "sqla+sqlite://"}), DatabaseRateLimiter
+    )
     assert isinstance(get_limiter({**redis_config, "SMS_RATE_PER_SECOND": 0}), Unlimited)

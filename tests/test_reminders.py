@@ -51,8 +51,14 @@ def test_the_day_before_reminder_goes_at_18_00_local_time_the_evening_before(app
 def test_the_reminder_says_when_where_who_leads_what_to_bring_and_how_to_cancel(app, booked):
     reminders.send_due_reminders(now=datetime(2031, 3, 11, 9, 5, tzinfo=UTC))
     body = outbox()[0].body
-    for expected in ("내일 10:00", "수원역 4번 출구", "팀장: 정하늘", "장화, 장갑", "'취소' 답장",
-                     "https://rescue.example.org/v/"):
+    for expected in (
+        "내일 10:00",
+        "수원역 4번 출구",
+        "팀장: 정하늘",
+        "장화, 장갑",
+        "'취소' 답장",
+        "https://rescue.example.org/v/",
+    ):
         assert expected in body
     assert count_segments(body).segments <= 2
 
@@ -124,9 +130,7 @@ def test_a_mission_at_one_in_the_morning_is_reminded_across_the_day_boundary(app
 
 
 @pytest.mark.app_config(TIMEZONE="America/Los_Angeles")
-def test_the_evening_before_is_the_organisations_evening_in_its_own_time_zone(
-    app, mission_day
-):
+def test_the_evening_before_is_the_organisations_evening_in_its_own_time_zone(app, mission_day):
     day = mission_day(names=["Alex"], language="en")
     # 2031-03-12 07:00 in Los Angeles (PDT, UTC-7) is 14:00 UTC.
     move_shift(day, datetime(2031, 3, 12, 14, 0, tzinfo=UTC))
@@ -144,9 +148,7 @@ def test_the_reminder_times_are_configurable(app, booked):
     assert reminders.send_due_reminders(now=SEOUL_1000 - timedelta(minutes=90)) == 1
 
 
-def test_waitlisted_volunteers_get_a_waitlist_note_the_day_before(
-    app, booked, create_volunteer
-):
+def test_waitlisted_volunteers_get_a_waitlist_note_the_day_before(app, booked, create_volunteer):
     waiting = signups.sign_up(
         create_volunteer("대기자"), booked.mission.positions[0], source=SignupSource.SMS
     )

@@ -30,18 +30,30 @@ def rescued(create_mission, create_volunteer, create_staff):
     """
     lead = create_staff(StaffRole.TEAM_LEAD)
     mission = create_mission(
-        roles={"Handler": "handler", "Driver": "driver"}, shifts=[(7, 12), (12, 17)],
-        capacity=3, day=-1, team_leads=[lead], vehicles=[("Van", 8, 12), ("Car", 4, 3)],
+        roles={"Handler": "handler", "Driver": "driver"},
+        shifts=[(7, 12), (12, 17)],
+        capacity=3,
+        day=-1,
+        team_leads=[lead],
+        vehicles=[("Van", 8, 12), ("Car", 4, 3)],
     )
     pos = {(p.role.name, p.shift.starts_at): p for p in mission.positions}
     am, pm = mission.shifts
     people = {}
-    for name, role, shift in [("A", "Handler", am), ("B", "Handler", am), ("C", "Handler", am),
-                              ("D", "Driver", am), ("E", "Handler", pm), ("F", "Handler", pm),
-                              ("G", "Handler", pm)]:
+    for name, role, shift in [
+        ("A", "Handler", am),
+        ("B", "Handler", am),
+        ("C", "Handler", am),
+        ("D", "Driver", am),
+        ("E", "Handler", pm),
+        ("F", "Handler", pm),
+        ("G", "Handler", pm),
+    ]:
         volunteer = create_volunteer(name, skills=["handler", "driver"])
         people[name] = signups.sign_up(  # booked the week before
-            volunteer, pos[(role, shift.starts_at)], source=SignupSource.STAFF,
+            volunteer,
+            pos[(role, shift.starts_at)],
+            source=SignupSource.STAFF,
             now=mission.starts_at - 7 * 24 * H,
         )
     a, b, c, d, e, f, g = (people[n] for n in "ABCDEFG")
@@ -63,11 +75,28 @@ def rescued(create_mission, create_volunteer, create_staff):
         (MessageStatus.SENT, 1, "callout"),
         (MessageStatus.FAILED, 4, "callout"),  # never reached the carrier: not billed
     ]:
-        db.session.add(Message(direction=Direction.OUTBOUND, volunteer=a.volunteer,
-                               phone=a.volunteer.phone, body="x", kind=kind, status=status,
-                               segments=segments, mission_id=mission.id))
-    db.session.add(Message(direction=Direction.INBOUND, phone="+821000000000", body="HERE",
-                           status=MessageStatus.RECEIVED, segments=1, mission_id=mission.id))
+        db.session.add(
+            Message(
+                direction=Direction.OUTBOUND,
+                volunteer=a.volunteer,
+                phone=a.volunteer.phone,
+                body="x",
+                kind=kind,
+                status=status,
+                segments=segments,
+                mission_id=mission.id,
+            )
+        )
+    db.session.add(
+        Message(
+            direction=Direction.INBOUND,
+            phone="+821000000000",
+            body="HERE",
+            status=MessageStatus.RECEIVED,
+            segments=1,
+            mission_id=mission.id,
+        )
+    )
     db.session.commit()
     return mission, people
 
@@ -76,8 +105,11 @@ def test_the_report_counts_who_came_per_role_and_shift(app, rescued):
     mission, people = rescued
     report = reports.mission_report(mission)
     came = [(g.shift.name, g.role.name, g.came, len(g.rows)) for g in report.groups]
-    assert came == [("07-12", "Handler", 2, 3), ("07-12", "Driver", 1, 1),
-                    ("12-17", "Handler", 1, 2)]
+    assert came == [
+        ("07-12", "Handler", 2, 3),
+        ("07-12", "Driver", 1, 1),
+        ("12-17", "Handler", 1, 2),
+    ]
     assert sorted(r.signup.volunteer.name for r in report.attended) == ["A", "B", "D", "G"]
 
 
@@ -101,7 +133,8 @@ def test_animals_moved_and_message_costs(app, rescued):
     report = reports.mission_report(mission)
     assert report.animals_moved == 15
     assert [(m.kind, m.count, m.segments) for m in report.messages] == [
-        ("callout", 1, 1), ("reminder", 3, 6)
+        ("callout", 1, 1),
+        ("reminder", 3, 6),
     ]
     assert report.messages_sent == 4
     # Priced per segment (the console stands in for Twilio), in won by default.
@@ -163,7 +196,13 @@ def test_the_csv_lists_every_confirmed_person_with_hours(client, login, create_s
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert {r["volunteer"]: float(r["hours"]) for r in rows} == {
-        "A": 4.5, "B": 5.0, "C": 0.0, "D": 4.0, "E": 0.0, "G": 5.0}
+        "A": 4.5,
+        "B": 5.0,
+        "C": 0.0,
+        "D": 4.0,
+        "E": 0.0,
+        "G": 5.0,
+    }
 
 
 def test_a_team_lead_of_another_mission_cannot_read_the_report(
@@ -196,11 +235,11 @@ def test_a_team_lead_cannot_send_the_thank_you(client, login, csrf_token, rescue
     mission, _ = rescued
     login(mission.team_leads[0])
     token = csrf_token(client.get(f"/reports/missions/{mission.id}"))
-    response = client.post(f"/reports/missions/{mission.id}/thank-you",
-                           data={"csrf_token": token})
+    response = client.post(f"/reports/missions/{mission.id}/thank-you", data={"csrf_token": token})
     assert response.status_code == 403
     count = db.session.scalar(
-        select(func.count()).select_from(Message).where(Message.kind == "thank_you"))
+        select(func.count()).select_from(Message).where(Message.kind == "thank_you")
+    )
     assert count == 0
 
 

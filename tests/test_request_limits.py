@@ -12,9 +12,15 @@ from tests.support import services
 def _failed_login(client, csrf_token, forwarded_for=None):
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     token = csrf_token(client.get("/login"))
-    return client.post("/login", headers=headers, data={
-        "email": f"{uuid.uuid4().hex[:8]}@example.org", "password": "guess-1234",
-        "csrf_token": token}).status_code
+    return client.post(
+        "/login",
+        headers=headers,
+        data={
+            "email": f"{uuid.uuid4().hex[:8]}@example.org",
+            "password": "guess-1234",
+            "csrf_token": token,
+        },
+    ).status_code
 
 
 @pytest.mark.app_config(LOGIN_POSTS_PER_ADDRESS=2)
@@ -41,8 +47,15 @@ def test_a_client_cannot_escape_its_bucket_by_adding_its_own_forwarded_for(clien
 def _two_web_processes(tmp_path, storage_uri):
     prefix = f"test-{uuid.uuid4().hex}"
     url = f"sqlite:///{tmp_path / 'shared.db'}"
-    apps = [make_app(url, RATELIMIT_STORAGE_URI=storage_uri, RATELIMIT_KEY_PREFIX=prefix,
-                     LOGIN_POSTS_PER_ADDRESS=3) for _ in range(2)]
+    apps = [
+        make_app(
+            url,
+            RATELIMIT_STORAGE_URI=storage_uri,
+            RATELIMIT_KEY_PREFIX=prefix,
+            LOGIN_POSTS_PER_ADDRESS=3,
+        )
+        for _ in range(2)
+    ]
     with apps[0].app_context():
         db.create_all()
         db.engine.dispose()
@@ -67,14 +80,19 @@ def test_production_counts_in_redis_when_the_broker_is_redis():
     from coordinator.ratelimit import storage_uri
 
     assert storage_uri({"CELERY_BROKER_URL": "redis://r:6379/0"}) == "redis://r:6379/0"
-    assert storage_uri({"CELERY_BROKER_URL": "redis://r:6379/0",
-                        "RATELIMIT_STORAGE_URI": "redis://limits:6379/3"}) == \
-        "redis://limits:6379/3"
+    assert (
+        storage_uri(
+            {
+                "CELERY_BROKER_URL": "redis://r:6379/0",
+                "RATELIMIT_STORAGE_URI": "redis://limits:6379/3",
+            }
+        )
+        == "redis://limits:6379/3"
+    )
     assert storage_uri({"CELERY_BROKER_URL": "sqla+sqlite:///b.db"}) == "memory://"
 
 
-@pytest.mark.app_config(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
-                        LOGIN_POSTS_PER_ADDRESS=1)
+@pytest.mark.app_config(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", LOGIN_POSTS_PER_ADDRESS=1)
 def test_an_unreachable_limit_store_lets_people_through(client, csrf_token, create_staff, login):
     assert [_failed_login(client, csrf_token) for _ in range(3)] == [401, 401, 401]
     login(create_staff())

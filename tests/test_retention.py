@@ -11,7 +11,8 @@ from coordinator.timeutil import now_utc
 
 
 def test_an_inactive_volunteer_is_warned_then_erased_and_the_counts_stay(
-        app, create_volunteer, create_mission, create_staff):
+    app, create_volunteer, create_mission, create_staff
+):
     lead = create_staff(StaffRole.TEAM_LEAD)
     old = create_volunteer("오래된 봉사자", phone="+821044440000")
     mission = create_mission(day=-1, team_leads=[lead])
@@ -21,14 +22,16 @@ def test_an_inactive_volunteer_is_warned_then_erased_and_the_counts_stay(
     active = create_volunteer("활동 중", phone="+821044441111")
     start = now_utc()
     # 731 days later: both were last active at start; `active` renews consent on day 700.
-    consents.record_consent(active, channel="personal", optional_items=[],
-                            now=start + timedelta(days=700))
+    consents.record_consent(
+        active, channel="personal", optional_items=[], now=start + timedelta(days=700)
+    )
     later = start + timedelta(days=731)
     run = retention.apply_retention(later)
     db.session.commit()
     assert (run.warned, run.erased) == (1, 0)
-    warning = db.session.scalar(select(Message.body).where(Message.volunteer_id == old.id,
-                                                           Message.kind == "privacy"))
+    warning = db.session.scalar(
+        select(Message.body).where(Message.volunteer_id == old.id, Message.kind == "privacy")
+    )
     assert "삭제" in warning and "/v/" in warning
     assert retention.apply_retention(later + timedelta(days=1)).warned == 0  # warned once
     # Not yet: 29 days after the warning.
@@ -50,8 +53,9 @@ def test_activity_after_the_warning_calls_the_erasure_off(app, create_volunteer)
     volunteer = create_volunteer("돌아온 봉사자")
     later = now_utc() + timedelta(days=740)
     retention.apply_retention(later)
-    consents.record_consent(volunteer, channel="personal", optional_items=[],
-                            now=later + timedelta(days=3))
+    consents.record_consent(
+        volunteer, channel="personal", optional_items=[], now=later + timedelta(days=3)
+    )
     run = retention.apply_retention(later + timedelta(days=40))
     db.session.commit()
     assert (run.kept, run.erased) == (1, 0)

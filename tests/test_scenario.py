@@ -13,9 +13,20 @@ from tests.support.scenario import StackSettings
 
 pytestmark = pytest.mark.integration
 
-SMALL = Params(volunteers=600, places=40, vehicles=4, replies=200, window=20.0, wave_size=250,
-               pollers=4, poll_interval=1.0, sms_rate=50, quiet_samples=10, settle_timeout=120.0,
-               stack=StackSettings(gunicorn_workers=3, gunicorn_threads=4))
+SMALL = Params(
+    volunteers=600,
+    places=40,
+    vehicles=4,
+    replies=200,
+    window=20.0,
+    wave_size=250,
+    pollers=4,
+    poll_interval=1.0,
+    sms_rate=50,
+    quiet_samples=10,
+    settle_timeout=120.0,
+    stack=StackSettings(gunicorn_workers=3, gunicorn_threads=4),
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,19 +49,22 @@ def test_the_storm_really_happened(report):
     assert "re-sends" in figures["webhooks (incl. re-sends)"]
 
 
-@pytest.mark.parametrize("name", [
-    "places filled = Σ min(capacity, willing)",
-    "zero overbooking",
-    "every willing volunteer holds exactly one place",
-    "zero double-sent messages",
-    "no outbound message lost or stuck",
-    "zero messages to opted-out numbers",
-    "every inbound message stored exactly once",
-    "every volunteer who asked got a reply",
-    "no 5xx anywhere",
-    "mission status matches its places",
-    "everything settled in time",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "places filled = Σ min(capacity, willing)",
+        "zero overbooking",
+        "every willing volunteer holds exactly one place",
+        "zero double-sent messages",
+        "no outbound message lost or stuck",
+        "zero messages to opted-out numbers",
+        "every inbound message stored exactly once",
+        "every volunteer who asked got a reply",
+        "no 5xx anywhere",
+        "mission status matches its places",
+        "everything settled in time",
+    ],
+)
 def test_under_load_and_faults_the_system_keeps_its_promise_that(report, name):
     found = check(report, name)
     assert found.ok, f"{found.name}: {found.detail}\n{report.text()}"

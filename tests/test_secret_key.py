@@ -22,14 +22,19 @@ PRINT_KEY = "from coordinator import create_app; print(create_app().secret_key)"
 
 def _development_env(key_file: Path, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update(APP_ENV="development", SECRET_KEY_FILE=str(key_file),
-               DATABASE_URL=f"sqlite:///{tmp_path / 'dev.db'}", CELERY_BROKER_URL="memory://")
+    env.update(
+        APP_ENV="development",
+        SECRET_KEY_FILE=str(key_file),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'dev.db'}",
+        CELERY_BROKER_URL="memory://",
+    )
     return env
 
 
 def _key_of_a_new_process(env: dict[str, str], code: str = PRINT_KEY) -> str:
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
 
@@ -40,7 +45,8 @@ def test_processes_started_without_a_secret_key_share_one_kept_in_a_private_file
 
     web = _key_of_a_new_process(env)
     worker = _key_of_a_new_process(
-        env, "from tasks.worker import flask_app; print(flask_app.secret_key)")
+        env, "from tasks.worker import flask_app; print(flask_app.secret_key)"
+    )
 
     assert web == worker and len(web) >= 32
     assert key_file.read_text().strip() == web
@@ -49,13 +55,16 @@ def test_processes_started_without_a_secret_key_share_one_kept_in_a_private_file
 
 def test_processes_racing_to_create_the_secret_all_end_with_the_same_one(tmp_path):
     key_file = tmp_path / "instance" / "secret_key"
-    code = ("import sys, config; from pathlib import Path; "
-            "print(config.development_secret(Path(sys.argv[1])))")
+    code = (
+        "import sys, config; from pathlib import Path; "
+        "print(config.development_secret(Path(sys.argv[1])))"
+    )
     command = [sys.executable, "-c", code, str(key_file)]
 
     def one(_: int) -> str:
-        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                              timeout=60, check=True).stdout.strip()
+        return subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+        ).stdout.strip()
 
     with ThreadPoolExecutor(8) as pool:
         keys = set(pool.map(one, range(16)))

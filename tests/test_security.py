@@ -15,13 +15,15 @@ from tests.conftest import PASSWORD, IsolatedClient
 from tests.support.api import ApiCaller
 from tests.support.site import inline_code, row_counts, web_rules
 
-CSP_NEEDS = ("default-src 'self'", "script-src 'self'", "style-src 'self'",
-             "frame-ancestors 'none'")
+CSP_NEEDS = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "frame-ancestors 'none'",
+)
 
 
-def test_every_page_an_admin_can_open_has_the_headers_and_no_inline_script_or_style(
-    client, site
-):
+def test_every_page_an_admin_can_open_has_the_headers_and_no_inline_script_or_style(client, site):
     seen = 0
     for rule in web_rules(site.app, "GET"):
         url = site.url(rule)
@@ -61,7 +63,8 @@ def production(monkeypatch, tmp_path):
         "SECRET_KEY": "a-real-production-secret-" + "x" * 32,
         "PUBLIC_BASE_URL": "https://rescue.example.org",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
-        "CELERY_BROKER_URL": "memory://", "SMS_BACKEND": "console",
+        "CELERY_BROKER_URL": "memory://",
+        "SMS_BACKEND": "console",
     }.items():
         monkeypatch.setattr(config_module.ProductionConfig, name, value)
     app = create_app(config_name="production")
@@ -79,12 +82,21 @@ def production(monkeypatch, tmp_path):
 
 def https_login(app):
     client = app.test_client()
-    base = {"base_url": "https://rescue.example.org",
-            "headers": {"Referer": "https://rescue.example.org/login"}}
+    base = {
+        "base_url": "https://rescue.example.org",
+        "headers": {"Referer": "https://rescue.example.org/login"},
+    }
     page = client.get("/login", **base)
     token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]
-    response = client.post("/login", data={"email": "admin@example.org", "password": PASSWORD,
-                                           "csrf_token": token.split('"')[0]}, **base)
+    response = client.post(
+        "/login",
+        data={
+            "email": "admin@example.org",
+            "password": PASSWORD,
+            "csrf_token": token.split('"')[0],
+        },
+        **base,
+    )
     return client, page, response
 
 
@@ -127,8 +139,13 @@ def test_webhooks_refuse_requests_without_a_valid_twilio_signature(
 ):
     volunteer = create_volunteer()
     before = row_counts()
-    form = {"MessageSid": "SM" + "1" * 32, "From": volunteer.phone, "Body": "YES",
-            "MessageStatus": "delivered", "To": "+15005550006"}
+    form = {
+        "MessageSid": "SM" + "1" * 32,
+        "From": volunteer.phone,
+        "Body": "YES",
+        "MessageStatus": "delivered",
+        "To": "+15005550006",
+    }
 
     response = client.post(path, data=form, headers=headers)
 
@@ -183,8 +200,9 @@ def test_a_user_revokes_their_own_token_and_it_stops_working_at_once(
     token = db.session.scalar(select(ApiToken))
 
     page = client.get("/account/tokens")
-    response = client.post(f"/account/tokens/{token.id}/revoke",
-                           data={"csrf_token": csrf_token(page)})
+    response = client.post(
+        f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(page)}
+    )
 
     assert response.status_code == 303
     assert db.session.get(ApiToken, token.id).revoked_at is not None
@@ -193,9 +211,7 @@ def test_a_user_revokes_their_own_token_and_it_stops_working_at_once(
     assert "revoked" in client.get("/account/tokens").get_data(as_text=True)
 
 
-def test_nobody_but_an_admin_revokes_someone_elses_token(
-    client, login, csrf_token, create_staff
-):
+def test_nobody_but_an_admin_revokes_someone_elses_token(client, login, csrf_token, create_staff):
     owner = create_staff(StaffRole.COORDINATOR)
     caller = ApiCaller(client, owner)
     token = db.session.scalar(select(ApiToken).filter_by(user_id=owner.id))
@@ -221,8 +237,9 @@ def test_an_admin_sees_every_staff_users_tokens_and_revokes_one_from_the_staff_p
     page = client.get("/admin/staff")
     html = page.get_data(as_text=True)
     assert "lead@example.org" in html and token.name in html and "never" not in html
-    response = client.post(f"/admin/tokens/{token.id}/revoke",
-                           data={"csrf_token": csrf_token(page)})
+    response = client.post(
+        f"/admin/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(page)}
+    )
 
     assert response.status_code == 303 and response.headers["Location"].endswith("/admin/staff")
     assert caller.get("/missions").status_code == 401

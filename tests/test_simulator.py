@@ -83,8 +83,7 @@ def test_team_leads_cannot_play_a_volunteers_phone(
     login(create_staff(StaffRole.TEAM_LEAD))
     volunteer = create_volunteer()
     assert client.get(f"/simulator/{volunteer.id}").status_code == 403
-    assert client.post(f"/simulator/{volunteer.id}", data={"body": "네"}).status_code in (
-        400, 403)
+    assert client.post(f"/simulator/{volunteer.id}", data={"body": "네"}).status_code in (400, 403)
     assert db.session.scalar(select(func.count()).select_from(Message)) == 0
 
 
@@ -107,8 +106,12 @@ def test_a_coordinator_answers_a_call_out_from_the_simulator_on_a_phone_screen(
     from playwright.sync_api import sync_playwright
 
     user = create_staff(StaffRole.COORDINATOR, email="sim@example.org")
-    mission = create_mission(code="B7", roles={"Handler": "handler", "Driver": None},
-                             shifts=[(7, 12), (13, 18)], capacity=2)
+    mission = create_mission(
+        code="B7",
+        roles={"Handler": "handler", "Driver": None},
+        shifts=[(7, 12), (13, 18)],
+        capacity=2,
+    )
     volunteer = create_volunteer("이서연")
     invite(mission, volunteer)
     db.session.commit()
@@ -118,8 +121,13 @@ def test_a_coordinator_answers_a_call_out_from_the_simulator_on_a_phone_screen(
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=services.CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--no-first-run"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                ],
             )
             page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ko-KR")
             page.goto(base + "/login")
@@ -149,8 +157,9 @@ def test_a_coordinator_answers_a_call_out_from_the_simulator_on_a_phone_screen(
 def test_the_quick_replies_offer_what_the_last_menu_offered(
     app, client, coordinator, create_mission, create_volunteer, invite, csrf_token
 ):
-    mission = create_mission(code="B7", roles={"Handler": None, "Driver": "driver"},
-                             shifts=[(7, 12), (13, 18)])
+    mission = create_mission(
+        code="B7", roles={"Handler": None, "Driver": "driver"}, shifts=[(7, 12), (13, 18)]
+    )
     volunteer = create_volunteer("이서연")  # no driver skill: a menu of the two Handler places
     invite(mission, volunteer)
     db.session.commit()

@@ -102,7 +102,8 @@ def test_a_korean_number_goes_as_sms_or_lms_by_size_and_a_foreign_one_as_sms():
     assert plan_message("+821012345678", "짧은 문자", ROUTES).message_type == "SMS"
     assert plan_message("+821012345678", "긴 문자 " * 30, ROUTES).message_type == "LMS"
     assert plan_message("+15005550006", "long " * 100, ROUTES) == plan_message(
-        "+15005550006", "short", ROUTES)
+        "+15005550006", "short", ROUTES
+    )
 
 
 TEMPLATES = (
@@ -119,21 +120,33 @@ class Named:
 def test_a_volunteer_triggered_message_with_a_template_goes_as_alimtalk_with_its_variables():
     config = {**ROUTES, "KAKAO_CHANNEL_ID": "KA01PF1", "KAKAO_TEMPLATES": TEMPLATES}
     plan = plan_message(
-        "+821012345678", "예약이 확정되었어요", config, template="booking_confirmed",
-        language="ko", context={"volunteer": Named(name="김민준"), "mission": Named(title="구조")},
+        "+821012345678",
+        "예약이 확정되었어요",
+        config,
+        template="booking_confirmed",
+        language="ko",
+        context={"volunteer": Named(name="김민준"), "mission": Named(title="구조")},
     )
 
     assert (plan.route, plan.message_type) == ("solapi", "ALIMTALK")
     assert plan.provider_options == {
-        "template_id": "KA01TP1", "variables": {"#{이름}": "김민준", "#{임무}": "구조"}}
+        "template_id": "KA01TP1",
+        "variables": {"#{이름}": "김민준", "#{임무}": "구조"},
+    }
 
 
 def test_without_a_template_for_the_language_or_the_channel_it_stays_sms():
     config = {**ROUTES, "KAKAO_CHANNEL_ID": "KA01PF1", "KAKAO_TEMPLATES": TEMPLATES}
-    english = plan_message("+821012345678", "Booked", config, template="booking_confirmed",
-                           language="en")
-    no_channel = plan_message("+821012345678", "확정", {**config, "KAKAO_CHANNEL_ID": ""},
-                              template="booking_confirmed", language="ko")
+    english = plan_message(
+        "+821012345678", "Booked", config, template="booking_confirmed", language="en"
+    )
+    no_channel = plan_message(
+        "+821012345678",
+        "확정",
+        {**config, "KAKAO_CHANNEL_ID": ""},
+        template="booking_confirmed",
+        language="ko",
+    )
     assert (english.message_type, no_channel.message_type) == ("SMS", "SMS")
 
 
@@ -159,12 +172,21 @@ def test_a_template_map_that_cannot_be_read_is_refused_naming_what_is_wrong(raw,
 def _sdk_imports(package: str) -> list[str]:
     offenders = []
     # The product's code; bench/ calls the SDKs directly on purpose (its baselines).
-    for path in [*(ROOT / "coordinator").rglob("*.py"), *(ROOT / "tasks").rglob("*.py"),
-                 ROOT / "wsgi.py", ROOT / "config.py"]:
+    for path in [
+        *(ROOT / "coordinator").rglob("*.py"),
+        *(ROOT / "tasks").rglob("*.py"),
+        ROOT / "wsgi.py",
+        ROOT / "config.py",
+    ]:
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any(name == package or name.startswith(package + ".") for name in names):
                 offenders.append(str(path.relative_to(ROOT)))
     return sorted(set(offenders))
@@ -185,8 +207,13 @@ def _config(cls, **settings):
     return config
 
 
-SOLAPI = {"SMS_ROUTES": "+82=solapi", "SOLAPI_API_KEY": "NCSKEY", "SOLAPI_API_SECRET": "secret",
-          "SOLAPI_SENDER": "02-1234-5678", "SOLAPI_STATUS_SECRET": "s" * 24}
+SOLAPI = {
+    "SMS_ROUTES": "+82=solapi",
+    "SOLAPI_API_KEY": "NCSKEY",
+    "SOLAPI_API_SECRET": "secret",
+    "SOLAPI_SENDER": "02-1234-5678",
+    "SOLAPI_STATUS_SECRET": "s" * 24,
+}
 
 
 @pytest.mark.parametrize("sender", ["+15005550006", "1234", "010-1234", "not a number"])
@@ -207,8 +234,13 @@ def test_production_refuses_a_solapi_route_without_its_settings(missing):
 
 
 def test_production_refuses_a_twilio_route_without_a_sender():
-    settings = {"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t",
-                "TWILIO_FROM_NUMBER": None, "TWILIO_MESSAGING_SERVICE_SID": None}
+    settings = {
+        "SMS_BACKEND": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC1",
+        "TWILIO_AUTH_TOKEN": "t",
+        "TWILIO_FROM_NUMBER": None,
+        "TWILIO_MESSAGING_SERVICE_SID": None,
+    }
     with pytest.raises(ConfigError, match="TWILIO_FROM_NUMBER"):
         ProductionConfig.check(_config(ProductionConfig, **settings))
 

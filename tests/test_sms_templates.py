@@ -54,8 +54,11 @@ def strict_app(app):
 def test_every_sms_template_has_its_twin_in_the_other_language():
     templates = _templates()
     assert len(templates) > 20
-    lonely = {name: sorted(set(LANGUAGES) - langs) for name, langs in templates.items()
-              if langs != set(LANGUAGES)}
+    lonely = {
+        name: sorted(set(LANGUAGES) - langs)
+        for name, langs in templates.items()
+        if langs != set(LANGUAGES)
+    }
     assert lonely == {}, "each SMS needs templates/sms/<name>.ko.txt and <name>.en.txt"
 
 
@@ -64,12 +67,17 @@ def test_the_render_cases_cover_every_template(strict_app):
     assert covered == set(_templates()), "give a new template its values in sms_samples.py"
 
 
-@pytest.mark.parametrize(("language", "values", "label"), [
-    ("ko", KOREAN_LONG, "long"), ("ko", KOREAN_TYPICAL, "typical"),
-    ("en", ENGLISH_LONG, "long"), ("en", ENGLISH_TYPICAL, "typical"),
-    # Shown for information: Korean names in an English text make it UCS-2.
-    ("en", KOREAN_TYPICAL, "Korean names"),
-])
+@pytest.mark.parametrize(
+    ("language", "values", "label"),
+    [
+        ("ko", KOREAN_LONG, "long"),
+        ("ko", KOREAN_TYPICAL, "typical"),
+        ("en", ENGLISH_LONG, "long"),
+        ("en", ENGLISH_TYPICAL, "typical"),
+        # Shown for information: Korean names in an English text make it UCS-2.
+        ("en", KOREAN_TYPICAL, "Korean names"),
+    ],
+)
 def test_segment_counts_of_every_template_with_real_values(strict_app, language, values, label):
     over = {}
     print(f"\n{language} {label}: template  encoding  segments  units")
@@ -92,7 +100,7 @@ def test_korean_texts_use_only_characters_the_korean_route_can_carry(strict_app,
         try:
             text.encode("euc-kr")
         except UnicodeEncodeError as error:
-            pytest.fail(f"{case}: {text[error.start:error.end]!r} is not in EUC-KR: {text!r}")
+            pytest.fail(f"{case}: {text[error.start : error.end]!r} is not in EUC-KR: {text!r}")
 
 
 def test_english_templates_carry_no_korean_words_of_their_own(strict_app):
@@ -113,18 +121,20 @@ def test_no_sms_shows_an_empty_label_when_a_value_is_missing(strict_app, languag
     for case, context in contexts(values, language).items():
         text = render_sms(_template_of(case), language, **context)
         lines = text.splitlines()
-        bad = [line for i, line in enumerate(lines)
-               if EMPTY_VALUE.search(line) or (i and BARE_LABEL.match(line))]
+        bad = [
+            line
+            for i, line in enumerate(lines)
+            if EMPTY_VALUE.search(line) or (i and BARE_LABEL.match(line))
+        ]
         if bad:
             empty[case] = bad
     assert empty == {}
 
 
-@pytest.mark.parametrize(("language", "words"), [
-    ("ko", ["승합차", "운전"]), ("en", ["Van", "Driver"])])
-def test_vehicle_kinds_and_skills_are_words_in_the_volunteers_language(
-    strict_app, language, words
-):
+@pytest.mark.parametrize(
+    ("language", "words"), [("ko", ["승합차", "운전"]), ("en", ["Van", "Driver"])]
+)
+def test_vehicle_kinds_and_skills_are_words_in_the_volunteers_language(strict_app, language, words):
     world = contexts(KOREAN_TYPICAL if language == "ko" else ENGLISH_TYPICAL, language)
     confirmed = render_sms("booking_confirmed", language, **world["booking_confirmed"])
     position = world["booking_refused[skill]"]["position"]

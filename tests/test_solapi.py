@@ -29,8 +29,13 @@ KOREAN = "+821012345678"
 
 @pytest.fixture
 def gateway(solapi_stub):
-    return SolapiGateway(api_key=DEFAULT_API_KEY, api_secret=DEFAULT_API_SECRET,
-                         sender="02-1234-5678", api_base_url=solapi_stub.url, subject="동물구조단")
+    return SolapiGateway(
+        api_key=DEFAULT_API_KEY,
+        api_secret=DEFAULT_API_SECRET,
+        sender="02-1234-5678",
+        api_base_url=solapi_stub.url,
+        subject="동물구조단",
+    )
 
 
 class Retried(Exception):
@@ -53,8 +58,13 @@ def reload(message):
 
 def say(volunteer, text, key=None):
     """Queue a hand-written answer (any length) to a volunteer, committed."""
-    message = queue_sms(volunteer, "inbox_reply", kind="staff_reply", text=text,
-                        idempotency_key=key or f"say:{volunteer.id}:{hash(text)}")
+    message = queue_sms(
+        volunteer,
+        "inbox_reply",
+        kind="staff_reply",
+        text=text,
+        idempotency_key=key or f"say:{volunteer.id}:{hash(text)}",
+    )
     db.session.commit()
     return message
 
@@ -63,8 +73,12 @@ def say(volunteer, text, key=None):
 
 
 def test_the_sdk_signs_each_request_and_the_server_refuses_a_wrong_secret(solapi_stub):
-    wrong = SolapiGateway(api_key=DEFAULT_API_KEY, api_secret="not-the-secret",
-                          sender="0212345678", api_base_url=solapi_stub.url)
+    wrong = SolapiGateway(
+        api_key=DEFAULT_API_KEY,
+        api_secret="not-the-secret",
+        sender="0212345678",
+        api_base_url=solapi_stub.url,
+    )
     with pytest.raises(TransientSendError, match="signature does not match"):
         wrong.send(KOREAN, "구조 요청")
     assert solapi_stub.messages == []
@@ -270,13 +284,18 @@ def test_each_route_has_its_own_gateway_built_once(routed_app):
 KAKAO = {
     "KAKAO_CHANNEL_ID": "KA01PF2412010000",
     "KAKAO_TEMPLATES": '{"mission_cancelled.ko": {"template_id": "KA01TP2412010001", '
-                       '"variables": {"#{임무}": "mission.title", "#{코드}": "mission.code"}}}',
+    '"variables": {"#{임무}": "mission.title", "#{코드}": "mission.code"}}}',
 }
 
 
 def cancelled_notice(volunteer, mission):
-    message = queue_sms(volunteer, "mission_cancelled", kind="mission_cancelled",
-                        idempotency_key=f"cancel:{volunteer.id}", mission=mission)
+    message = queue_sms(
+        volunteer,
+        "mission_cancelled",
+        kind="mission_cancelled",
+        idempotency_key=f"cancel:{volunteer.id}",
+        mission=mission,
+    )
     db.session.commit()
     return message
 
@@ -294,7 +313,9 @@ def test_a_message_with_a_template_goes_as_alimtalk_with_the_sms_text_as_fallbac
     [sent] = solapi_stub.messages
     assert sent["type"] == "ATA" and sent["text"] == message.body  # the SMS if Kakao fails
     assert sent["kakaoOptions"] == {
-        "pfId": "KA01PF2412010000", "templateId": "KA01TP2412010001", "disableSms": False,
+        "pfId": "KA01PF2412010000",
+        "templateId": "KA01TP2412010001",
+        "disableSms": False,
         "variables": {"#{임무}": "개농장 구조", "#{코드}": mission.code},
     }
     assert reload(message).status == "sent"

@@ -24,8 +24,15 @@ def sent(routed_app, solapi_stub, create_volunteer):
     messages = []
     for i in range(3):
         volunteer = create_volunteer(f"v{i}", phone=f"+8210{50000000 + i:08d}")
-        messages.append(queue_sms(volunteer, "inbox_reply", kind="staff_reply", text=f"안내 {i}",
-                                  idempotency_key=f"k{i}"))
+        messages.append(
+            queue_sms(
+                volunteer,
+                "inbox_reply",
+                kind="staff_reply",
+                text=f"안내 {i}",
+                idempotency_key=f"k{i}",
+            )
+        )
     db.session.commit()
     assert send_messages.run([m.id for m in messages]) == 3
     return messages
@@ -87,8 +94,9 @@ def test_a_report_settles_a_message_whose_answer_was_lost(
     client, routed_app, solapi_stub, create_volunteer
 ):
     volunteer = create_volunteer(phone="+821012345678")
-    message = queue_sms(volunteer, "inbox_reply", kind="staff_reply", text="안내",
-                        idempotency_key="lost")
+    message = queue_sms(
+        volunteer, "inbox_reply", kind="staff_reply", text="안내", idempotency_key="lost"
+    )
     db.session.commit()
     solapi_stub.set_mode(drop_after_accept_count=1)
     send_messages.run([message.id])
@@ -109,8 +117,9 @@ def test_a_body_that_is_not_reports_is_refused_clearly(client, sent, body):
 
 
 def test_a_huge_body_is_refused_before_it_is_read(client, sent):
-    answer = client.post(URL, data=b"[" + b" " * (3 * 1024 * 1024) + b"]",
-                         content_type="application/json")
+    answer = client.post(
+        URL, data=b"[" + b" " * (3 * 1024 * 1024) + b"]", content_type="application/json"
+    )
     assert answer.status_code == 413
 
 
@@ -119,8 +128,9 @@ def test_a_failed_call_out_message_shows_in_the_coordinators_failures(
 ):
     mission = create_mission(capacity=3)
     volunteer = create_volunteer(phone="+821012345678")
-    callout = callouts.create_callout(mission, audience=callouts.audiences.Audience(),
-                                      is_urgent=True)
+    callout = callouts.create_callout(
+        mission, audience=callouts.audiences.Audience(), is_urgent=True
+    )
     db.session.commit()
     callouts.run_wave(callout, callout.created_at)
     db.session.commit()

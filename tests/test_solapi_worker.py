@@ -34,16 +34,21 @@ def korean_fanout(fanout):
 
 def statuses() -> Counter:
     db.session.expire_all()
-    return Counter(dict(db.session.execute(
-        select(Message.status, func.count()).group_by(Message.status)).all()))
+    return Counter(
+        dict(
+            db.session.execute(select(Message.status, func.count()).group_by(Message.status)).all()
+        )
+    )
 
 
 def launch(create_mission, create_volunteer):
-    volunteers = [create_volunteer(f"v{i}", phone=f"+8210{70000000 + i:08d}")
-                  for i in range(VOLUNTEERS)]
+    volunteers = [
+        create_volunteer(f"v{i}", phone=f"+8210{70000000 + i:08d}") for i in range(VOLUNTEERS)
+    ]
     mission = create_mission(capacity=VOLUNTEERS + 10)
-    callout = callouts.create_callout(mission, audience=Audience(), wave_size=VOLUNTEERS,
-                                      wave_interval_minutes=60, is_urgent=True)
+    callout = callouts.create_callout(
+        mission, audience=Audience(), wave_size=VOLUNTEERS, wave_interval_minutes=60, is_urgent=True
+    )
     db.session.commit()
     outbox.enqueue("tasks.callouts.run_wave", callout.id)
     return volunteers
@@ -59,8 +64,11 @@ def test_a_korean_call_out_goes_in_batches_each_message_once(
     korean_fanout.start_worker(concurrency=2)
     volunteers = launch(create_mission, create_volunteer)
 
-    counts = wait_until(lambda: (c := statuses()) and sum(c[s] for s in SENT) >= VOLUNTEERS
-                        and c, 90, "every message to be sent")
+    counts = wait_until(
+        lambda: (c := statuses()) and sum(c[s] for s in SENT) >= VOLUNTEERS and c,
+        90,
+        "every message to be sent",
+    )
 
     stub = korean_fanout.solapi
     assert Counter(m["to"] for m in stub.messages) == domestic(volunteers)

@@ -37,8 +37,9 @@ def _logged_in(client) -> bool:
 # --- Sessions end when they should -------------------------------------------------------
 
 
-def test_logging_out_also_ends_a_copied_session_cookie(app, client, create_staff, login,
-                                                       csrf_token):
+def test_logging_out_also_ends_a_copied_session_cookie(
+    app, client, create_staff, login, csrf_token
+):
     login(create_staff())
     thief = app.test_client()
     _copy_session(client, thief)
@@ -50,8 +51,9 @@ def test_logging_out_also_ends_a_copied_session_cookie(app, client, create_staff
     assert not _logged_in(client)
 
 
-def test_a_password_change_ends_every_session_of_that_user(app, client, create_staff, login,
-                                                           csrf_token):
+def test_a_password_change_ends_every_session_of_that_user(
+    app, client, create_staff, login, csrf_token
+):
     user = create_staff()
     login(user)
     laptop = app.test_client()
@@ -59,21 +61,28 @@ def test_a_password_change_ends_every_session_of_that_user(app, client, create_s
     assert _logged_in(laptop)
 
     page = client.get("/account/password")
-    response = client.post("/account/password", data={
-        "current": PASSWORD, "password": "new-boots-and-mud-4",
-        "csrf_token": csrf_token(page)})
+    response = client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "password": "new-boots-and-mud-4",
+            "csrf_token": csrf_token(page),
+        },
+    )
 
     assert response.status_code == 303
     assert not _logged_in(laptop) and not _logged_in(client)
     assert _post_login(laptop, csrf_token, user.email, "new-boots-and-mud-4").status_code == 302
 
 
-def test_a_password_set_from_the_command_line_ends_every_session(app, client, runner,
-                                                                 create_staff, login):
+def test_a_password_set_from_the_command_line_ends_every_session(
+    app, client, runner, create_staff, login
+):
     user = create_staff()
     login(user)
-    result = runner.invoke(args=["users", "set-password", user.email,
-                                 "--password", "new-boots-and-mud-4"])
+    result = runner.invoke(
+        args=["users", "set-password", user.email, "--password", "new-boots-and-mud-4"]
+    )
     assert result.exit_code == 0, result.output
     assert not _logged_in(client)
 
@@ -135,8 +144,9 @@ def test_an_unknown_email_costs_one_password_hash_and_reads_like_a_wrong_passwor
     hashes = []
     for module in (staff_module, model_module):
         real = module.check_password_hash
-        monkeypatch.setattr(module, "check_password_hash",
-                            lambda h, p, real=real: hashes.append(1) or real(h, p))
+        monkeypatch.setattr(
+            module, "check_password_hash", lambda h, p, real=real: hashes.append(1) or real(h, p)
+        )
     user = create_staff()
 
     known = _post_login(client, csrf_token, user.email, "wrong-guess-1")
@@ -158,8 +168,7 @@ def test_a_stranger_failing_five_times_does_not_lock_the_coordinator_out(
 
     stranger = app.test_client()
     for _ in range(6):
-        assert _post_login(stranger, csrf_token, coordinator.email, "guess-1234").status_code \
-            == 401
+        assert _post_login(stranger, csrf_token, coordinator.email, "guess-1234").status_code == 401
     held = _post_login(stranger, csrf_token, coordinator.email, PASSWORD)
     assert held.status_code == 401  # the stranger's device has to wait ...
     assert "Too many failed attempts" in held.get_data(as_text=True)
@@ -183,8 +192,7 @@ def test_after_many_failures_an_unknown_email_is_answered_as_a_real_one(
     assert "Too many failed attempts" in real_page and "Too many failed attempts" in unknown_page
 
 
-def test_a_known_device_has_its_own_allowance_of_failures(app, client, create_staff,
-                                                          csrf_token):
+def test_a_known_device_has_its_own_allowance_of_failures(app, client, create_staff, csrf_token):
     user = create_staff()
     assert _post_login(client, csrf_token, user.email, PASSWORD).status_code == 302
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/"))})
@@ -197,35 +205,46 @@ def test_a_known_device_has_its_own_allowance_of_failures(app, client, create_st
 # --- The password rule ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("password", [
-    "abcdefghij",             # letters only
-    "abcde fghij",            # a space is not a symbol
-    "abcde\tfghij\u3000k",    # nor any other kind of space
-    "1234567890",             # digits only
-    "a1 b2 c3 d4",            # 8 characters once spaces are left out
-    " " * 9 + "a1",           # spaces do not make up the length
-    "---------------",        # no letter at all
-    "password123",            # a common password
-    "x" * 199 + "1!",         # past 200 characters
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "abcdefghij",  # letters only
+        "abcde fghij",  # a space is not a symbol
+        "abcde\tfghij\u3000k",  # nor any other kind of space
+        "1234567890",  # digits only
+        "a1 b2 c3 d4",  # 8 characters once spaces are left out
+        " " * 9 + "a1",  # spaces do not make up the length
+        "---------------",  # no letter at all
+        "password123",  # a common password
+        "x" * 199 + "1!",  # past 200 characters
+    ],
+)
 def test_a_password_that_breaks_the_readme_rule_is_refused(app, password):
     with pytest.raises(ValidationError) as refused:
         staff.check_password_rules(password)
     assert refused.value.field == "password"
 
 
-@pytest.mark.parametrize("password", [
-    "mud-and-boots-9", "correct horse 7 battery", "산책하는강아지와고양이7", "kitten!rescue",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "mud-and-boots-9",
+        "correct horse 7 battery",
+        "산책하는강아지와고양이7",
+        "kitten!rescue",
+    ],
+)
 def test_a_password_mixing_letters_with_digits_or_symbols_is_accepted(app, password):
     staff.check_password_rules(password)
 
 
-def test_every_door_that_sets_a_password_uses_the_rule(client, runner, create_staff, login,
-                                                       csrf_token):
+def test_every_door_that_sets_a_password_uses_the_rule(
+    client, runner, create_staff, login, csrf_token
+):
     weak = "abcde fghij"
-    created = runner.invoke(args=["users", "create", "a@example.org", "--role", "coordinator",
-                                  "--password", weak])
+    created = runner.invoke(
+        args=["users", "create", "a@example.org", "--role", "coordinator", "--password", weak]
+    )
     assert created.exit_code != 0 and "mix letters" in created.output
     user = create_staff(StaffRole.ADMIN)
     changed = runner.invoke(args=["users", "set-password", user.email, "--password", weak])
@@ -233,13 +252,21 @@ def test_every_door_that_sets_a_password_uses_the_rule(client, runner, create_st
 
     login(user)
     page = client.get("/admin/staff")
-    response = client.post("/admin/staff", data={
-        "email": "b@example.org", "role": "team_lead", "password": weak,
-        "csrf_token": csrf_token(page)})
+    response = client.post(
+        "/admin/staff",
+        data={
+            "email": "b@example.org",
+            "role": "team_lead",
+            "password": weak,
+            "csrf_token": csrf_token(page),
+        },
+    )
     assert response.status_code == 400 and "mix letters" in response.get_data(as_text=True)
     page = client.get("/account/password")
-    response = client.post("/account/password", data={
-        "current": PASSWORD, "password": weak, "csrf_token": csrf_token(page)})
+    response = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "password": weak, "csrf_token": csrf_token(page)},
+    )
     assert response.status_code == 400 and "mix letters" in response.get_data(as_text=True)
     db.session.refresh(user)
     assert user.check_password(PASSWORD)
@@ -250,9 +277,14 @@ def test_a_password_change_needs_the_current_password(client, create_staff, logi
     user = create_staff()
     login(user)
     page = client.get("/account/password")
-    response = client.post("/account/password", data={
-        "current": "not-my-password-1", "password": "new-boots-and-mud-4",
-        "csrf_token": csrf_token(page)})
+    response = client.post(
+        "/account/password",
+        data={
+            "current": "not-my-password-1",
+            "password": "new-boots-and-mud-4",
+            "csrf_token": csrf_token(page),
+        },
+    )
     assert response.status_code == 400
     assert "current password is wrong" in response.get_data(as_text=True)
     assert _logged_in(client)
@@ -261,10 +293,19 @@ def test_a_password_change_needs_the_current_password(client, create_staff, logi
 # --- `next` after login -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("next_path", [
-    "/%0d%0aSet-Cookie:%20evil=1", "/missions%0a", "%0d%0a/", "/%09/evil.example",
-    "/%5Cevil.example", "%5C%5Cevil.example", "//evil.example", "https://evil.example/",
-])
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "/%0d%0aSet-Cookie:%20evil=1",
+        "/missions%0a",
+        "%0d%0a/",
+        "/%09/evil.example",
+        "/%5Cevil.example",
+        "%5C%5Cevil.example",
+        "//evil.example",
+        "https://evil.example/",
+    ],
+)
 def test_a_dangerous_next_sends_the_user_home_not_away_or_to_a_500(
     client, create_staff, csrf_token, next_path
 ):
@@ -279,4 +320,3 @@ def test_a_plain_next_path_is_followed(client, create_staff, csrf_token):
     user = create_staff()
     response = _post_login(client, csrf_token, user.email, PASSWORD, "/volunteers?page=2")
     assert response.headers["Location"] == "/volunteers?page=2"
-

@@ -24,7 +24,11 @@ def test_the_sample_file_in_the_repo_imports_cleanly(app):
     db.session.commit()
     kim = db.session.scalar(select(Volunteer).where(Volunteer.name == "김민준"))
     assert (kim.phone, kim.skill_names, kim.vehicle_kind, kim.vehicle_crates) == (
-        "+821055501001", ["driver", "handler"], "van", 6)
+        "+821055501001",
+        ["driver", "handler"],
+        "van",
+        6,
+    )
     lee = db.session.scalar(select(Volunteer).where(Volunteer.name == "이서연"))
     assert lee.skill_names == ["first-aid", "handler"]  # Korean skill words understood
     uk = db.session.scalar(select(Volunteer).where(Volunteer.name == "Daniel Brooks"))
@@ -36,7 +40,8 @@ def test_english_headers_in_utf8_with_or_without_bom(app, prefix):
     content = prefix + "name,phone,skills\n김민준,010-1234-5678,handler\n".encode()
     preview = volunteer_csv.preview_import(content)
     assert [(r.details.name, r.details.phone) for r in preview.valid] == [
-        ("김민준", "+821012345678")]
+        ("김민준", "+821012345678")
+    ]
 
 
 def test_a_file_saved_by_korean_excel_in_cp949_is_read_too(app):
@@ -46,15 +51,17 @@ def test_a_file_saved_by_korean_excel_in_cp949_is_read_too(app):
 
 def test_each_bad_row_is_listed_with_what_is_wrong(app, create_volunteer):
     create_volunteer("기존", phone="+821099990000")
-    content = "\n".join([
-        "이름,전화번호,기술",
-        "김민준,010-1234-5678,handler",
-        "잘못된번호,12345,handler",
-        "모르는기술,010-2222-3333,juggler",
-        ",010-4444-5555,handler",
-        "두번째,010 1234 5678,handler",
-        "이미있음,010-9999-0000,handler",
-    ]).encode()
+    content = "\n".join(
+        [
+            "이름,전화번호,기술",
+            "김민준,010-1234-5678,handler",
+            "잘못된번호,12345,handler",
+            "모르는기술,010-2222-3333,juggler",
+            ",010-4444-5555,handler",
+            "두번째,010 1234 5678,handler",
+            "이미있음,010-9999-0000,handler",
+        ]
+    ).encode()
     preview = volunteer_csv.preview_import(content)
     errors = {row.line: " ".join(row.errors) for row in preview.invalid}
     assert [row.line for row in preview.valid] == [2]
@@ -79,11 +86,14 @@ def test_a_file_with_no_valid_row_imports_nothing(app):
     assert _count() == 0
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty"),
-    ("전화번호,기술\n010-1234-5678,handler\n".encode(), "missing: name"),
-    (b"\xff\xfe\x00garbage\x80\x81", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        ("전화번호,기술\n010-1234-5678,handler\n".encode(), "missing: name"),
+        (b"\xff\xfe\x00garbage\x80\x81", "not UTF-8"),
+    ],
+)
 def test_an_unusable_file_is_refused_as_a_whole(app, content, message):
     with pytest.raises(ValidationError, match=message):
         volunteer_csv.preview_import(content)
@@ -98,9 +108,15 @@ def test_an_opted_out_column_keeps_the_opt_out_on_import(app):
 
 
 def test_export_then_import_gives_the_same_people(app, create_volunteer):
-    create_volunteer("김민준", skills=["handler", "driver"], region="서울", vehicle_kind="van",
-                     vehicle_seats=2, vehicle_crates=6)
-    create_volunteer("=HYPERLINK(\"x\")", skills=["photo"])
+    create_volunteer(
+        "김민준",
+        skills=["handler", "driver"],
+        region="서울",
+        vehicle_kind="van",
+        vehicle_seats=2,
+        vehicle_crates=6,
+    )
+    create_volunteer('=HYPERLINK("x")', skills=["photo"])
     exported = "".join(volunteer_csv.export_lines()).encode()
     assert exported.startswith(b"\xef\xbb\xbf")
     assert b"'=HYPERLINK" in exported  # never a live formula in Excel

@@ -33,8 +33,14 @@ def page_url(day):
 
 def walk_in(client, csrf_token, day, **fields):
     token = csrf_token(client.get(page_url(day)))
-    data = {"csrf_token": token, "name": "최유나", "phone": "010-5555-6666", "language": "ko",
-            "position_id": day.mission.positions[0].id, **fields}
+    data = {
+        "csrf_token": token,
+        "name": "최유나",
+        "phone": "010-5555-6666",
+        "language": "ko",
+        "position_id": day.mission.positions[0].id,
+        **fields,
+    }
     return client.post(page_url(day) + "/walk-in", data=data)
 
 
@@ -144,13 +150,17 @@ def test_no_page_or_json_a_team_lead_can_reach_shows_a_full_phone_number(app, si
     client = app.test_client()
     token = client.get("/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', token).group(1)
-    assert client.post("/login", data={"email": lead.email, "password": PASSWORD,
-                                       "csrf_token": csrf}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": lead.email, "password": PASSWORD, "csrf_token": csrf}
+        ).status_code
+        == 302
+    )
     bearer = {"Authorization": f"Bearer {issue_token(lead)}"}
     opened = 0
     rules = web_rules(app, "GET") + [
-        r for r in app.url_map.iter_rules()
-        if r.endpoint.startswith("api.") and "GET" in r.methods]
+        r for r in app.url_map.iter_rules() if r.endpoint.startswith("api.") and "GET" in r.methods
+    ]
     for rule in rules:
         url = site.url(rule)
         if url is None or rule.endpoint.startswith("personal."):

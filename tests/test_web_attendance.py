@@ -37,8 +37,9 @@ def open_page(client, login, user, day):
 
 
 def tap(client, url, token, action):
-    return client.post(url, data={"action": action}, headers={
-        "X-CSRFToken": token, "Accept": "application/json"})
+    return client.post(
+        url, data={"action": action}, headers={"X-CSRFToken": token, "Accept": "application/json"}
+    )
 
 
 def events() -> int:
@@ -106,8 +107,9 @@ def test_a_signup_of_another_mission_is_not_found_under_this_one(
 ):
     other = mission_day(names=["남"])
     token = csrf_token(open_page(client, login, day.lead, day))
-    response = tap(client, f"/day/missions/{day.mission.id}/signups/{other.signups[0].id}",
-                   token, "check_in")
+    response = tap(
+        client, f"/day/missions/{day.mission.id}/signups/{other.signups[0].id}", token, "check_in"
+    )
     assert response.status_code == 404
     assert events() == 0
 
@@ -119,9 +121,16 @@ def test_a_coordinator_may_run_any_missions_day(client, login, csrf_token, day, 
 
 def test_a_walk_in_is_added_from_the_page(client, login, csrf_token, day):
     token = csrf_token(open_page(client, login, day.lead, day))
-    response = client.post(page_url(day) + "/walk-in", data={
-        "csrf_token": token, "name": "최유나", "phone": "010 9876 5432", "language": "ko",
-        "position_id": day.mission.positions[0].id})
+    response = client.post(
+        page_url(day) + "/walk-in",
+        data={
+            "csrf_token": token,
+            "name": "최유나",
+            "phone": "010 9876 5432",
+            "language": "ko",
+            "position_id": day.mission.positions[0].id,
+        },
+    )
     assert response.status_code == 302
     walk_in = db.session.scalar(select(Signup).where(Signup.source == SignupSource.WALK_IN))
     assert walk_in.volunteer.name == "최유나"
@@ -133,25 +142,33 @@ def test_a_walk_in_with_a_bad_phone_shows_the_reason_and_adds_nobody(
     client, login, csrf_token, day
 ):
     token = csrf_token(open_page(client, login, day.lead, day))
-    response = client.post(page_url(day) + "/walk-in", data={
-        "csrf_token": token, "name": "최유나", "phone": "12",
-        "position_id": day.mission.positions[0].id}, follow_redirects=True)
+    response = client.post(
+        page_url(day) + "/walk-in",
+        data={
+            "csrf_token": token,
+            "name": "최유나",
+            "phone": "12",
+            "position_id": day.mission.positions[0].id,
+        },
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert "not a" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Signup)) == 3
 
 
-def test_message_the_team_reaches_the_shift_once_even_if_sent_twice(
-    client, login, csrf_token, day
-):
+def test_message_the_team_reaches_the_shift_once_even_if_sent_twice(client, login, csrf_token, day):
     token = csrf_token(open_page(client, login, day.lead, day))
-    form = {"csrf_token": token, "nonce": "a1b2c3d4", "audience": "shift",
-            "body": "주차장 입구에서 10분 뒤 모여요"}
+    form = {
+        "csrf_token": token,
+        "nonce": "a1b2c3d4",
+        "audience": "shift",
+        "body": "주차장 입구에서 10분 뒤 모여요",
+    }
     client.post(page_url(day) + "/message", data=form)
     client.post(page_url(day) + "/message", data=form)
     messages = db.session.scalars(select(Message).where(Message.kind == "team")).all()
-    assert sorted(m.volunteer_id for m in messages) == sorted(
-        s.volunteer_id for s in day.signups)
+    assert sorted(m.volunteer_id for m in messages) == sorted(s.volunteer_id for s in day.signups)
     assert all("주차장 입구" in m.body and "정하늘" in m.body for m in messages)
 
 
@@ -162,8 +179,10 @@ def test_message_a_vehicle_reaches_only_its_riders(client, login, csrf_token, da
     vehicles.assign_to_vehicle(day.signups[0], van)
     db.session.commit()
     token = csrf_token(open_page(client, login, day.lead, day))
-    client.post(page_url(day) + "/message", data={
-        "csrf_token": token, "nonce": "v1", "audience": f"vehicle:{van.id}", "body": "출발!"})
+    client.post(
+        page_url(day) + "/message",
+        data={"csrf_token": token, "nonce": "v1", "audience": f"vehicle:{van.id}", "body": "출발!"},
+    )
     messages = db.session.scalars(select(Message).where(Message.kind == "team")).all()
     assert [m.volunteer_id for m in messages] == [day.signups[0].volunteer_id]
 
@@ -173,25 +192,29 @@ def test_another_missions_lead_cannot_message_this_team(
 ):
     other = mission_day(names=["남"])
     token = csrf_token(open_page(client, login, other.lead, other))
-    response = client.post(page_url(day) + "/message", data={
-        "csrf_token": token, "nonce": "x1", "audience": "shift", "body": "hi"})
+    response = client.post(
+        page_url(day) + "/message",
+        data={"csrf_token": token, "nonce": "x1", "audience": "shift", "body": "hi"},
+    )
     assert response.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Message)) == 0
 
 
-def test_the_manifest_records_animals_moved_and_refuses_nonsense(
-    client, login, csrf_token, day
-):
+def test_the_manifest_records_animals_moved_and_refuses_nonsense(client, login, csrf_token, day):
     login(day.lead)
     url = f"/day/missions/{day.mission.id}/manifest"
     token = csrf_token(client.get(url))
     van = day.mission.vehicles[0]
-    client.post(f"/day/missions/{day.mission.id}/vehicles/{van.id}/animals",
-                data={"csrf_token": token, "animals_moved": "9"})
+    client.post(
+        f"/day/missions/{day.mission.id}/vehicles/{van.id}/animals",
+        data={"csrf_token": token, "animals_moved": "9"},
+    )
     assert db.session.get(Vehicle, van.id).animals_moved == 9
-    response = client.post(f"/day/missions/{day.mission.id}/vehicles/{van.id}/animals",
-                           data={"csrf_token": token, "animals_moved": "lots"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/day/missions/{day.mission.id}/vehicles/{van.id}/animals",
+        data={"csrf_token": token, "animals_moved": "lots"},
+        follow_redirects=True,
+    )
     assert response.status_code == 200 and "whole number" in response.get_data(as_text=True)
     assert db.session.get(Vehicle, van.id).animals_moved == 9
 
@@ -204,8 +227,10 @@ def test_the_manifest_seats_a_passenger_and_shows_them_in_the_vehicle(
     token = csrf_token(client.get(url))
     van = day.mission.vehicles[0]
     signup = day.signups[2]
-    client.post(f"/day/missions/{day.mission.id}/vehicles/{van.id}/passengers",
-                data={"csrf_token": token, "signup_id": signup.id})
+    client.post(
+        f"/day/missions/{day.mission.id}/vehicles/{van.id}/passengers",
+        data={"csrf_token": token, "signup_id": signup.id},
+    )
     assert db.session.get(Signup, signup.id).vehicle_id == van.id
     assert "1/4" in client.get(url).get_data(as_text=True)
 

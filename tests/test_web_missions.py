@@ -38,8 +38,9 @@ def test_a_coordinator_creates_a_draft_mission_in_local_time_with_a_suggested_co
     client, coordinator, create_staff, post_form
 ):
     lead = create_staff(StaffRole.TEAM_LEAD, name="박팀장")
-    response = post_form("/missions/new", mission_form(team_lead_ids=[lead.id]),
-                         page="/missions/new")
+    response = post_form(
+        "/missions/new", mission_form(team_lead_ids=[lead.id]), page="/missions/new"
+    )
     assert response.status_code == 303
     mission = db.session.scalar(select(Mission))
     assert (mission.code, mission.status, mission.kind) == ("F1", "draft", "farm_closure")
@@ -62,26 +63,33 @@ def test_a_code_used_by_an_open_mission_is_refused_and_nothing_is_saved(
 
 
 def test_a_mission_ending_before_it_starts_is_refused(coordinator, post_form):
-    response = post_form("/missions/new", mission_form(ends_at="2030-06-01T06:00"),
-                         page="/missions/new")
+    response = post_form(
+        "/missions/new", mission_form(ends_at="2030-06-01T06:00"), page="/missions/new"
+    )
     assert response.status_code == 400
     assert "end after it starts" in response.get_data(as_text=True)
     assert _count(Mission) == 0
 
 
-def test_roles_shifts_and_capacities_are_planned_on_one_page_then_opened(
-    coordinator, post_form
-):
+def test_roles_shifts_and_capacities_are_planned_on_one_page_then_opened(coordinator, post_form):
     post_form("/missions/new", mission_form(), page="/missions/new")
     mission = db.session.scalar(select(Mission))
     base = f"/missions/{mission.id}"
-    assert post_form(f"{base}/roles", {"name": "Handler", "required_skill": "handler"},
-                     page=base).status_code == 303
-    post_form(f"{base}/roles", {"name": "Driver", "sms_key": "d", "required_skill": "driver"},
-              page=base)
+    assert (
+        post_form(
+            f"{base}/roles", {"name": "Handler", "required_skill": "handler"}, page=base
+        ).status_code
+        == 303
+    )
+    post_form(
+        f"{base}/roles", {"name": "Driver", "sms_key": "d", "required_skill": "driver"}, page=base
+    )
     for name, start, end in (("Morning", "07:00", "12:00"), ("Afternoon", "12:00", "18:00")):
-        response = post_form(f"{base}/shifts", {"name": name, "starts_at": f"2030-06-01T{start}",
-                                                 "ends_at": f"2030-06-01T{end}"}, page=base)
+        response = post_form(
+            f"{base}/shifts",
+            {"name": name, "starts_at": f"2030-06-01T{start}", "ends_at": f"2030-06-01T{end}"},
+            page=base,
+        )
         assert response.status_code == 303
     positions = db.session.scalars(select(Position).where(Position.mission_id == mission.id))
     caps = {f"cap-{p.id}": 4 for p in positions}
@@ -89,8 +97,7 @@ def test_roles_shifts_and_capacities_are_planned_on_one_page_then_opened(
     assert post_form(f"{base}/status", {"status": "recruiting"}, page=base).status_code == 303
     db.session.refresh(mission)
     assert mission.status == MissionStatus.RECRUITING
-    assert sorted((r.name, r.sms_key) for r in mission.roles) == [("Driver", "D"),
-                                                                  ("Handler", "H")]
+    assert sorted((r.name, r.sms_key) for r in mission.roles) == [("Driver", "D"), ("Handler", "H")]
     assert [s.sms_key for s in mission.shifts] == ["AM", "PM"]
     assert sorted(p.capacity for p in mission.positions) == [4, 4, 4, 4]
 
@@ -108,9 +115,10 @@ def test_a_mission_without_places_cannot_be_opened_for_sign_ups(
 
 def test_a_shift_outside_the_mission_times_is_refused(coordinator, create_mission, post_form):
     mission = create_mission(shifts=[(7, 12)])
-    response = post_form(f"/missions/{mission.id}/shifts",
-                         {"name": "Night", "starts_at": "2031-01-01T20:00",
-                          "ends_at": "2031-01-01T23:00"})
+    response = post_form(
+        f"/missions/{mission.id}/shifts",
+        {"name": "Night", "starts_at": "2031-01-01T20:00", "ends_at": "2031-01-01T23:00"},
+    )
     assert response.status_code == 400
     assert "within the mission" in response.get_data(as_text=True)
     assert _count(Shift) == 1
@@ -151,8 +159,9 @@ def test_a_capacity_that_is_not_a_number_is_refused_without_a_change(
     coordinator, create_mission, post_form
 ):
     mission = create_mission(capacity=2)
-    response = post_form(f"/missions/{mission.id}/capacities",
-                         {f"cap-{mission.positions[0].id}": "lots"})
+    response = post_form(
+        f"/missions/{mission.id}/capacities", {f"cap-{mission.positions[0].id}": "lots"}
+    )
     assert response.status_code == 400
     db.session.refresh(mission.positions[0])
     assert mission.positions[0].capacity == 2
@@ -163,15 +172,22 @@ def test_moving_a_mission_to_another_day_moves_its_shifts_along(
 ):
     mission = create_mission(shifts=[(7, 12), (12, 18)])
     old = [(s.starts_at, s.ends_at) for s in mission.shifts]
-    response = post_form(f"/missions/{mission.id}/edit",
-                         mission_form(code=mission.code, starts_at="2031-03-01T07:00",
-                                      ends_at="2031-03-01T18:00", move_shifts="y"),
-                         page=f"/missions/{mission.id}/edit")
+    response = post_form(
+        f"/missions/{mission.id}/edit",
+        mission_form(
+            code=mission.code,
+            starts_at="2031-03-01T07:00",
+            ends_at="2031-03-01T18:00",
+            move_shifts="y",
+        ),
+        page=f"/missions/{mission.id}/edit",
+    )
     assert response.status_code == 303
     db.session.refresh(mission)
     delta = mission.starts_at - old[0][0]
-    assert [(s.starts_at, s.ends_at) for s in mission.shifts] == [(a + delta, b + delta)
-                                                                  for a, b in old]
+    assert [(s.starts_at, s.ends_at) for s in mission.shifts] == [
+        (a + delta, b + delta) for a, b in old
+    ]
 
 
 def test_shortening_a_mission_past_its_shifts_is_refused_and_changes_nothing(
@@ -181,8 +197,7 @@ def test_shortening_a_mission_past_its_shifts_is_refused_and_changes_nothing(
     starts = mission.starts_at
     form = mission_form(code=mission.code, title="새 제목")
     form.pop("move_shifts", None)
-    response = post_form(f"/missions/{mission.id}/edit", form,
-                         page=f"/missions/{mission.id}/edit")
+    response = post_form(f"/missions/{mission.id}/edit", form, page=f"/missions/{mission.id}/edit")
     assert response.status_code == 400
     assert "fall outside" in response.get_data(as_text=True)
     db.session.refresh(mission)
@@ -192,20 +207,28 @@ def test_shortening_a_mission_past_its_shifts_is_refused_and_changes_nothing(
 def test_a_past_mission_is_duplicated_as_a_draft_template_on_a_new_date(
     coordinator, create_mission, create_volunteer, post_form
 ):
-    source = create_mission(roles={"Handler": "handler", "Driver": "driver"},
-                            shifts=[(7, 12), (12, 18)], capacity=3, vehicles=[("밴", 3, 12)],
-                            kind="farm_closure", status=MissionStatus.DONE, code="F1")
+    source = create_mission(
+        roles={"Handler": "handler", "Driver": "driver"},
+        shifts=[(7, 12), (12, 18)],
+        capacity=3,
+        vehicles=[("밴", 3, 12)],
+        kind="farm_closure",
+        status=MissionStatus.DONE,
+        code="F1",
+    )
     source.animals.append(ExpectedAnimals(species="dog", count=40))
     signups_before = _count(Position)
     db.session.commit()
-    response = post_form(f"/missions/{source.id}/duplicate", {"starts_at": "2031-01-10T07:00"},
-                         page=f"/missions/{source.id}/duplicate")
+    response = post_form(
+        f"/missions/{source.id}/duplicate",
+        {"starts_at": "2031-01-10T07:00"},
+        page=f"/missions/{source.id}/duplicate",
+    )
     assert response.status_code == 303
     copy = db.session.scalar(select(Mission).where(Mission.id != source.id))
     assert copy.status == MissionStatus.DRAFT and copy.code == "F1"  # F1 is free: source is done
     assert [r.name for r in copy.roles] == ["Handler", "Driver"]
-    assert len(copy.shifts) == 2 and all(p.capacity == 3 and p.filled == 0
-                                         for p in copy.positions)
+    assert len(copy.shifts) == 2 and all(p.capacity == 3 and p.filled == 0 for p in copy.positions)
     assert copy.shifts[0].starts_at == datetime(2031, 1, 9, 22, 0, tzinfo=UTC)
     assert [(v.label, v.crate_slots) for v in copy.vehicles] == [("밴", 12)]
     assert copy.animals[0].count == 40
@@ -223,8 +246,7 @@ def test_cancelling_asks_for_confirmation_first(coordinator, create_mission, pos
 def test_cancelling_texts_everyone_holding_a_place_once_and_stops_call_outs(
     coordinator, create_mission, create_volunteer, post_form
 ):
-    mission = create_mission(roles={"Handler": "handler"}, shifts=[(7, 12), (13, 18)],
-                             capacity=1)
+    mission = create_mission(roles={"Handler": "handler"}, shifts=[(7, 12), (13, 18)], capacity=1)
     kim = create_volunteer("김민준")
     emily = create_volunteer("Emily", language="en")
     signups.sign_up(kim, mission.positions[0], source=SignupSource.SMS)
@@ -248,8 +270,9 @@ def test_cancelling_texts_everyone_holding_a_place_once_and_stops_call_outs(
 def test_the_board_shows_fill_per_role_and_crates_against_animals(
     client, coordinator, create_mission, create_volunteer
 ):
-    mission = create_mission(roles={"핸들러": "handler", "Driver": "driver"}, capacity=3,
-                             vehicles=[("밴", 3, 10)])
+    mission = create_mission(
+        roles={"핸들러": "handler", "Driver": "driver"}, capacity=3, vehicles=[("밴", 3, 10)]
+    )
     mission.animals.append(ExpectedAnimals(species="dog", count=25))
     signups.sign_up(create_volunteer(), mission.positions[0], source=SignupSource.SMS)
     db.session.commit()
@@ -280,9 +303,7 @@ def test_a_new_user_is_told_what_to_do_first(client, coordinator):
     assert "No missions yet" in page and "Create the first mission" in page
 
 
-def test_a_team_lead_sees_only_the_missions_they_lead(
-    client, create_staff, login, create_mission
-):
+def test_a_team_lead_sees_only_the_missions_they_lead(client, create_staff, login, create_mission):
     lead = create_staff(StaffRole.TEAM_LEAD)
     create_mission("내 구조", team_leads=[lead])
     create_mission("남의 구조")

@@ -29,19 +29,27 @@ def coordinator(create_staff, login):
 
 @pytest.fixture
 def farm(create_mission):
-    return create_mission(roles={"Handler": "handler", "Driver": "driver"},
-                          shifts=[(7, 12), (13, 18)], capacity=1, vehicles=[("단체 밴", 2, 10)])
+    return create_mission(
+        roles={"Handler": "handler", "Driver": "driver"},
+        shifts=[(7, 12), (13, 18)],
+        capacity=1,
+        vehicles=[("단체 밴", 2, 10)],
+    )
 
 
 def _signups(volunteer: Volunteer) -> list[tuple[int, str]]:
-    return sorted(tuple(row) for row in db.session.execute(
-        select(Signup.position_id, Signup.status).where(Signup.volunteer_id == volunteer.id)
-    ))
+    return sorted(
+        tuple(row)
+        for row in db.session.execute(
+            select(Signup.position_id, Signup.status).where(Signup.volunteer_id == volunteer.id)
+        )
+    )
 
 
 def _cell(mission: Mission, role: str, shift: int) -> Position:
-    return next(p for p in mission.positions
-                if p.role.name == role and p.shift == mission.shifts[shift])
+    return next(
+        p for p in mission.positions if p.role.name == role and p.shift == mission.shifts[shift]
+    )
 
 
 def test_the_roster_shows_each_cell_with_its_people_waitlist_and_gaps(
@@ -137,17 +145,19 @@ def test_a_coordinator_adds_a_volunteer_by_phone_after_being_told_whose_it_is(
     assert f'value="{handler_pm.id}" selected' in page
     assert db.session.scalar(select(Signup)) is None  # nobody added before the answer
 
-    response = post_form(f"/missions/{farm.id}/roster/add",
-                         {**form, "confirm_volunteer_id": kim.id})
+    response = post_form(
+        f"/missions/{farm.id}/roster/add", {**form, "confirm_volunteer_id": kim.id}
+    )
     assert response.status_code == 303
     signup = db.session.scalar(select(Signup))
     assert (signup.volunteer_id, signup.status, signup.source) == (kim.id, "confirmed", "staff")
 
 
 def test_a_refused_manual_add_keeps_what_was_typed(coordinator, farm, post_form):
-    refused = post_form(f"/missions/{farm.id}/roster/add",
-                        {"volunteer": "없는 사람", "position_id": farm.positions[0].id,
-                         "waitlist": "1"})
+    refused = post_form(
+        f"/missions/{farm.id}/roster/add",
+        {"volunteer": "없는 사람", "position_id": farm.positions[0].id, "waitlist": "1"},
+    )
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400 and 'value="없는 사람"' in page
     assert 'name="waitlist" value="1" checked' in page
@@ -166,19 +176,26 @@ def test_adding_by_hand_obeys_capacity_overlap_and_skill_like_an_sms_sign_up(
     url = f"/missions/{farm.id}/roster/add"
     full = post_form(url, {"volunteer": "다", "position_id": handler_am.id})
     assert full.status_code == 409 and "is full" in full.get_data(as_text=True)
-    no_skill = post_form(url, {"volunteer": "010-9999-0000", "position_id": driver_am.id,
-                               "confirm_volunteer_id": late.id})
+    no_skill = post_form(
+        url,
+        {
+            "volunteer": "010-9999-0000",
+            "position_id": driver_am.id,
+            "confirm_volunteer_id": late.id,
+        },
+    )
     assert no_skill.status_code == 409 and "needs the skill" in no_skill.get_data(as_text=True)
     assert _signups(late) == []
-    waitlisted = post_form(url, {"volunteer": "다", "position_id": handler_am.id,
-                                 "waitlist": "1"})
+    waitlisted = post_form(url, {"volunteer": "다", "position_id": handler_am.id, "waitlist": "1"})
     assert waitlisted.status_code == 303
     assert _signups(late) == [(handler_am.id, "waitlisted")]
     before = _signups(busy)
     other = create_mission_overlapping(farm, busy)
-    clash = post_form(url.replace(str(farm.id), str(other.id)),
-                      {"volunteer": "나", "position_id": other.positions[0].id},
-                      page=f"/missions/{other.id}/roster")
+    clash = post_form(
+        url.replace(str(farm.id), str(other.id)),
+        {"volunteer": "나", "position_id": other.positions[0].id},
+        page=f"/missions/{other.id}/roster",
+    )
     assert clash.status_code == 409 and "overlapping shift" in clash.get_data(as_text=True)
     assert _signups(busy) == before
 
@@ -186,8 +203,13 @@ def test_adding_by_hand_obeys_capacity_overlap_and_skill_like_an_sms_sign_up(
 def create_mission_overlapping(farm: Mission, volunteer: Volunteer) -> Mission:
     """A second mission at the same time as the farm's afternoon shift."""
     shift = farm.shifts[1]
-    other = Mission(title="다른 구조", code="Z9", status="recruiting", starts_at=shift.starts_at,
-                    ends_at=shift.ends_at)
+    other = Mission(
+        title="다른 구조",
+        code="Z9",
+        status="recruiting",
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+    )
     from coordinator.models import Role, Shift
 
     role = Role(name="Handler", sms_key="H", required_skill=None)
@@ -250,8 +272,9 @@ def test_removing_someone_offers_the_place_to_the_first_on_the_waitlist(
     leaving = signups.sign_up(create_volunteer("가"), position, source=SignupSource.SMS)
     waiting = signups.sign_up(create_volunteer("나"), position, source=SignupSource.SMS)
     db.session.commit()
-    response = post_form(f"/missions/{farm.id}/roster/{leaving.id}/remove",
-                         {"reason": "아파서 못 옴"})
+    response = post_form(
+        f"/missions/{farm.id}/roster/{leaving.id}/remove", {"reason": "아파서 못 옴"}
+    )
     assert response.status_code == 303
     db.session.refresh(leaving)
     db.session.refresh(waiting)
@@ -265,8 +288,7 @@ def test_a_coordinator_seats_someone_in_a_van_and_the_roster_shows_it(
     signup = signups.sign_up(create_volunteer("가"), farm.positions[0], source=SignupSource.SMS)
     db.session.commit()
     van = db.session.scalar(select(Vehicle))
-    response = post_form(f"/missions/{farm.id}/roster/{signup.id}/vehicle",
-                         {"vehicle_id": van.id})
+    response = post_form(f"/missions/{farm.id}/roster/{signup.id}/vehicle", {"vehicle_id": van.id})
     assert response.status_code == 303
     db.session.refresh(signup)
     assert signup.vehicle_id == van.id
@@ -305,8 +327,14 @@ def _snapshot() -> list:
         rows.append(db.session.scalar(select(func.count()).select_from(model)))
     mission = db.session.scalar(select(Mission))
     volunteer = db.session.scalar(select(Volunteer))
-    rows += [mission.status, mission.title, sorted(p.capacity for p in mission.positions),
-             volunteer.name, volunteer.opted_out_at, volunteer.link_version]
+    rows += [
+        mission.status,
+        mission.title,
+        sorted(p.capacity for p in mission.positions),
+        volunteer.name,
+        volunteer.opted_out_at,
+        volunteer.link_version,
+    ]
     return rows
 
 
@@ -318,20 +346,38 @@ def test_every_write_route_refuses_a_team_lead_and_changes_nothing(
     volunteer = create_volunteer(skills=["handler"])
     signup = signups.sign_up(volunteer, mission.positions[0], source=SignupSource.SMS)
     db.session.commit()
-    ids = {"mission_id": mission.id, "volunteer_id": volunteer.id, "signup_id": signup.id,
-           "child_id": mission.roles[0].id, "kind": "roles"}
+    ids = {
+        "mission_id": mission.id,
+        "volunteer_id": volunteer.id,
+        "signup_id": signup.id,
+        "child_id": mission.roles[0].id,
+        "kind": "roles",
+    }
     login(lead)
     token = csrf_token(client.get(f"/missions/{mission.id}/roster"))
     before = _snapshot()
-    routes = [r for r in app.url_map.iter_rules()
-              if r.endpoint.split(".")[0] in WRITE_BLUEPRINTS and "POST" in r.methods]
+    routes = [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint.split(".")[0] in WRITE_BLUEPRINTS and "POST" in r.methods
+    ]
     assert len(routes) >= 15
     for rule in routes:
         url = rule.build({k: v for k, v in ids.items() if k in rule.arguments})[1]
-        response = client.post(url, data={"csrf_token": token, "position_id": "1",
-                                          "status": "recruiting", "volunteer": volunteer.phone,
-                                          "name": "X", "phone": "010-1111-2222",
-                                          "confirm": "y", "action": "opt_out", "note": "x"})
+        response = client.post(
+            url,
+            data={
+                "csrf_token": token,
+                "position_id": "1",
+                "status": "recruiting",
+                "volunteer": volunteer.phone,
+                "name": "X",
+                "phone": "010-1111-2222",
+                "confirm": "y",
+                "action": "opt_out",
+                "note": "x",
+            },
+        )
         assert response.status_code == 403, url
     db.session.expire_all()
     assert _snapshot() == before

@@ -45,14 +45,26 @@ def test_the_directory_pages_through_many_volunteers(client, coordinator, create
 
 
 def test_a_coordinator_adds_a_volunteer_typed_the_korean_way(client, coordinator, post_form):
-    response = post_form("/volunteers/new", {"name": " 김 민준 ", "phone": "010-1234-5678",
-                                             "language": "ko", "skills": ["handler", "driver"],
-                                             "vehicle_kind": "van", "vehicle_crates": "4"},
-                         page="/volunteers/new")
+    response = post_form(
+        "/volunteers/new",
+        {
+            "name": " 김 민준 ",
+            "phone": "010-1234-5678",
+            "language": "ko",
+            "skills": ["handler", "driver"],
+            "vehicle_kind": "van",
+            "vehicle_crates": "4",
+        },
+        page="/volunteers/new",
+    )
     assert response.status_code == 303
     volunteer = db.session.scalar(select(Volunteer))
     assert (volunteer.name, volunteer.phone, volunteer.skill_names, volunteer.vehicle_crates) == (
-        "김 민준", "+821012345678", ["driver", "handler"], 4)
+        "김 민준",
+        "+821012345678",
+        ["driver", "handler"],
+        4,
+    )
 
 
 def test_a_phone_already_on_file_or_not_a_phone_is_refused(
@@ -72,13 +84,25 @@ def test_editing_keeps_the_volunteer_and_changes_their_details(
 ):
     volunteer = create_volunteer("김민준", skills=["handler"])
     url = f"/volunteers/{volunteer.id}/edit"
-    response = post_form(url, {"name": "김민준", "phone": volunteer.phone, "language": "en",
-                               "region": "부산", "skills": ["photo"], "vehicle_kind": ""},
-                         page=url)
+    response = post_form(
+        url,
+        {
+            "name": "김민준",
+            "phone": volunteer.phone,
+            "language": "en",
+            "region": "부산",
+            "skills": ["photo"],
+            "vehicle_kind": "",
+        },
+        page=url,
+    )
     assert response.status_code == 303
     db.session.refresh(volunteer)
-    assert (volunteer.language, volunteer.region, volunteer.skill_names) == ("en", "부산",
-                                                                             ["photo"])
+    assert (volunteer.language, volunteer.region, volunteer.skill_names) == (
+        "en",
+        "부산",
+        ["photo"],
+    )
 
 
 def test_an_opt_out_cannot_be_cleared_without_a_note(coordinator, create_volunteer, post_form):
@@ -114,9 +138,11 @@ def test_importing_through_the_web_previews_then_commits_the_valid_rows(
     create_volunteer("기존", phone="+821099990000")
     content = "이름,전화번호,기술\n김민준,010-1234-5678,handler\n기존,010-9999-0000,handler\n"
     token = csrf_token(client.get("/volunteers/import"))
-    preview = client.post("/volunteers/import", data={
-        "csrf_token": token, "file": (io.BytesIO(content.encode()), "people.csv")},
-        content_type="multipart/form-data")
+    preview = client.post(
+        "/volunteers/import",
+        data={"csrf_token": token, "file": (io.BytesIO(content.encode()), "people.csv")},
+        content_type="multipart/form-data",
+    )
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert "1 rows ready" in html and "already on file" in html
@@ -129,8 +155,9 @@ def test_importing_through_the_web_previews_then_commits_the_valid_rows(
 
 def test_a_tampered_import_is_refused_without_a_500(client, coordinator, csrf_token):
     token = csrf_token(client.get("/volunteers/import"))
-    response = client.post("/volunteers/import/commit",
-                           data={"csrf_token": token, "pending": "../../etc/passwd"})
+    response = client.post(
+        "/volunteers/import/commit", data={"csrf_token": token, "pending": "../../etc/passwd"}
+    )
     assert response.status_code == 400
     assert _count() == 0
 

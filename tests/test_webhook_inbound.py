@@ -130,8 +130,9 @@ def test_a_replayed_request_has_no_second_effect(
     form = inbound_form(volunteer.phone, "취소")
     headers = signed_headers(app, form)
 
-    answers = {reply_text(client.post("/sms/inbound", data=form, headers=headers))
-               for _ in range(3)}
+    answers = {
+        reply_text(client.post("/sms/inbound", data=form, headers=headers)) for _ in range(3)
+    }
 
     assert len(answers) == 1 and "취소됐어요" in answers.pop()
     assert count(Message, Message.provider_sid == form["MessageSid"]) == 1

@@ -23,33 +23,43 @@ def starting_in(day, minutes: int):
     return day
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("37.2664, 127.0002", (37.2664, 127.0002)),
-    ("37.2664 127.0002", (37.2664, 127.0002)),
-    ("(33.51624,126.51998)", (33.51624, 126.51998)),
-    ("https://map.kakao.com/link/map/수원역,37.26634,127.00072", (37.26634, 127.00072)),
-    ("https://map.kakao.com/link/to/%EC%88%98%EC%9B%90%EC%97%AD,37.26634,127.00072",
-     (37.26634, 127.00072)),
-    ("https://map.naver.com/p?c=14137655.48,4476296.46,15,0,0,0,dh", (37.26634, 127.00072)),
-    ("nmap://place?lat=37.5&lng=127.03&name=x&appname=y", (37.5, 127.03)),
-    ("https://www.google.com/maps/@37.2664,127.0002,17z", (37.2664, 127.0002)),
-    ("geo:37.2664,127.0002?q=here", (37.2664, 127.0002)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("37.2664, 127.0002", (37.2664, 127.0002)),
+        ("37.2664 127.0002", (37.2664, 127.0002)),
+        ("(33.51624,126.51998)", (33.51624, 126.51998)),
+        ("https://map.kakao.com/link/map/수원역,37.26634,127.00072", (37.26634, 127.00072)),
+        (
+            "https://map.kakao.com/link/to/%EC%88%98%EC%9B%90%EC%97%AD,37.26634,127.00072",
+            (37.26634, 127.00072),
+        ),
+        ("https://map.naver.com/p?c=14137655.48,4476296.46,15,0,0,0,dh", (37.26634, 127.00072)),
+        ("nmap://place?lat=37.5&lng=127.03&name=x&appname=y", (37.5, 127.03)),
+        ("https://www.google.com/maps/@37.2664,127.0002,17z", (37.2664, 127.0002)),
+        ("geo:37.2664,127.0002?q=here", (37.2664, 127.0002)),
+    ],
+)
 def test_coordinates_are_read_from_what_a_coordinator_types_or_pastes(app, text, expected):
     point = directions.parse_point(text, field="meeting")
-    assert (round(point.lat, 3), round(point.lng, 3)) == (round(expected[0], 3),
-                                                          round(expected[1], 3))
+    assert (round(point.lat, 3), round(point.lng, 3)) == (
+        round(expected[0], 3),
+        round(expected[1], 3),
+    )
 
 
-@pytest.mark.parametrize(("text", "says"), [
-    ("127.0002, 37.2664", "not a place on Earth"),  # longitude first: no latitude of 127
-    ("95, 127", "not a place on Earth"),
-    ("37.2, 190", "not a place on Earth"),
-    ("0, 0", "not a place on Earth"),
-    ("https://place.map.kakao.com/12345678", "no coordinates in it"),
-    ("수원역 4번 출구", "latitude, longitude"),
-    ("1" * 3000, "too long"),
-])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("127.0002, 37.2664", "not a place on Earth"),  # longitude first: no latitude of 127
+        ("95, 127", "not a place on Earth"),
+        ("37.2, 190", "not a place on Earth"),
+        ("0, 0", "not a place on Earth"),
+        ("https://place.map.kakao.com/12345678", "no coordinates in it"),
+        ("수원역 4번 출구", "latitude, longitude"),
+        ("1" * 3000, "too long"),
+    ],
+)
 def test_impossible_coordinates_are_refused_with_a_reason(app, text, says):
     if says is None:
         assert directions.parse_point(text, field="meeting") is not None
@@ -60,11 +70,16 @@ def test_impossible_coordinates_are_refused_with_a_reason(app, text, says):
 
 
 def test_directions_open_kakao_and_naver_maps_without_google(app):
-    links = directions.links_to(directions.Point(37.26634, 127.00072), "수원역 4번 출구",
-                              app_url="https://rescue.example.org")
+    links = directions.links_to(
+        directions.Point(37.26634, 127.00072),
+        "수원역 4번 출구",
+        app_url="https://rescue.example.org",
+    )
     urls = [link.url for link in links]
-    assert urls[0] == ("https://map.kakao.com/link/to/%EC%88%98%EC%9B%90%EC%97%AD%204%EB%B2%88"
-                       "%20%EC%B6%9C%EA%B5%AC,37.26634,127.00072")
+    assert urls[0] == (
+        "https://map.kakao.com/link/to/%EC%88%98%EC%9B%90%EC%97%AD%204%EB%B2%88"
+        "%20%EC%B6%9C%EA%B5%AC,37.26634,127.00072"
+    )
     assert urls[1].startswith("nmap://route/public?dlat=37.26634&dlng=127.00072")
     assert "appname=https%3A%2F%2Frescue.example.org" in urls[1]
     assert urls[2].startswith("geo:37.26634,127.00072")
@@ -72,20 +87,33 @@ def test_directions_open_kakao_and_naver_maps_without_google(app):
 
 
 def test_a_coordinator_sets_the_place_and_a_bad_link_changes_nothing(
-        app, client, login, csrf_token, create_staff, mission_day):
+    app, client, login, csrf_token, create_staff, mission_day
+):
     day = mission_day()
     login(create_staff("coordinator"))
     page = client.get(f"/missions/{day.mission.id}")
-    response = client.post(f"/missions/{day.mission.id}/place", data={
-        "csrf_token": csrf_token(page), "meeting": "37.26634, 127.00072",
-        "address": "https://map.kakao.com/link/map/농장,37.1,126.9",
-        "parking_notes": "승합차는 정문 앞"})
+    response = client.post(
+        f"/missions/{day.mission.id}/place",
+        data={
+            "csrf_token": csrf_token(page),
+            "meeting": "37.26634, 127.00072",
+            "address": "https://map.kakao.com/link/map/농장,37.1,126.9",
+            "parking_notes": "승합차는 정문 앞",
+        },
+    )
     assert response.status_code == 302 and response.location.endswith("#place")
     db.session.refresh(day.mission)
     assert (day.mission.meeting_lat, day.mission.address_lng) == (37.26634, 126.9)
-    response = client.post(f"/missions/{day.mission.id}/place", data={
-        "csrf_token": csrf_token(page), "meeting": "95, 127", "address": "",
-        "parking_notes": ""}, follow_redirects=True)
+    response = client.post(
+        f"/missions/{day.mission.id}/place",
+        data={
+            "csrf_token": csrf_token(page),
+            "meeting": "95, 127",
+            "address": "",
+            "parking_notes": "",
+        },
+        follow_redirects=True,
+    )
     assert "not a place on Earth" in response.get_data(as_text=True)
     db.session.refresh(day.mission)
     assert day.mission.meeting_lat == 37.26634 and day.mission.parking_notes == "승합차는 정문 앞"
@@ -95,13 +123,16 @@ def test_a_team_lead_cannot_move_the_meeting_point(app, client, login, csrf_toke
     day = mission_day()
     login(day.lead)
     page = client.get(f"/missions/{day.mission.id}")
-    response = client.post(f"/missions/{day.mission.id}/place", data={
-        "csrf_token": csrf_token(page), "meeting": "37.5, 127.0"})
+    response = client.post(
+        f"/missions/{day.mission.id}/place",
+        data={"csrf_token": csrf_token(page), "meeting": "37.5, 127.0"},
+    )
     assert response.status_code == 403
 
 
 def test_the_personal_page_gives_directions_and_hides_the_sites_until_confirmed(
-        app, client, mission_day, create_volunteer):
+    app, client, mission_day, create_volunteer
+):
     day = mission_day(is_address_confidential=True)
     day.mission.meeting_lat, day.mission.meeting_lng = 37.26634, 127.00072
     day.mission.address_lat, day.mission.address_lng = 37.1, 126.9
@@ -116,14 +147,17 @@ def test_the_personal_page_gives_directions_and_hides_the_sites_until_confirmed(
 
 
 def test_on_the_day_a_volunteer_says_on_my_way_and_the_team_lead_sees_it(
-        app, client, login, csrf_token, mission_day):
+    app, client, login, csrf_token, mission_day
+):
     day = starting_in(mission_day(day=1), 60)
     first, second, third = day.signups
     token = make_token(first.volunteer)
     page = client.get(f"/v/{token}")
     assert f"/v/{token}/travel/{first.id}" in page.get_data(as_text=True)
-    response = client.post(f"/v/{token}/travel/{first.id}", data={
-        "csrf_token": csrf_token(page), "status": "on_the_way", "minutes": "20"})
+    response = client.post(
+        f"/v/{token}/travel/{first.id}",
+        data={"csrf_token": csrf_token(page), "status": "on_the_way", "minutes": "20"},
+    )
     assert response.status_code == 303
     db.session.refresh(first)
     assert first.travel_status == "on_the_way"
@@ -131,12 +165,16 @@ def test_on_the_day_a_volunteer_says_on_my_way_and_the_team_lead_sees_it(
     travel.say(second.volunteer, second.id, travel.RUNNING_LATE, minutes=45)
     db.session.commit()
     login(day.lead)
-    html = client.get(f"/day/missions/{day.mission.id}/shifts/{day.mission.shifts[0].id}"
-                      ).get_data(as_text=True)
-    board = html[html.index('class="card travel-board"'):]
+    html = client.get(f"/day/missions/{day.mission.id}/shifts/{day.mission.shifts[0].id}").get_data(
+        as_text=True
+    )
+    board = html[html.index('class="card travel-board"') :]
     names = re.findall(r"<strong>([^<]+)</strong>", board)
     assert names[:3] == ["이서연", "김민준", "박지호"][:3] or set(names[:3]) == {
-        "김민준", "이서연", "박지호"}
+        "김민준",
+        "이서연",
+        "박지호",
+    }
     assert "running late" in board and "arriving about" in board
     assert "박지호" in board  # said nothing: still on the board
 
@@ -168,9 +206,13 @@ def test_the_api_sets_and_shows_where_to_meet(app, client, create_staff, mission
 
     day = mission_day()
     api = ApiCaller(client, create_staff("coordinator"))
-    response = api.put(f"/missions/{day.mission.id}/place", json={
-        "meeting": "https://map.kakao.com/link/map/수원역,37.26634,127.00072",
-        "parking_notes": "정문 앞"})
+    response = api.put(
+        f"/missions/{day.mission.id}/place",
+        json={
+            "meeting": "https://map.kakao.com/link/map/수원역,37.26634,127.00072",
+            "parking_notes": "정문 앞",
+        },
+    )
     assert response.status_code == 200, response.json
     assert (response.json["meeting_lat"], response.json["parking_notes"]) == (37.26634, "정문 앞")
     bad = api.put(f"/missions/{day.mission.id}/place", json={"meeting": "95, 127"})
@@ -202,7 +244,8 @@ def test_an_sms_on_the_day_tells_the_team_lead(app, mission_day):
 
 
 def test_the_confirmation_sms_carries_the_page_link_when_there_are_directions(
-        app, create_mission, create_volunteer, invite):
+    app, create_mission, create_volunteer, invite
+):
     from coordinator.domain import conversation
     from coordinator.sms.parsing import parse_reply
 
@@ -215,8 +258,9 @@ def test_the_confirmation_sms_carries_the_page_link_when_there_are_directions(
     assert "확정!" in answer.text and "길 안내: http" in answer.text and "/v/" in answer.text
 
 
-def test_a_volunteer_gives_their_1365_id_on_their_profile(app, client, csrf_token,
-                                                          create_volunteer):
+def test_a_volunteer_gives_their_1365_id_on_their_profile(
+    app, client, csrf_token, create_volunteer
+):
     volunteer = create_volunteer("윤서")
     token = make_token(volunteer)
     page = client.get(f"/v/{token}/profile")

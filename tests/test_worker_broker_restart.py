@@ -41,8 +41,9 @@ def test_closing_a_lost_redis_connection_with_tasks_in_hand_raises_nothing(broke
     connection = Connection(broker.url)
     channel = connection.default_channel
     queue = Queue("sms", Exchange("sms"), "sms")
-    Producer(channel).publish({"ids": [1]}, exchange=queue.exchange, routing_key="sms",
-                              declare=[queue])
+    Producer(channel).publish(
+        {"ids": [1]}, exchange=queue.exchange, routing_key="sms", declare=[queue]
+    )
     assert queue(channel).get(no_ack=False) is not None  # in hand, unacknowledged
     broker.stop()
 
@@ -54,8 +55,9 @@ def test_closing_a_lost_redis_connection_with_tasks_in_hand_raises_nothing(broke
     assert channel.closed
 
 
-@pytest.mark.app_config(OUTBOX_DISPATCH="celery", SMS_BATCH_SIZE=1, SMS_RATE_PER_SECOND=0,
-                        OUTBOX_QUEUED_STALE_SECONDS=0)
+@pytest.mark.app_config(
+    OUTBOX_DISPATCH="celery", SMS_BATCH_SIZE=1, SMS_RATE_PER_SECOND=0, OUTBOX_QUEUED_STALE_SECONDS=0
+)
 def test_a_worker_keeps_sending_after_redis_restarts_under_it(
     app, broker, tmp_path, create_volunteer, queue_message
 ):
@@ -67,9 +69,14 @@ def test_a_worker_keeps_sending_after_redis_restarts_under_it(
         settings = {**twilio_settings(stub.url), "CELERY_BROKER_URL": broker.url}
         app.config.update(settings)
         app.extensions["celery"].conf.broker_url = broker.url
-        env = {**os.environ, **{k: str(v) for k, v in settings.items()},
-               "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "APP_ENV": "development",
-               "SECRET_KEY": app.config["SECRET_KEY"], "SMS_RATE_PER_SECOND": "0"}
+        env = {
+            **os.environ,
+            **{k: str(v) for k, v in settings.items()},
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "APP_ENV": "development",
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "SMS_RATE_PER_SECOND": "0",
+        }
         worker = CeleryWorker(env, tmp_path / "worker.log", concurrency=2)
         try:
             people = [create_volunteer(f"v{i}") for i in range(12)]
@@ -86,16 +93,18 @@ def test_a_worker_keeps_sending_after_redis_restarts_under_it(
                 # The stub records a message when it arrives, before it answers: wait for
                 # the worker to record the answer too.
                 statuses = db.session.scalars(db.select(Message.status)).all()
-                return (len({m["to"] for m in stub.messages}) == len(people)
-                        and all(status == MessageStatus.SENT for status in statuses))
+                return len({m["to"] for m in stub.messages}) == len(people) and all(
+                    status == MessageStatus.SENT for status in statuses
+                )
 
             wait_until(resent_and_done, 60, "every message to reach the provider")
             log = worker.log_path.read_text()
             assert worker.process.poll() is None, log[-3000:]
             assert "Unrecoverable error" not in log
             db.session.expire_all()
-            assert all(m.status == MessageStatus.SENT for m in db.session.scalars(
-                db.select(Message)))
+            assert all(
+                m.status == MessageStatus.SENT for m in db.session.scalars(db.select(Message))
+            )
         finally:
             if worker.process.poll() is None:
                 worker.stop()

@@ -29,16 +29,20 @@ SENT = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
 def launch(mission) -> None:
-    callout = callouts.create_callout(mission, audience=Audience(), wave_size=VOLUNTEERS,
-                                      wave_interval_minutes=60, is_urgent=True)
+    callout = callouts.create_callout(
+        mission, audience=Audience(), wave_size=VOLUNTEERS, wave_interval_minutes=60, is_urgent=True
+    )
     db.session.commit()
     outbox.enqueue("tasks.callouts.run_wave", callout.id)
 
 
 def statuses() -> Counter:
     db.session.expire_all()
-    return Counter(dict(db.session.execute(
-        select(Message.status, func.count()).group_by(Message.status)).all()))
+    return Counter(
+        dict(
+            db.session.execute(select(Message.status, func.count()).group_by(Message.status)).all()
+        )
+    )
 
 
 def terminate(worker, *, whole_group: bool = False, timeout: float = 60) -> float:
@@ -70,6 +74,7 @@ def all_sent(*, sweep: bool = False):
             sweep_outbox.run()  # beat's job, run here so the test need not wait for beat
         counts = statuses()
         return counts if sum(counts[s] for s in SENT) >= VOLUNTEERS else None
+
     return check
 
 

@@ -70,7 +70,8 @@ spec = SpecTree(
         SecurityScheme(
             name="bearer",
             data=SecuritySchemeData(
-                type=SecureType.HTTP, scheme="bearer",
+                type=SecureType.HTTP,
+                scheme="bearer",
                 description="a token from `flask users token`",
             ),
         )
@@ -144,8 +145,15 @@ def _check_json_body() -> None:
     if not data:
         return
     if _too_deep(data):
-        abort(error_response(400, "bad_request", "the body nests arrays or objects more than "
-                             f"{MAX_JSON_DEPTH} deep (or leaves them open)", "body"))
+        abort(
+            error_response(
+                400,
+                "bad_request",
+                "the body nests arrays or objects more than "
+                f"{MAX_JSON_DEPTH} deep (or leaves them open)",
+                "body",
+            )
+        )
     body = request.get_json(silent=True)
     if body is None:
         abort(error_response(400, "bad_request", "the body is not valid JSON"))
@@ -174,8 +182,9 @@ def _integrity_error(error: IntegrityError):
     # Two requests raced past a domain check (the same new phone at once): the database's
     # constraint decided, and the loser hears so rather than getting a 500.
     db.session.rollback()
-    return error_response(409, "conflict", "this clashes with a change made at the same "
-                          "moment: read again and retry")
+    return error_response(
+        409, "conflict", "this clashes with a change made at the same moment: read again and retry"
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -32,9 +32,12 @@ def create_callout(mission_id: int, json: CallOutIn):
     (or when quiet hours end, unless urgent), and sending stops when the mission is full."""
     callout = callouts.create_callout(
         roster.load_mission(mission_id),
-        audience=audiences.parse_audience(json.audience.model_dump()), note=json.note,
-        wave_size=json.wave_size, wave_interval_minutes=json.wave_interval_minutes,
-        is_urgent=json.is_urgent, created_by=g.api_user,
+        audience=audiences.parse_audience(json.audience.model_dump()),
+        note=json.note,
+        wave_size=json.wave_size,
+        wave_interval_minutes=json.wave_interval_minutes,
+        is_urgent=json.is_urgent,
+        created_by=g.api_user,
     )
     db.session.commit()  # the first wave goes to a worker now (callouts.create_callout)
     db.session.expire(callout)  # an eager worker may have sent the first wave already
@@ -47,8 +50,11 @@ def create_callout(mission_id: int, json: CallOutIn):
 def mission_callouts(mission_id: int):
     """The mission's call-outs, newest first."""
     mission = roster.load_mission(mission_id)
-    rows = db.session.scalars(select(CallOut).where(CallOut.mission_id == mission.id)
-                              .order_by(CallOut.created_at.desc(), CallOut.id.desc()))
+    rows = db.session.scalars(
+        select(CallOut)
+        .where(CallOut.mission_id == mission.id)
+        .order_by(CallOut.created_at.desc(), CallOut.id.desc())
+    )
     return CallOutList(items=[callout_out(c) for c in rows])
 
 

@@ -16,7 +16,8 @@ TAGS = ["missions"]
 def set_place(mission_id: int, json: PlaceIn):
     """Set where to meet; impossible coordinates or a link without any are a 422."""
     mission = roster.load_mission(mission_id)
-    directions.set_place(mission, meeting=json.meeting, address=json.address,
-                     parking_notes=json.parking_notes)
+    directions.set_place(
+        mission, meeting=json.meeting, address=json.address, parking_notes=json.parking_notes
+    )
     db.session.commit()
     return PlaceOut.of(mission, mission_id=mission.id)

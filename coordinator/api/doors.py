@@ -48,8 +48,9 @@ def found(model: type, row_id: int, what: str, *, error: type[DomainError] = Not
     return row
 
 
-def part_of(mission: Mission, model: type, row_id: int, what: str, *,
-            error: type[DomainError] = NotFound) -> Any:
+def part_of(
+    mission: Mission, model: type, row_id: int, what: str, *, error: type[DomainError] = NotFound
+) -> Any:
     """A role, shift, vehicle, position or signup of this mission; otherwise `error`."""
     row = db.session.get(model, row_id)
     if row is None or row.mission_id != mission.id:
@@ -67,8 +68,9 @@ def mission_for_reading(mission_id: int) -> Mission:
 
 def paginate(query: Select, page: int, per_page: int) -> Page:
     """One page of `query` (ordered by the caller); a page past the end gives the last one."""
-    total = db.session.scalar(
-        select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    total = (
+        db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    )
     page = max(1, min(page, max((total + per_page - 1) // per_page, 1)))
     items = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
     return Page(list(items), total, page, per_page)

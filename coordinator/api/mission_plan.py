@@ -27,9 +27,14 @@ REMOVE = answers(204, None, 404, 409)
 @spec.validate(resp=answers(201, RoleOut, *WRITE), tags=TAGS)
 def add_role(mission_id: int, json: RoleIn):
     """Add a role; every shift gets a position for it with capacity 0 (set capacities next)."""
-    role = mission_plan.add_role(roster.load_mission(mission_id), name=json.name,
-                                 sms_key=json.sms_key, required_skill=json.required_skill,
-                                 min_age=json.min_age, requires_waiver=json.requires_waiver)
+    role = mission_plan.add_role(
+        roster.load_mission(mission_id),
+        name=json.name,
+        sms_key=json.sms_key,
+        required_skill=json.required_skill,
+        min_age=json.min_age,
+        requires_waiver=json.requires_waiver,
+    )
     db.session.commit()
     return RoleOut.model_validate(role), 201
 
@@ -49,9 +54,13 @@ def remove_role(mission_id: int, role_id: int):
 @spec.validate(resp=answers(201, ShiftOut, *WRITE), tags=TAGS)
 def add_shift(mission_id: int, json: ShiftIn):
     """Add a time slot within the mission's times; every role gets a position in it."""
-    shift = mission_plan.add_shift(roster.load_mission(mission_id), name=json.name,
-                                   starts_at=json.starts_at, ends_at=json.ends_at,
-                                   sms_key=json.sms_key)
+    shift = mission_plan.add_shift(
+        roster.load_mission(mission_id),
+        name=json.name,
+        starts_at=json.starts_at,
+        ends_at=json.ends_at,
+        sms_key=json.sms_key,
+    )
     db.session.commit()
     return ShiftOut.model_validate(shift), 201
 
@@ -71,8 +80,13 @@ def remove_shift(mission_id: int, shift_id: int):
 @spec.validate(resp=answers(201, VehicleOut, *WRITE), tags=TAGS)
 def add_vehicle(mission_id: int, json: VehicleIn):
     """Add an organisation vehicle with its seats and crate slots."""
-    vehicle = mission_plan.add_vehicle(roster.load_mission(mission_id), label=json.label,
-                                       kind=json.kind, seats=json.seats, crates=json.crate_slots)
+    vehicle = mission_plan.add_vehicle(
+        roster.load_mission(mission_id),
+        label=json.label,
+        kind=json.kind,
+        seats=json.seats,
+        crates=json.crate_slots,
+    )
     db.session.commit()
     return VehicleOut.model_validate(vehicle), 201
 
@@ -93,7 +107,8 @@ def remove_vehicle(mission_id: int, vehicle_id: int):
 @spec.validate(resp=answers(200, MissionOut, *WRITE), tags=TAGS)
 def set_capacities(mission_id: int, json: CapacitiesIn):
     """Set how many people each position needs; new places are offered to the waitlist."""
-    mission_plan.set_capacities(roster.load_mission(mission_id),
-                                {c.position_id: c.capacity for c in json.capacities})
+    mission_plan.set_capacities(
+        roster.load_mission(mission_id), {c.position_id: c.capacity for c in json.capacities}
+    )
     db.session.commit()
     return mission_out(mission_id)

@@ -1,6 +1,5 @@
 """Missions: list, create, get (with the whole plan), update, change status, cancel."""
 
-
 from flask import g
 
 from coordinator.api import bp, requires, spec
@@ -30,18 +29,32 @@ from coordinator.models import Mission, StaffRole
 
 TAGS = ["missions"]
 COORDINATOR = StaffRole.COORDINATOR
-DETAIL_FIELDS = ("title", "kind", "code", "starts_at", "ends_at", "area", "address",
-                 "meeting_point", "is_address_confidential", "briefing", "what_to_bring")
+DETAIL_FIELDS = (
+    "title",
+    "kind",
+    "code",
+    "starts_at",
+    "ends_at",
+    "area",
+    "address",
+    "meeting_point",
+    "is_address_confidential",
+    "briefing",
+    "what_to_bring",
+)
 
 
 def mission_out(mission_id: int) -> MissionOut:
     """The mission as the API shows it, its plan loaded in a fixed number of queries."""
     mission = roster.load_mission(mission_id)
     positions = sorted(mission.positions, key=lambda p: p.id)
-    return MissionOut.of(mission, positions=positions,
-                         places_filled=sum(p.filled for p in positions),
-                         places_total=sum(p.capacity for p in positions),
-                         places_left=sum(p.places_left for p in positions))
+    return MissionOut.of(
+        mission,
+        positions=positions,
+        places_filled=sum(p.filled for p in positions),
+        places_total=sum(p.capacity for p in positions),
+        places_left=sum(p.places_left for p in positions),
+    )
 
 
 @bp.get("/missions")
@@ -49,17 +62,26 @@ def mission_out(mission_id: int) -> MissionOut:
 @spec.validate(resp=answers(200, MissionPage, 422), tags=TAGS)
 def list_missions(query: MissionQuery):
     """Missions by start time; team leads see the missions they lead."""
-    search = mission_rules.MissionSearch(statuses=tuple(query.status), kind=query.kind,
-                                         date_from=query.date_from, date_to=query.date_to)
-    page = paginate(mission_rules.search_missions(g.api_user, search), query.page,
-                    query.per_page)
+    search = mission_rules.MissionSearch(
+        statuses=tuple(query.status),
+        kind=query.kind,
+        date_from=query.date_from,
+        date_to=query.date_to,
+    )
+    page = paginate(mission_rules.search_missions(g.api_user, search), query.page, query.per_page)
     fills = places.fill_summaries(page.items)
-    items = [MissionSummary.of(m, places_filled=fills[m.id].places_filled,
-                               places_total=fills[m.id].places_total,
-                               places_left=fills[m.id].places_left)
-             for m in page.items]
-    return MissionPage(items=items, total=page.total, page=page.page, per_page=page.per_page,
-                       pages=page.pages)
+    items = [
+        MissionSummary.of(
+            m,
+            places_filled=fills[m.id].places_filled,
+            places_total=fills[m.id].places_total,
+            places_left=fills[m.id].places_left,
+        )
+        for m in page.items
+    ]
+    return MissionPage(
+        items=items, total=page.total, page=page.page, per_page=page.per_page, pages=page.pages
+    )
 
 
 @bp.post("/missions")
@@ -95,8 +117,10 @@ def update_mission(mission_id: int, json: MissionPatch):
 def _current(mission: Mission) -> dict:
     return {
         **{name: getattr(mission, name) for name in DETAIL_FIELDS},
-        "animals": [{"species": a.species, "count": a.count, "needs_crate": a.needs_crate}
-                    for a in mission.animals],
+        "animals": [
+            {"species": a.species, "count": a.count, "needs_crate": a.needs_crate}
+            for a in mission.animals
+        ],
         "team_lead_ids": [user.id for user in mission.team_leads],
     }
 
@@ -104,7 +128,8 @@ def _current(mission: Mission) -> dict:
 def _details(values: dict) -> mission_rules.MissionDetails:
     animals = [(a["species"], a["count"], a["needs_crate"]) for a in values["animals"]]
     return mission_rules.MissionDetails(
-        **{name: values[name] for name in DETAIL_FIELDS}, animals=animals,
+        **{name: values[name] for name in DETAIL_FIELDS},
+        animals=animals,
         team_lead_ids=list(values["team_lead_ids"]),
     )
 

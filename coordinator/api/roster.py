@@ -48,15 +48,26 @@ class _Plan:
     def describe(self, signup: Signup) -> SignupOut:
         position = self.positions[signup.position_id]
         volunteer = VolunteerRef.of(signup.volunteer, phone=self.phone(signup.volunteer.phone))
-        return SignupOut.of(signup, volunteer=volunteer, role=self.roles[position.role_id],
-                            shift=self.shifts[position.shift_id],
-                            vehicle=self.vehicles.get(signup.vehicle_id))
+        return SignupOut.of(
+            signup,
+            volunteer=volunteer,
+            role=self.roles[position.role_id],
+            shift=self.shifts[position.shift_id],
+            vehicle=self.vehicles.get(signup.vehicle_id),
+        )
 
     def order(self, signup: Signup) -> tuple:
         position = self.positions[signup.position_id]
         shift, role = self.shifts[position.shift_id], self.roles[position.role_id]
-        return (shift.starts_at, shift.id, role.sort_order, role.id,
-                STATUS_ORDER.get(signup.status, 9), signup.created_at, signup.id)
+        return (
+            shift.starts_at,
+            shift.id,
+            role.sort_order,
+            role.id,
+            STATUS_ORDER.get(signup.status, 9),
+            signup.created_at,
+            signup.id,
+        )
 
 
 @bp.get(f"/missions/<{ID}:mission_id>/roster")
@@ -67,11 +78,15 @@ def get_roster(mission_id: int, query: RosterQuery):
     mission = mission_for_reading(mission_id)
     phone = privacy.phone_formatter(g.api_user, display=False)
     grid, plan = roster.roster_grid(mission), _Plan(mission, phone)
-    rows = [s for cell in grid.cells.values()
-            for s in cell.holding + cell.waitlisted + cell.cancelled
-            if not query.status or s.status in query.status]
-    return RosterOut(mission_id=mission.id,
-                     items=[plan.describe(s) for s in sorted(rows, key=plan.order)])
+    rows = [
+        s
+        for cell in grid.cells.values()
+        for s in cell.holding + cell.waitlisted + cell.cancelled
+        if not query.status or s.status in query.status
+    ]
+    return RosterOut(
+        mission_id=mission.id, items=[plan.describe(s) for s in sorted(rows, key=plan.order)]
+    )
 
 
 @bp.post(f"/missions/<{ID}:mission_id>/roster")
@@ -85,8 +100,7 @@ def add_to_roster(mission_id: int, json: AddToRosterIn):
     mission = roster.load_mission(mission_id)
     volunteer = found(Volunteer, json.volunteer_id, "volunteer", error=ValidationError)
     position = part_of(mission, Position, json.position_id, "position", error=ValidationError)
-    signup = signups.sign_up(volunteer, position, source=SignupSource.API,
-                             waitlist=json.waitlist)
+    signup = signups.sign_up(volunteer, position, source=SignupSource.API, waitlist=json.waitlist)
     db.session.commit()
     return _Plan(mission).describe(signup), 201
 
@@ -97,8 +111,7 @@ def add_to_roster(mission_id: int, json: AddToRosterIn):
 def seat_in_vehicle(mission_id: int, signup_id: int, json: SeatIn):
     """Seat a confirmed volunteer in one of the mission's vehicles (a full one is a 409)."""
     mission = roster.load_mission(mission_id)
-    signup = roster.assign_vehicle(part_of(mission, Signup, signup_id, "signup"),
-                                   json.vehicle_id)
+    signup = roster.assign_vehicle(part_of(mission, Signup, signup_id, "signup"), json.vehicle_id)
     db.session.commit()
     return _Plan(mission).describe(signup)
 
@@ -129,5 +142,6 @@ def cancel_signup(mission_id: int, signup_id: int, json: CancelSignupIn):
     offered = roster.remove_signup(signup, reason=json.reason)
     db.session.commit()
     plan = _Plan(mission)
-    return CancelledSignup(signup=plan.describe(signup),
-                           offered_to=plan.describe(offered) if offered else None)
+    return CancelledSignup(
+        signup=plan.describe(signup), offered_to=plan.describe(offered) if offered else None
+    )

@@ -46,12 +46,21 @@ COORDINATOR = StaffRole.COORDINATOR
 def list_volunteers(query: VolunteerQuery):
     """The directory: search by name or phone, filter by skill, region, language, opt-out."""
     page = volunteer_rules.search(
-        query.q, skill=query.skill or "", region=query.region, language=query.language or "",
-        opted_out=query.opted_out, page=query.page, per_page=query.per_page,
+        query.q,
+        skill=query.skill or "",
+        region=query.region,
+        language=query.language or "",
+        opted_out=query.opted_out,
+        page=query.page,
+        per_page=query.per_page,
     )
-    return VolunteerPage(items=volunteers_out(page.items),
-                         total=page.total, page=page.page, per_page=page.per_page,
-                         pages=page.pages)
+    return VolunteerPage(
+        items=volunteers_out(page.items),
+        total=page.total,
+        page=page.page,
+        per_page=page.per_page,
+        pages=page.pages,
+    )
 
 
 @bp.post("/volunteers")
@@ -88,8 +97,14 @@ def volunteers_out(volunteers: list[Volunteer]) -> list[VolunteerOut]:
     """Volunteers with their qualifications and consent records (one query for all consents)."""
     by_volunteer = consents.records_of_many([v.id for v in volunteers])
     now = now_utc()
-    return [VolunteerOut.of(v, consents=by_volunteer.get(v.id, []), qualifications=[
-        QualificationOut.of(s, is_valid=s.is_valid(now)) for s in v.skills]) for v in volunteers]
+    return [
+        VolunteerOut.of(
+            v,
+            consents=by_volunteer.get(v.id, []),
+            qualifications=[QualificationOut.of(s, is_valid=s.is_valid(now)) for s in v.skills],
+        )
+        for v in volunteers
+    ]
 
 
 def volunteer_out(volunteer: Volunteer) -> VolunteerOut:
@@ -119,19 +134,30 @@ def opt_in(volunteer_id: int, json: OptOutIn):
 
 
 def _current(volunteer: Volunteer) -> dict:
-    names = ("name", "phone", "language", "region", "vehicle_kind", "vehicle_seats",
-             "vehicle_crates", "notes")
-    return {**{name: getattr(volunteer, name) for name in names},
-            "skills": volunteer.skill_names}
+    names = (
+        "name",
+        "phone",
+        "language",
+        "region",
+        "vehicle_kind",
+        "vehicle_seats",
+        "vehicle_crates",
+        "notes",
+    )
+    return {**{name: getattr(volunteer, name) for name in names}, "skills": volunteer.skill_names}
 
 
 def _details(values: dict) -> volunteer_rules.VolunteerDetails:
     """API values as the domain takes them: "no region" or "no vehicle" is an empty string."""
     blanks = ("name", "phone", "region", "vehicle_kind", "notes")
-    return volunteer_rules.VolunteerDetails(**{
-        **values, **{key: values.get(key) or "" for key in blanks},
-        "language": values.get("language") or "ko", "skills": values.get("skills") or [],
-    })
+    return volunteer_rules.VolunteerDetails(
+        **{
+            **values,
+            **{key: values.get(key) or "" for key in blanks},
+            "language": values.get("language") or "ko",
+            "skills": values.get("skills") or [],
+        }
+    )
 
 
 @bp.post("/volunteers/import")
@@ -146,8 +172,10 @@ def import_volunteers(json: ImportIn):
     no valid row nothing is added: 422 with each row's errors. `dry_run` only checks.
     """
     preview = volunteer_csv.preview_rows([_cells(row) for row in json.rows], start=0)
-    rows = [ImportRowOut(index=r.line, name=r.name, phone=r.phone, errors=r.errors)
-            for r in preview.rows]
+    rows = [
+        ImportRowOut(index=r.line, name=r.name, phone=r.phone, errors=r.errors)
+        for r in preview.rows
+    ]
     imported = 0
     if not json.dry_run:
         try:
@@ -157,8 +185,13 @@ def import_volunteers(json: ImportIn):
             detail = ErrorDetail(code="invalid", message=error.message, field="rows")
             return ImportRefused(error=detail, rows=rows), 422
         db.session.commit()
-    return ImportOut(dry_run=json.dry_run, imported=imported, valid=len(preview.valid),
-                     invalid=len(preview.invalid), rows=rows)
+    return ImportOut(
+        dry_run=json.dry_run,
+        imported=imported,
+        valid=len(preview.valid),
+        invalid=len(preview.invalid),
+        rows=rows,
+    )
 
 
 def _cells(row: ImportRowIn) -> dict[str, str]:
@@ -176,13 +209,19 @@ def volunteer_messages(volunteer_id: int, query: PageQuery):
     """Every SMS to and from the volunteer, newest first."""
     volunteer = found(Volunteer, volunteer_id, "volunteer")
     page = paginate(
-        select(Message).where(Message.volunteer_id == volunteer.id)
+        select(Message)
+        .where(Message.volunteer_id == volunteer.id)
         .order_by(Message.created_at.desc(), Message.id.desc()),
-        query.page, query.per_page,
+        query.page,
+        query.per_page,
     )
-    return MessagePage(items=[MessageOut.model_validate(m) for m in page.items],
-                       total=page.total, page=page.page, per_page=page.per_page,
-                       pages=page.pages)
+    return MessagePage(
+        items=[MessageOut.model_validate(m) for m in page.items],
+        total=page.total,
+        page=page.page,
+        per_page=page.per_page,
+        pages=page.pages,
+    )
 
 
 @bp.post(f"/volunteers/<{ID}:volunteer_id>/consents")
@@ -191,10 +230,13 @@ def volunteer_messages(volunteer_id: int, query: PageQuery):
 def add_consent(volunteer_id: int, json: ConsentIn):
     """Record a consent given on paper (or collected elsewhere) to the notice in force."""
     volunteer = found(Volunteer, volunteer_id, "volunteer")
-    record = consents.record_consent(volunteer, channel=json.channel,
-                                     optional_items=list(json.optional_items),
-                                     by_guardian=json.by_guardian,
-                                     staff_user_id=g.api_user.id)
+    record = consents.record_consent(
+        volunteer,
+        channel=json.channel,
+        optional_items=list(json.optional_items),
+        by_guardian=json.by_guardian,
+        staff_user_id=g.api_user.id,
+    )
     db.session.commit()
     return ConsentOut.model_validate(record), 201
 
@@ -235,7 +277,8 @@ def decide_sign_up(volunteer_id: int, json: ApprovalIn):
 def set_emergency_contact(volunteer_id: int, json: EmergencyIn):
     """Set the emergency contact and date of birth (from a paper form, say)."""
     volunteer = found(Volunteer, volunteer_id, "volunteer")
-    readiness.set_emergency_details(volunteer, name=json.name, phone=json.phone,
-                                    birth_date=json.birth_date)
+    readiness.set_emergency_details(
+        volunteer, name=json.name, phone=json.phone, birth_date=json.birth_date
+    )
     db.session.commit()
     return volunteer_out(volunteer)

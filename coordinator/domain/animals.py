@@ -32,15 +32,34 @@ MAX_ANIMALS_PER_MISSION = 2000
 TEXT_LIMITS = {"tag": 40, "species": 50, "crate": 20, "destination_name": 200, "notes": 2000}
 # Fields a correction may change; anything else in a request is refused by name.
 EDITABLE = {
-    "tag", "species", "sex", "age_band", "condition", "notes", "crate", "vehicle_id",
-    "taken_at", "destination_kind", "destination_name", "arrived_at",
+    "tag",
+    "species",
+    "sex",
+    "age_band",
+    "condition",
+    "notes",
+    "crate",
+    "vehicle_id",
+    "taken_at",
+    "destination_kind",
+    "destination_name",
+    "arrived_at",
 }
 # A new record starts from the previous one's choices: the next dog from the same pen
 # usually goes in the same van to the same shelter.
-CARRIED_OVER = ("species", "sex", "age_band", "condition", "vehicle_id", "destination_kind",
-                "destination_name")
+CARRIED_OVER = (
+    "species",
+    "sex",
+    "age_band",
+    "condition",
+    "vehicle_id",
+    "destination_kind",
+    "destination_name",
+)
 CHOICES: dict[str, type[StrEnum]] = {
-    "sex": AnimalSex, "age_band": AgeBand, "condition": AnimalCondition,
+    "sex": AnimalSex,
+    "age_band": AgeBand,
+    "condition": AnimalCondition,
     "destination_kind": DestinationKind,
 }
 
@@ -49,14 +68,21 @@ def _text(values: dict, name: str, *, required: bool = False) -> str:
     raw = values.get(name)
     value = "" if raw is None else str(raw).strip()
     if any(ord(c) < 32 and c not in "\n\t" for c in value):
-        raise ValidationError(gettext("%(field)s contains control characters.", field=name),
-                              field=name)
+        raise ValidationError(
+            gettext("%(field)s contains control characters.", field=name), field=name
+        )
     if required and not value:
         raise ValidationError(gettext("%(field)s is required.", field=name), field=name)
     if len(value) > TEXT_LIMITS[name]:
         raise ValidationError(
-            gettext("%(field)s is too long: %(length)d characters, at most %(limit)d.",
-                    field=name, length=len(value), limit=TEXT_LIMITS[name]), field=name)
+            gettext(
+                "%(field)s is too long: %(length)d characters, at most %(limit)d.",
+                field=name,
+                length=len(value),
+                limit=TEXT_LIMITS[name],
+            ),
+            field=name,
+        )
     return value
 
 
@@ -67,8 +93,13 @@ def _choice(values: dict, name: str, default: str | None) -> str | None:
     allowed = {v.value for v in CHOICES[name]}
     if raw not in allowed:
         raise ValidationError(
-            gettext("%(field)s must be one of %(allowed)s.", field=name,
-                    allowed=", ".join(sorted(allowed))), field=name)
+            gettext(
+                "%(field)s must be one of %(allowed)s.",
+                field=name,
+                allowed=", ".join(sorted(allowed)),
+            ),
+            field=name,
+        )
     return str(raw)
 
 
@@ -77,8 +108,7 @@ def _time(values: dict, name: str) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise ValidationError(gettext("%(field)s must be a date and time.", field=name),
-                              field=name)
+        raise ValidationError(gettext("%(field)s must be a date and time.", field=name), field=name)
     return value
 
 
@@ -95,12 +125,18 @@ def _check_crate(animal: Animal, mission: Mission) -> None:
     if not animal.crate:
         return
     holder = db.session.scalar(
-        select(Animal.tag).where(Animal.mission_id == mission.id, Animal.crate == animal.crate,
-                                 Animal.arrived_at.is_(None), Animal.id != (animal.id or 0))
+        select(Animal.tag).where(
+            Animal.mission_id == mission.id,
+            Animal.crate == animal.crate,
+            Animal.arrived_at.is_(None),
+            Animal.id != (animal.id or 0),
+        )
     )
     if holder is not None:
-        raise Conflict(gettext("Crate %(crate)s already holds %(tag)s.", crate=animal.crate,
-                               tag=holder), field="crate")
+        raise Conflict(
+            gettext("Crate %(crate)s already holds %(tag)s.", crate=animal.crate, tag=holder),
+            field="crate",
+        )
 
 
 def _check_vehicle_room(animal: Animal, vehicle: Vehicle | None) -> None:
@@ -108,25 +144,40 @@ def _check_vehicle_room(animal: Animal, vehicle: Vehicle | None) -> None:
     if vehicle is None or not animal.crate:
         return
     # The no-op write serialises two team leads loading the last slot at once.
-    db.session.execute(update(Vehicle).where(Vehicle.id == vehicle.id)
-                       .values(crate_slots=Vehicle.crate_slots)
-                       .execution_options(synchronize_session=False))
-    aboard = db.session.scalar(
-        select(func.count(Animal.id)).where(
-            Animal.vehicle_id == vehicle.id, Animal.crate != "", Animal.arrived_at.is_(None),
-            Animal.id != (animal.id or 0))
-    ) or 0
+    db.session.execute(
+        update(Vehicle)
+        .where(Vehicle.id == vehicle.id)
+        .values(crate_slots=Vehicle.crate_slots)
+        .execution_options(synchronize_session=False)
+    )
+    aboard = (
+        db.session.scalar(
+            select(func.count(Animal.id)).where(
+                Animal.vehicle_id == vehicle.id,
+                Animal.crate != "",
+                Animal.arrived_at.is_(None),
+                Animal.id != (animal.id or 0),
+            )
+        )
+        or 0
+    )
     if aboard >= vehicle.crate_slots:
         raise Conflict(
-            gettext("%(vehicle)s has no free crate slot (%(aboard)d of %(slots)d in use).",
-                    vehicle=vehicle.label, aboard=aboard, slots=vehicle.crate_slots),
-            field="vehicle_id")
+            gettext(
+                "%(vehicle)s has no free crate slot (%(aboard)d of %(slots)d in use).",
+                vehicle=vehicle.label,
+                aboard=aboard,
+                slots=vehicle.crate_slots,
+            ),
+            field="vehicle_id",
+        )
 
 
 def _check_times(animal: Animal) -> None:
     if animal.arrived_at is not None and animal.arrived_at < animal.taken_at:
-        raise ValidationError(gettext("The arrival time is before the animal was taken."),
-                              field="arrived_at")
+        raise ValidationError(
+            gettext("The arrival time is before the animal was taken."), field="arrived_at"
+        )
     if animal.arrived_at is not None and not animal.destination_kind:
         raise ValidationError(gettext("Say where the animal arrived."), field="destination_kind")
 
@@ -139,8 +190,12 @@ def _apply(animal: Animal, mission: Mission, values: dict, *, creating: bool) ->
     for name in ("tag", "species", "crate", "destination_name", "notes"):
         if creating or name in values:
             setattr(animal, name, _text(values, name, required=name in ("tag", "species")))
-    for name, default in (("sex", AnimalSex.UNKNOWN), ("age_band", AgeBand.UNKNOWN),
-                          ("condition", AnimalCondition.WALKING), ("destination_kind", None)):
+    for name, default in (
+        ("sex", AnimalSex.UNKNOWN),
+        ("age_band", AgeBand.UNKNOWN),
+        ("condition", AnimalCondition.WALKING),
+        ("destination_kind", None),
+    ):
         if name in values:
             setattr(animal, name, _choice(values, name, default))
         elif creating:
@@ -162,20 +217,26 @@ def _apply(animal: Animal, mission: Mission, values: dict, *, creating: bool) ->
 def record_animal(mission: Mission, values: dict, *, by: StaffUser | None) -> Animal:
     """Record one animal as it is taken; refuses a repeated tag, a taken crate, a full van."""
     if not mission.is_open:
-        raise Conflict(gettext("This mission is closed; animals can no longer be added."),
-                       field="mission")
-    count = db.session.scalar(select(func.count(Animal.id))
-                              .where(Animal.mission_id == mission.id)) or 0
+        raise Conflict(
+            gettext("This mission is closed; animals can no longer be added."), field="mission"
+        )
+    count = (
+        db.session.scalar(select(func.count(Animal.id)).where(Animal.mission_id == mission.id)) or 0
+    )
     if count >= MAX_ANIMALS_PER_MISSION:
-        raise Conflict(gettext("This mission already has %(count)d animals recorded.",
-                               count=count), field="tag")
+        raise Conflict(
+            gettext("This mission already has %(count)d animals recorded.", count=count),
+            field="tag",
+        )
     animal = Animal(mission_id=mission.id, recorded_by_id=by.id if by else None)
     _apply(animal, mission, values, creating=True)
-    taken = db.session.scalar(select(Animal.id).where(Animal.mission_id == mission.id,
-                                                      Animal.tag == animal.tag))
+    taken = db.session.scalar(
+        select(Animal.id).where(Animal.mission_id == mission.id, Animal.tag == animal.tag)
+    )
     if taken is not None:
-        raise Conflict(gettext("Tag %(tag)s is already recorded on this mission.",
-                               tag=animal.tag), field="tag")
+        raise Conflict(
+            gettext("Tag %(tag)s is already recorded on this mission.", tag=animal.tag), field="tag"
+        )
     db.session.add(animal)
     db.session.flush()
     return animal
@@ -186,26 +247,35 @@ def correct_animal(animal: Animal, values: dict) -> Animal:
     mission = animal.mission
     if "tag" in values:
         tag = _text(values, "tag", required=True)
-        clash = db.session.scalar(select(Animal.id).where(
-            Animal.mission_id == mission.id, Animal.tag == tag, Animal.id != animal.id))
+        clash = db.session.scalar(
+            select(Animal.id).where(
+                Animal.mission_id == mission.id, Animal.tag == tag, Animal.id != animal.id
+            )
+        )
         if clash is not None:
-            raise Conflict(gettext("Tag %(tag)s is already recorded on this mission.", tag=tag),
-                           field="tag")
+            raise Conflict(
+                gettext("Tag %(tag)s is already recorded on this mission.", tag=tag), field="tag"
+            )
     _apply(animal, mission, values, creating=False)
     db.session.flush()
     return animal
 
 
 def animals_of(mission: Mission) -> list[Animal]:
-    return list(db.session.scalars(
-        select(Animal).where(Animal.mission_id == mission.id).order_by(Animal.taken_at, Animal.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Animal)
+            .where(Animal.mission_id == mission.id)
+            .order_by(Animal.taken_at, Animal.id)
+        )
+    )
 
 
 def next_defaults(mission: Mission) -> dict:
     """What the form starts from: the last animal's choices and the next tag number."""
-    last = db.session.scalar(select(Animal).where(Animal.mission_id == mission.id)
-                             .order_by(Animal.id.desc()).limit(1))
+    last = db.session.scalar(
+        select(Animal).where(Animal.mission_id == mission.id).order_by(Animal.id.desc()).limit(1)
+    )
     if last is None:
         return {"tag": f"{mission.code}-001"}
     defaults = {name: getattr(last, name) for name in CARRIED_OVER}
@@ -238,10 +308,11 @@ def per_vehicle(mission: Mission) -> list[VehicleAnimals]:
     rows = dict(
         (vehicle_id, (int(aboard or 0), int(carried)))
         for vehicle_id, aboard, carried in db.session.execute(
-            select(Animal.vehicle_id,
-                   func.sum(case(((Animal.crate != "") & Animal.arrived_at.is_(None), 1),
-                                 else_=0)),
-                   func.count(Animal.id))
+            select(
+                Animal.vehicle_id,
+                func.sum(case(((Animal.crate != "") & Animal.arrived_at.is_(None), 1), else_=0)),
+                func.count(Animal.id),
+            )
             .where(Animal.mission_id == mission.id, Animal.vehicle_id.is_not(None))
             .group_by(Animal.vehicle_id)
         )
@@ -253,9 +324,13 @@ def recorded_counts(mission_ids: list[int]) -> dict[int, int]:
     """{mission_id: animals recorded}, for the gauges that fall back to a typed count."""
     if not mission_ids:
         return {}
-    return dict(db.session.execute(
-        select(Animal.mission_id, func.count(Animal.id)).where(Animal.mission_id.in_(mission_ids))
-        .group_by(Animal.mission_id)).all())
+    return dict(
+        db.session.execute(
+            select(Animal.mission_id, func.count(Animal.id))
+            .where(Animal.mission_id.in_(mission_ids))
+            .group_by(Animal.mission_id)
+        ).all()
+    )
 
 
 @dataclass
@@ -279,12 +354,18 @@ def summary(animals: list[Animal]) -> AnimalSummary:
 
 
 FIELD_NAMES = {
-    "tag": lazy_gettext("tag"), "species": lazy_gettext("species"), "sex": lazy_gettext("sex"),
-    "age_band": lazy_gettext("age"), "condition": lazy_gettext("condition"),
-    "notes": lazy_gettext("notes"), "crate": lazy_gettext("crate"),
-    "vehicle_id": lazy_gettext("vehicle"), "taken_at": lazy_gettext("taken"),
+    "tag": lazy_gettext("tag"),
+    "species": lazy_gettext("species"),
+    "sex": lazy_gettext("sex"),
+    "age_band": lazy_gettext("age"),
+    "condition": lazy_gettext("condition"),
+    "notes": lazy_gettext("notes"),
+    "crate": lazy_gettext("crate"),
+    "vehicle_id": lazy_gettext("vehicle"),
+    "taken_at": lazy_gettext("taken"),
     "destination_kind": lazy_gettext("destination"),
-    "destination_name": lazy_gettext("place"), "arrived_at": lazy_gettext("arrived"),
+    "destination_name": lazy_gettext("place"),
+    "arrived_at": lazy_gettext("arrived"),
 }
 
 
@@ -299,16 +380,15 @@ class CustodyStep:
 def history(animal: Animal) -> list[CustodyStep]:
     """The chain of custody: every staff change to this record, oldest first, in words."""
     entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.object_type == Animal.__tablename__,
-                                 AuditEntry.object_id == animal.id)
+        select(AuditEntry)
+        .where(AuditEntry.object_type == Animal.__tablename__, AuditEntry.object_id == animal.id)
         .order_by(AuditEntry.created_at, AuditEntry.id)
     ).all()
     vehicles = {v.id: v.label for v in animal.mission.vehicles}
     steps = []
     for entry in entries:
         changes = [
-            (str(FIELD_NAMES[name]), _shown(name, before, vehicles),
-             _shown(name, after, vehicles))
+            (str(FIELD_NAMES[name]), _shown(name, before, vehicles), _shown(name, after, vehicles))
             for name, (before, after) in entry.changes.items()
             if name in FIELD_NAMES and before != after and (before or after)
         ]
@@ -330,11 +410,24 @@ def _shown(name: str, value: object, vehicles: dict[int, str]) -> str:
 # Animal Shelter Manager's CSV import names these columns; a receiving shelter imports the
 # file as it is (ANIMALNAME is required there: a rescued animal's tag is its first name).
 SHELTER_COLUMNS = [
-    "ANIMALCODE", "ANIMALNAME", "ANIMALSPECIES", "ANIMALSEX", "ANIMALCOMMENTS",
-    "ANIMALHEALTHPROBLEMS", "ANIMALENTRYDATE", "ANIMALPICKUPLOCATION", "ANIMALLOCATION",
+    "ANIMALCODE",
+    "ANIMALNAME",
+    "ANIMALSPECIES",
+    "ANIMALSEX",
+    "ANIMALCOMMENTS",
+    "ANIMALHEALTHPROBLEMS",
+    "ANIMALENTRYDATE",
+    "ANIMALPICKUPLOCATION",
+    "ANIMALLOCATION",
     "ANIMALREASONFORENTRY",
     # Ours, after ASM's: the record as the rescue kept it.
-    "AGEBAND", "CONDITION", "VEHICLE", "CRATE", "TAKEN", "DESTINATIONTYPE", "ARRIVED",
+    "AGEBAND",
+    "CONDITION",
+    "VEHICLE",
+    "CRATE",
+    "TAKEN",
+    "DESTINATIONTYPE",
+    "ARRIVED",
 ]
 ASM_SEX = {AnimalSex.MALE: "Male", AnimalSex.FEMALE: "Female", AnimalSex.UNKNOWN: "Unknown"}
 NEEDS_CARE = (AnimalCondition.INJURED, AnimalCondition.CRITICAL)
@@ -346,13 +439,25 @@ def shelter_rows(mission: Mission, recorded: list[Animal]) -> list[list[object]]
     rows: list[list[object]] = [list(SHELTER_COLUMNS)]
     for a in recorded:
         arrived = format_local(a.arrived_at, "datetime") if a.arrived_at else ""
-        rows.append([
-            a.tag, a.tag, label(a.species), ASM_SEX[AnimalSex(a.sex)], a.notes,
-            label(a.condition) if a.condition in NEEDS_CARE else "",
-            to_local(a.arrived_at).date().isoformat() if a.arrived_at else "",
-            mission.area, a.destination_name, f"{mission.code} {mission.title}",
-            label(a.age_band), label(a.condition), vehicles.get(a.vehicle_id or 0, ""), a.crate,
-            format_local(a.taken_at, "datetime"),
-            label(a.destination_kind) if a.destination_kind else "", arrived,
-        ])
+        rows.append(
+            [
+                a.tag,
+                a.tag,
+                label(a.species),
+                ASM_SEX[AnimalSex(a.sex)],
+                a.notes,
+                label(a.condition) if a.condition in NEEDS_CARE else "",
+                to_local(a.arrived_at).date().isoformat() if a.arrived_at else "",
+                mission.area,
+                a.destination_name,
+                f"{mission.code} {mission.title}",
+                label(a.age_band),
+                label(a.condition),
+                vehicles.get(a.vehicle_id or 0, ""),
+                a.crate,
+                format_local(a.taken_at, "datetime"),
+                label(a.destination_kind) if a.destination_kind else "",
+                arrived,
+            ]
+        )
     return rows

@@ -18,19 +18,30 @@ MAX_NAME = 100
 
 
 def _audit(action: str, token: ApiToken, actor: StaffUser, via: str, changes: dict) -> None:
-    db.session.add(AuditEntry(staff_user_id=actor.id, via=via, action=action,
-                              object_type="api_tokens", object_id=token.id, changes=changes))
+    db.session.add(
+        AuditEntry(
+            staff_user_id=actor.id,
+            via=via,
+            action=action,
+            object_type="api_tokens",
+            object_id=token.id,
+            changes=changes,
+        )
+    )
 
 
 def issue_token(user: StaffUser, name: str, *, via: str = "web") -> tuple[ApiToken, str]:
     """A new token for `user` named `name`; returns the row and the clear value (shown once)."""
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError(gettext("give the token a name, such as what it is for"),
-                              field="name")
+        raise ValidationError(
+            gettext("give the token a name, such as what it is for"), field="name"
+        )
     if len(name) > MAX_NAME or "\x00" in name:
-        raise ValidationError(gettext("the name is longer than %(max_name)s characters",
-                                      max_name=MAX_NAME), field="name")
+        raise ValidationError(
+            gettext("the name is longer than %(max_name)s characters", max_name=MAX_NAME),
+            field="name",
+        )
     token, clear = ApiToken.issue(user, name=name)
     db.session.add(token)
     db.session.flush()
@@ -40,18 +51,24 @@ def issue_token(user: StaffUser, name: str, *, via: str = "web") -> tuple[ApiTok
 
 def tokens_of(user: StaffUser) -> list[ApiToken]:
     """A staff user's tokens, newest first, revoked ones included."""
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id)
-        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
 
 
 def all_tokens() -> list[ApiToken]:
     """Every staff user's tokens with their owner, for admins; live ones first."""
-    return list(db.session.scalars(
-        select(ApiToken).options(joinedload(ApiToken.user))
-        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.user_id, ApiToken.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user))
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.user_id, ApiToken.id.desc())
+        )
+    )
 
 
 def token_for(token_id: int, actor: StaffUser) -> ApiToken:

@@ -86,8 +86,11 @@ def mark(
         ) from None
     if signup.status != SignupStatus.CONFIRMED:
         raise Conflict(
-            gettext("%(name)s is %(status)s, not expected",
-                    name=signup.volunteer.name, status=signup.status),
+            gettext(
+                "%(name)s is %(status)s, not expected",
+                name=signup.volunteer.name,
+                status=signup.status,
+            ),
             field="signup",
         )
     now = now or now_utc()
@@ -100,8 +103,12 @@ def mark(
     attendance.updated_at = now_utc()
     db.session.add(
         AttendanceEvent(
-            signup_id=signup.id, action=action, status=attendance.status, at=at,
-            marked_by=by, marked_via=via,
+            signup_id=signup.id,
+            action=action,
+            status=attendance.status,
+            at=at,
+            marked_by=by,
+            marked_via=via,
         )
     )
     if correcting and by is not None:
@@ -122,27 +129,41 @@ def _is_correction(shift: Shift, by: StaffUser, now: datetime) -> bool:
     """False inside the window; True for a coordinator after it; MarkingClosed otherwise."""
     opens, closes = marking_window(shift)
     if now < opens:
-        raise MarkingClosed(gettext("Attendance for this shift opens at %(when)s.",
-                                    when=format_local(opens)), field="action")
+        raise MarkingClosed(
+            gettext("Attendance for this shift opens at %(when)s.", when=format_local(opens)),
+            field="action",
+        )
     if now <= closes:
         return False
     if by.can(StaffRole.COORDINATOR):
         return True
-    raise MarkingClosed(gettext("Attendance for this shift closed at %(when)s; a coordinator "
-                                "can correct the record.", when=format_local(closes)),
-                        field="action")
+    raise MarkingClosed(
+        gettext(
+            "Attendance for this shift closed at %(when)s; a coordinator can correct the record.",
+            when=format_local(closes),
+        ),
+        field="action",
+    )
 
 
 def _audit_correction(
     attendance: Attendance, action: Action, previous: str | None, by: StaffUser, via: str
 ) -> None:
     db.session.flush()  # the attendance row's id
-    db.session.add(AuditEntry(
-        staff_user_id=by.id, via=via[:10], action="correct", object_type="attendance",
-        object_id=attendance.id,
-        changes={"status": [previous, attendance.status], "action": [None, action.value],
-                 "signup_id": [None, attendance.signup_id]},
-    ))
+    db.session.add(
+        AuditEntry(
+            staff_user_id=by.id,
+            via=via[:10],
+            action="correct",
+            object_type="attendance",
+            object_id=attendance.id,
+            changes={
+                "status": [previous, attendance.status],
+                "action": [None, action.value],
+                "signup_id": [None, attendance.signup_id],
+            },
+        )
+    )
 
 
 def _attendance_row(signup: Signup) -> tuple[Attendance, str | None]:
@@ -226,8 +247,10 @@ def _confirmed_signups(volunteer: Volunteer, *, ends_after: datetime) -> list[Si
                 Mission.status.in_(OPEN_STATUSES),
                 Shift.ends_at >= ends_after - timedelta(days=1),
             )
-            .options(joinedload(Signup.position).joinedload(Position.shift),
-                     joinedload(Signup.attendance))
+            .options(
+                joinedload(Signup.position).joinedload(Position.shift),
+                joinedload(Signup.attendance),
+            )
             .order_by(Shift.starts_at)
         ).unique()
     )
@@ -286,8 +309,12 @@ def add_walk_in(
     elif not vouched:
         return WalkIn(_hold_for_confirmation(on_file, position), checked_in=False)
     elif confirmed_volunteer_id != on_file.id:
-        raise NumberOnFile(on_file, gettext(
-            "This number is %(name)s's, already on file. Check %(name)s in?", name=on_file.name))
+        raise NumberOnFile(
+            on_file,
+            gettext(
+                "This number is %(name)s's, already on file. Check %(name)s in?", name=on_file.name
+            ),
+        )
     else:
         volunteer = on_file
     _record_skill(volunteer, position.role.required_skill, verified=vouched)
@@ -334,18 +361,28 @@ def _hold_for_confirmation(volunteer: Volunteer, position: Position) -> Signup:
             signup = _place(volunteer, position)
     except DomainError:
         # Say nothing that names the person (an overlapping shift would).
-        raise Conflict(gettext("This number is already on file and cannot be added to this "
-                               "role. Ask a coordinator."), field="phone") from None
+        raise Conflict(
+            gettext(
+                "This number is already on file and cannot be added to this "
+                "role. Ask a coordinator."
+            ),
+            field="phone",
+        ) from None
     minutes = current_app.config["WALK_IN_CONFIRM_MINUTES"]
     signup.status = SignupStatus.OFFERED
     signup.confirmed_at = None
     signup.offer_expires_at = now_utc() + timedelta(minutes=minutes)
     db.session.flush()
     queue_sms(
-        volunteer, "walk_in_confirm", kind="waitlist",
+        volunteer,
+        "walk_in_confirm",
+        kind="waitlist",
         idempotency_key=f"walk-in:{signup.id}:{int(signup.offer_expires_at.timestamp())}",
-        mission_id=position.mission_id, signup=signup, position=position,
-        mission=position.mission, link=links.personal_url(volunteer, position.mission_id),
+        mission_id=position.mission_id,
+        signup=signup,
+        position=position,
+        mission=position.mission,
+        link=links.personal_url(volunteer, position.mission_id),
     )
     return signup
 
@@ -514,9 +551,14 @@ def message_team(
     queued = 0
     for volunteer in recipients:
         message = queue_sms(
-            volunteer, "team_message", kind="team", mission_id=mission.id,
+            volunteer,
+            "team_message",
+            kind="team",
+            mission_id=mission.id,
             idempotency_key=f"team:{mission.id}:{nonce}:{volunteer.id}",
-            mission=mission, body=body, sender=sender.name,
+            mission=mission,
+            body=body,
+            sender=sender.name,
         )
         queued += message is not None
     return queued
@@ -548,8 +590,9 @@ class NotTheDay(DomainError):
     code = "not_the_day"
 
 
-def number_to_call(user: StaffUser, signup: Signup, *, via: str = "web",
-                   at: datetime | None = None) -> str:
+def number_to_call(
+    user: StaffUser, signup: Signup, *, via: str = "web", at: datetime | None = None
+) -> str:
     """The number a team lead rings from the day's page: their own mission's people, on the
     mission's day only. Every call is in the audit log; the page itself shows it masked."""
     mission = signup.mission
@@ -557,10 +600,19 @@ def number_to_call(user: StaffUser, signup: Signup, *, via: str = "web",
         raise NotFound(gettext("that person is not on a mission you lead"), field="signup")
     today = to_local(at or now_utc()).date()
     if not to_local(mission.starts_at).date() <= today <= to_local(mission.ends_at).date():
-        raise NotTheDay(gettext("numbers can be called from this page on the mission's day "
-                                "only"), field="signup")
-    db.session.add(AuditEntry(staff_user_id=user.id, via=via, action="call",
-                              object_type="volunteers", object_id=signup.volunteer_id,
-                              changes={}))
+        raise NotTheDay(
+            gettext("numbers can be called from this page on the mission's day only"),
+            field="signup",
+        )
+    db.session.add(
+        AuditEntry(
+            staff_user_id=user.id,
+            via=via,
+            action="call",
+            object_type="volunteers",
+            object_id=signup.volunteer_id,
+            changes={},
+        )
+    )
     db.session.flush()
     return signup.volunteer.phone

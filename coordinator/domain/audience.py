@@ -67,8 +67,9 @@ def parse_audience(data: Mapping) -> Audience:
     region = (data.get("region") or "").strip() or None
     if region is not None and len(region) > 100:
         raise ValidationError(gettext("a region is at most 100 characters"), field="region")
-    return Audience(tuple(sorted(set(skills))), region, _tristate(data.get("has_vehicle")),
-                    language)
+    return Audience(
+        tuple(sorted(set(skills))), region, _tristate(data.get("has_vehicle")), language
+    )
 
 
 def _tristate(value: object) -> bool | None:
@@ -79,8 +80,7 @@ def _tristate(value: object) -> bool | None:
     if value in (False, "no", "false", "0", 0):
         return False
     raise ValidationError(
-        gettext("has_vehicle must be yes, no or any, not %(value)r",
-                value=value),
+        gettext("has_vehicle must be yes, no or any, not %(value)r", value=value),
         field="has_vehicle",
     )
 
@@ -100,8 +100,10 @@ def open_roles(mission: Mission) -> list[tuple[Role, int]]:
 def valid_skill(now: datetime | None = None) -> ColumnElement[bool]:
     """A skill row that counts: reviewed by staff and, if it expires, not expired yet."""
     now = now or now_utc()
-    return and_(VolunteerSkill.is_verified.is_(True),
-                or_(VolunteerSkill.expires_at.is_(None), VolunteerSkill.expires_at > now))
+    return and_(
+        VolunteerSkill.is_verified.is_(True),
+        or_(VolunteerSkill.expires_at.is_(None), VolunteerSkill.expires_at > now),
+    )
 
 
 def has_skill(skill: str, now: datetime | None = None) -> ColumnElement[bool]:
@@ -150,19 +152,22 @@ def ranked(query: Select, open_skills: set[str]) -> Select:
         select(
             Signup.volunteer_id.label("volunteer_id"),
             func.sum(case((Attendance.status.in_(SHOWED_UP), 1), else_=0)).label("came"),
-            func.sum(case((Attendance.status == AttendanceStatus.NO_SHOW, 1), else_=0))
-            .label("missed"),
+            func.sum(case((Attendance.status == AttendanceStatus.NO_SHOW, 1), else_=0)).label(
+                "missed"
+            ),
         )
         .join(Attendance, Attendance.signup_id == Signup.id)
         .group_by(Signup.volunteer_id)
         .subquery()
     )
     matches = (
-        select(func.count()).where(
+        select(func.count())
+        .where(
             VolunteerSkill.volunteer_id == Volunteer.id,
             VolunteerSkill.skill.in_(sorted(open_skills)),
             valid_skill(),
-        ).scalar_subquery()
+        )
+        .scalar_subquery()
         if open_skills
         else literal(0)
     )
@@ -172,16 +177,20 @@ def ranked(query: Select, open_skills: set[str]) -> Select:
     # and the unreliable, and one no-show does not sink anyone for ever.
     reliability = (came + 1) * 1.0 / (came + missed + 2)
     return query.outerjoin(record, record.c.volunteer_id == Volunteer.id).order_by(
-        matches.desc(), reliability.desc(), Volunteer.last_called_at.asc().nulls_first(),
+        matches.desc(),
+        reliability.desc(),
+        Volunteer.last_called_at.asc().nulls_first(),
         Volunteer.id,
     )
 
 
 def count(mission: Mission, audience: Audience, now: datetime) -> dict[str, int]:
     """How many volunteers the filters reach, per language and in total."""
-    query = eligible(mission, audience, now).with_only_columns(
-        Volunteer.language, func.count()
-    ).group_by(Volunteer.language)
+    query = (
+        eligible(mission, audience, now)
+        .with_only_columns(Volunteer.language, func.count())
+        .group_by(Volunteer.language)
+    )
     counts = {lang: 0 for lang in LANGUAGES}
     counts.update({lang: n for lang, n in db.session.execute(query).all()})
     counts["total"] = sum(counts[lang] for lang in LANGUAGES)
@@ -198,7 +207,11 @@ def count_by_route(
 
 def regions() -> list[str]:
     """Regions volunteers live in, for the filter's choices."""
-    return list(db.session.scalars(
-        select(Volunteer.region).where(Volunteer.region.is_not(None), Volunteer.region != "")
-        .distinct().order_by(Volunteer.region)
-    ))
+    return list(
+        db.session.scalars(
+            select(Volunteer.region)
+            .where(Volunteer.region.is_not(None), Volunteer.region != "")
+            .distinct()
+            .order_by(Volunteer.region)
+        )
+    )

@@ -121,17 +121,26 @@ def create_callout(
         mission.status = MissionStatus.RECRUITING  # a call-out opens the mission to sign-ups
     elif mission.status != MissionStatus.RECRUITING:
         raise Conflict(
-            gettext("mission %(code)s is %(status)s: no call-out can start",
-                    code=mission.code, status=mission.status)
+            gettext(
+                "mission %(code)s is %(status)s: no call-out can start",
+                code=mission.code,
+                status=mission.status,
+            )
         )
     if not audiences.open_roles(mission):
         raise Conflict(
             gettext("mission %(code)s has no open places to call out for", code=mission.code)
         )
     callout = CallOut(
-        mission=mission, audience=audience.as_json(), note=note, wave_size=wave_size,
-        wave_interval_minutes=wave_interval_minutes, is_urgent=is_urgent,
-        created_by=created_by, status=CallOutStatus.SENDING, started_at=now,
+        mission=mission,
+        audience=audience.as_json(),
+        note=note,
+        wave_size=wave_size,
+        wave_interval_minutes=wave_interval_minutes,
+        is_urgent=is_urgent,
+        created_by=created_by,
+        status=CallOutStatus.SENDING,
+        started_at=now,
     )
     callout.next_wave_at = _allowed_at(callout, now)
     db.session.add(callout)
@@ -143,8 +152,7 @@ def create_callout(
 def _check_settings(note: str, wave_size: int, interval: int) -> None:
     if not isinstance(wave_size, int) or not 1 <= wave_size <= MAX_WAVE_SIZE:
         raise ValidationError(
-            gettext("wave size must be 1 to %(max_wave_size)s",
-                    max_wave_size=MAX_WAVE_SIZE),
+            gettext("wave size must be 1 to %(max_wave_size)s", max_wave_size=MAX_WAVE_SIZE),
             field="wave_size",
         )
     if not isinstance(interval, int) or not 0 <= interval <= MAX_INTERVAL_MINUTES:
@@ -154,8 +162,10 @@ def _check_settings(note: str, wave_size: int, interval: int) -> None:
         )
     if len(note) > MAX_NOTE_LENGTH:
         raise ValidationError(
-            gettext("the note is at most %(max_note_length)s characters",
-                    max_note_length=MAX_NOTE_LENGTH),
+            gettext(
+                "the note is at most %(max_note_length)s characters",
+                max_note_length=MAX_NOTE_LENGTH,
+            ),
             field="note",
         )
 
@@ -168,10 +178,13 @@ def _allowed_at(callout: CallOut, moment: datetime) -> datetime:
 
 def due_callout_ids(now: datetime) -> list[int]:
     """Call-outs whose next wave is due."""
-    return list(db.session.scalars(
-        select(CallOut.id).where(CallOut.status == CallOutStatus.SENDING,
-                                 CallOut.next_wave_at <= now).order_by(CallOut.next_wave_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(CallOut.id)
+            .where(CallOut.status == CallOutStatus.SENDING, CallOut.next_wave_at <= now)
+            .order_by(CallOut.next_wave_at)
+        )
+    )
 
 
 def run_wave(callout: CallOut, now: datetime) -> int:
@@ -194,8 +207,11 @@ def start_wave(callout: CallOut, now: datetime) -> int:
     """
     claimed = db.session.execute(
         update(CallOut)
-        .where(CallOut.id == callout.id, CallOut.status == CallOutStatus.SENDING,
-               CallOut.next_wave_at <= now)
+        .where(
+            CallOut.id == callout.id,
+            CallOut.status == CallOutStatus.SENDING,
+            CallOut.next_wave_at <= now,
+        )
         .values(next_wave_at=None)  # ours: a second runner of this wave finds nothing due
         .execution_options(synchronize_session=False)
     )
@@ -248,16 +264,27 @@ def pick_wave(callout: CallOut, roles: list[tuple[Role, int]], now: datetime) ->
     picked = spare = 0
     for role, places in sorted(roles, key=lambda rp: rp[0].required_skill is None):
         want = max(1, round(callout.wave_size * places / total)) + spare
-        query = base.where(audiences.has_skill(role.required_skill)) if role.required_skill \
-            else base
+        query = (
+            base.where(audiences.has_skill(role.required_skill)) if role.required_skill else base
+        )
         # `invited` sees the rows this wave already wrote: nobody is picked twice.
-        share = audiences.ranked(query, open_skills).with_only_columns(
-            literal(callout.id), literal(callout.mission_id), Volunteer.id, literal(role.id),
-            literal(wave), literal(now, Invitation.created_at.type),
-        ).limit(want)
-        fresh = len(db.session.execute(  # rowcount of INSERT ... SELECT is -1 on psycopg
-            insert(Invitation).from_select(columns, share).returning(Invitation.id)
-        ).all())
+        share = (
+            audiences.ranked(query, open_skills)
+            .with_only_columns(
+                literal(callout.id),
+                literal(callout.mission_id),
+                Volunteer.id,
+                literal(role.id),
+                literal(wave),
+                literal(now, Invitation.created_at.type),
+            )
+            .limit(want)
+        )
+        fresh = len(
+            db.session.execute(  # rowcount of INSERT ... SELECT is -1 on psycopg
+                insert(Invitation).from_select(columns, share).returning(Invitation.id)
+            ).all()
+        )
         picked += fresh
         spare = want - fresh
     return picked
@@ -290,45 +317,66 @@ def write_messages(callout: CallOut, now: datetime) -> Iterator[int]:
 
 
 def _unwritten(callout_id: int) -> list[tuple[int, int | None]]:
-    written = exists().where(Message.callout_id == callout_id,
-                             Message.volunteer_id == Invitation.volunteer_id)
-    return [(volunteer_id, role_id) for volunteer_id, role_id in db.session.execute(
-        select(Invitation.volunteer_id, Invitation.role_id)
-        .where(Invitation.callout_id == callout_id, Invitation.response.is_(None), ~written)
-        .order_by(Invitation.id)
-    )]
+    written = exists().where(
+        Message.callout_id == callout_id, Message.volunteer_id == Invitation.volunteer_id
+    )
+    return [
+        (volunteer_id, role_id)
+        for volunteer_id, role_id in db.session.execute(
+            select(Invitation.volunteer_id, Invitation.role_id)
+            .where(Invitation.callout_id == callout_id, Invitation.response.is_(None), ~written)
+            .order_by(Invitation.id)
+        )
+    ]
 
 
 def _lock_if_sending(callout_id: int, mission_id: int) -> bool:
     # A write, not a read: it waits for a stop that is committing, and makes a stop wait
     # for this chunk (on SQLite it opens the write transaction before the checks).
-    recruiting = exists().where(Mission.id == mission_id,
-                                Mission.status == MissionStatus.RECRUITING)
-    return rowcount(db.session.execute(
-        update(CallOut)
-        .where(CallOut.id == callout_id, CallOut.status == CallOutStatus.SENDING, recruiting)
-        .values(status=CallOut.status)
-        .execution_options(synchronize_session=False)
-    )) == 1
+    recruiting = exists().where(
+        Mission.id == mission_id, Mission.status == MissionStatus.RECRUITING
+    )
+    return (
+        rowcount(
+            db.session.execute(
+                update(CallOut)
+                .where(
+                    CallOut.id == callout_id, CallOut.status == CallOutStatus.SENDING, recruiting
+                )
+                .values(status=CallOut.status)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        == 1
+    )
 
 
 def _queue_chunk(
     callout: CallOut, volunteer_ids: list[int], roles: list[tuple[Role, int]], now: datetime
 ) -> int:
     mission = callout.mission
-    by_id = {v.id: v for v in db.session.scalars(
-        select(Volunteer).where(Volunteer.id.in_(volunteer_ids)))}
+    by_id = {
+        v.id: v
+        for v in db.session.scalars(select(Volunteer).where(Volunteer.id.in_(volunteer_ids)))
+    }
     volunteers = [by_id[i] for i in volunteer_ids if i in by_id]
-    recipients = [(v, f"callout:{callout.id}:volunteer:{v.id}", body)
-                  for v, body in zip(volunteers, _bodies(callout, volunteers, roles), strict=True)]
+    recipients = [
+        (v, f"callout:{callout.id}:volunteer:{v.id}", body)
+        for v, body in zip(volunteers, _bodies(callout, volunteers, roles), strict=True)
+    ]
     queued = outbox.queue_many(
-        recipients, kind="callout", mission_id=mission.id, callout_id=callout.id,
+        recipients,
+        kind="callout",
+        mission_id=mission.id,
+        callout_id=callout.id,
         validity_seconds=_validity(mission, now),
     )
     if queued:
         db.session.execute(
-            update(Volunteer).where(Volunteer.id.in_(list(queued)))
-            .values(last_called_at=now).execution_options(synchronize_session=False)
+            update(Volunteer)
+            .where(Volunteer.id.in_(list(queued)))
+            .values(last_called_at=now)
+            .execution_options(synchronize_session=False)
         )
     return len(queued)
 
@@ -350,15 +398,26 @@ def _bodies(
         if (lang, needs) not in texts:
             texts[lang, needs] = _render(mission, callout.note, needs, volunteer, LINK_MARK)
         text = texts[lang, needs]
-        bodies.append(text.replace(LINK_MARK, link) if text.count(LINK_MARK) == 1
-                      else _render(mission, callout.note, needs, volunteer, link))
+        bodies.append(
+            text.replace(LINK_MARK, link)
+            if text.count(LINK_MARK) == 1
+            else _render(mission, callout.note, needs, volunteer, link)
+        )
     return bodies
 
 
 def _render(mission: Mission, note: str, needs: str, volunteer: Volunteer, link: str) -> str:
     when = format_local(mission.starts_at, "sms", volunteer.language)
-    return render_sms(TEMPLATE, volunteer.language, volunteer=volunteer, mission=mission,
-                      when=when, needs=needs, note=note, link=link)
+    return render_sms(
+        TEMPLATE,
+        volunteer.language,
+        volunteer=volunteer,
+        mission=mission,
+        when=when,
+        needs=needs,
+        note=note,
+        link=link,
+    )
 
 
 @functools.cache
@@ -400,12 +459,14 @@ def cancel_callout(callout: CallOut, now: datetime | None = None) -> int:
         callout.stopped_reason = "cancelled"
         callout.finished_at = now
         callout.next_wave_at = None
-    cancelled = rowcount(db.session.execute(
-        update(Message)
-        .where(Message.callout_id == callout.id, Message.status == MessageStatus.QUEUED)
-        .values(status=MessageStatus.CANCELLED, status_updated_at=now)
-        .execution_options(synchronize_session=False)
-    ))
+    cancelled = rowcount(
+        db.session.execute(
+            update(Message)
+            .where(Message.callout_id == callout.id, Message.status == MessageStatus.QUEUED)
+            .values(status=MessageStatus.CANCELLED, status_updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     db.session.flush()
     return cancelled
 
@@ -429,21 +490,34 @@ def stop_full_roles(mission: Mission) -> int:
         .values(status=CallOut.status)
         .execution_options(synchronize_session=False)
     )
-    open_roles = select(Position.role_id).where(Position.mission_id == mission.id,
-                                                Position.has_room)
+    open_roles = select(Position.role_id).where(
+        Position.mission_id == mission.id, Position.has_room
+    )
     doomed = (
         select(Message.id)
-        .join(Invitation, and_(Invitation.callout_id == Message.callout_id,
-                               Invitation.volunteer_id == Message.volunteer_id))
-        .where(Message.mission_id == mission.id, Message.kind == "callout",
-               Message.status == MessageStatus.QUEUED,
-               Invitation.role_id.is_not(None), Invitation.role_id.not_in(open_roles))
+        .join(
+            Invitation,
+            and_(
+                Invitation.callout_id == Message.callout_id,
+                Invitation.volunteer_id == Message.volunteer_id,
+            ),
+        )
+        .where(
+            Message.mission_id == mission.id,
+            Message.kind == "callout",
+            Message.status == MessageStatus.QUEUED,
+            Invitation.role_id.is_not(None),
+            Invitation.role_id.not_in(open_roles),
+        )
     )
-    return rowcount(db.session.execute(
-        update(Message).where(Message.id.in_(doomed))
-        .values(status=MessageStatus.CANCELLED, status_updated_at=now_utc())
-        .execution_options(synchronize_session=False)
-    ))
+    return rowcount(
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(doomed))
+            .values(status=MessageStatus.CANCELLED, status_updated_at=now_utc())
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def stop_mission_callouts(mission: Mission, *, reason: str, cancelled: bool = False) -> int:
@@ -453,14 +527,18 @@ def stop_mission_callouts(mission: Mission, *, reason: str, cancelled: bool = Fa
     claimed (`sending`) is past the point of no return and is left alone.
     """
     now = now_utc()
-    running = (CallOutStatus.DRAFT, CallOutStatus.SENDING) if cancelled else (
-        CallOutStatus.SENDING,
+    running = (
+        (CallOutStatus.DRAFT, CallOutStatus.SENDING) if cancelled else (CallOutStatus.SENDING,)
     )
     db.session.execute(
         update(CallOut)
         .where(CallOut.mission_id == mission.id, CallOut.status.in_(running))
-        .values(status=CallOutStatus.CANCELLED if cancelled else CallOutStatus.DONE,
-                stopped_reason=reason, finished_at=now, next_wave_at=None)
+        .values(
+            status=CallOutStatus.CANCELLED if cancelled else CallOutStatus.DONE,
+            stopped_reason=reason,
+            finished_at=now,
+            next_wave_at=None,
+        )
         .execution_options(synchronize_session=False)
     )
     result = db.session.execute(
@@ -488,17 +566,32 @@ def preview(
     previews = []
     for lang in LANGUAGES:
         sample = Volunteer(id=SAMPLE_VOLUNTEER_ID, link_version=0, language=lang, name="")
-        context = _context(mission, " ".join(note.split()), format_local(
-            mission.starts_at, "sms", lang), needs, sample)
+        context = _context(
+            mission,
+            " ".join(note.split()),
+            format_local(mission.starts_at, "sms", lang),
+            needs,
+            sample,
+        )
         text = render_sms(TEMPLATE, lang, volunteer=sample, **context)
         info = count_segments(text)
         used = sorted(route for language, route in by_route if language == lang)
-        routes = tuple(_estimate(route, text, info.segments, by_route[lang, route], config)
-                       for route in used or [route_for(KOREAN_SAMPLE, config)])
-        previews.append(Preview(
-            lang, text, info.encoding, info.segments, sum(r.recipients for r in routes),
-            sum((r.cost for r in routes), Decimal(0)), routes, tuple(korean.unsendable(text)),
-        ))
+        routes = tuple(
+            _estimate(route, text, info.segments, by_route[lang, route], config)
+            for route in used or [route_for(KOREAN_SAMPLE, config)]
+        )
+        previews.append(
+            Preview(
+                lang,
+                text,
+                info.encoding,
+                info.segments,
+                sum(r.recipients for r in routes),
+                sum((r.cost for r in routes), Decimal(0)),
+                routes,
+                tuple(korean.unsendable(text)),
+            )
+        )
     return previews
 
 
@@ -516,12 +609,18 @@ def _estimate(
 
 def progress(callout: CallOut) -> dict[str, int]:
     """How far the call-out got: queued, sent, delivered, failed, cancelled, replied."""
-    by_status = Counter(dict(db.session.execute(
-        select(Message.status, func.count()).where(Message.callout_id == callout.id)
-        .group_by(Message.status)
-    ).all()))
+    by_status = Counter(
+        dict(
+            db.session.execute(
+                select(Message.status, func.count())
+                .where(Message.callout_id == callout.id)
+                .group_by(Message.status)
+            ).all()
+        )
+    )
     replied = db.session.scalar(
-        select(func.count()).select_from(Invitation)
+        select(func.count())
+        .select_from(Invitation)
         .where(Invitation.callout_id == callout.id, Invitation.response.is_not(None))
     )
     return {
@@ -537,9 +636,15 @@ def progress(callout: CallOut) -> dict[str, int]:
 
 def failures(callout: CallOut, limit: int = 200) -> list[Message]:
     """The call-out's messages that failed, newest first, with their volunteer."""
-    return list(db.session.scalars(
-        select(Message).options(joinedload(Message.volunteer))
-        .where(Message.callout_id == callout.id,
-               Message.status.in_((MessageStatus.FAILED, MessageStatus.UNDELIVERED)))
-        .order_by(Message.status_updated_at.desc(), Message.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(Message)
+            .options(joinedload(Message.volunteer))
+            .where(
+                Message.callout_id == callout.id,
+                Message.status.in_((MessageStatus.FAILED, MessageStatus.UNDELIVERED)),
+            )
+            .order_by(Message.status_updated_at.desc(), Message.id.desc())
+            .limit(limit)
+        )
+    )

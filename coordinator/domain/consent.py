@@ -73,8 +73,7 @@ def opt_in(
         return
     if len(note) < MIN_NOTE:
         raise ValidationError(
-            gettext("say who asked to receive messages again, and how, before clearing "
-                    "an opt-out"),
+            gettext("say who asked to receive messages again, and how, before clearing an opt-out"),
             field="note",
         )
     volunteer.opted_out_at = None
@@ -86,10 +85,17 @@ def cancel_queued(volunteer_id: int, now: datetime) -> int:
     """Cancel every outbound message still queued for the volunteer, but the confirmation."""
     result = db.session.execute(
         update(Message)
-        .where(Message.volunteer_id == volunteer_id, Message.status == MessageStatus.QUEUED,
-               Message.direction == Direction.OUTBOUND, Message.kind != CONFIRMATION_KIND)
-        .values(status=MessageStatus.CANCELLED, status_updated_at=now,
-                error_message="volunteer opted out")
+        .where(
+            Message.volunteer_id == volunteer_id,
+            Message.status == MessageStatus.QUEUED,
+            Message.direction == Direction.OUTBOUND,
+            Message.kind != CONFIRMATION_KIND,
+        )
+        .values(
+            status=MessageStatus.CANCELLED,
+            status_updated_at=now,
+            error_message="volunteer opted out",
+        )
         .execution_options(synchronize_session=False)
     )
     return cast(CursorResult, result).rowcount

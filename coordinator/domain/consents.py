@@ -31,9 +31,15 @@ def notice_version() -> str:
     return str(current_app.config["PRIVACY_NOTICE_VERSION"])
 
 
-def record_consent(volunteer: Volunteer, *, channel: str, optional_items: list[str],
-                   by_guardian: bool = False, staff_user_id: int | None = None,
-                   now: datetime | None = None) -> Consent:
+def record_consent(
+    volunteer: Volunteer,
+    *,
+    channel: str,
+    optional_items: list[str],
+    by_guardian: bool = False,
+    staff_user_id: int | None = None,
+    now: datetime | None = None,
+) -> Consent:
     """Store one consent to the current notice: the required purposes plus chosen optional items."""
     if channel not in set(ConsentChannel):
         raise ValidationError(f"unknown consent channel {channel!r}", field="channel")
@@ -44,9 +50,15 @@ def record_consent(volunteer: Volunteer, *, channel: str, optional_items: list[s
         # A guardian who signed the paper form in front of staff is verified by them.
         volunteer.guardian_verified_at = now or now_utc()
     consent = Consent(
-        volunteer=volunteer, notice_version=notice_version(), purposes=list(PURPOSES),
-        optional_items=sorted(set(optional_items)), channel=channel, by_guardian=by_guardian,
-        staff_user_id=staff_user_id, given_at=now or now_utc())
+        volunteer=volunteer,
+        notice_version=notice_version(),
+        purposes=list(PURPOSES),
+        optional_items=sorted(set(optional_items)),
+        channel=channel,
+        by_guardian=by_guardian,
+        staff_user_id=staff_user_id,
+        given_at=now or now_utc(),
+    )
     db.session.add(consent)
     db.session.flush()
     return consent
@@ -54,9 +66,13 @@ def record_consent(volunteer: Volunteer, *, channel: str, optional_items: list[s
 
 def records_of(volunteer: Volunteer) -> list[Consent]:
     """Every consent record of one volunteer, oldest first."""
-    return list(db.session.scalars(
-        select(Consent).where(Consent.volunteer_id == volunteer.id)
-        .order_by(Consent.given_at, Consent.id)))
+    return list(
+        db.session.scalars(
+            select(Consent)
+            .where(Consent.volunteer_id == volunteer.id)
+            .order_by(Consent.given_at, Consent.id)
+        )
+    )
 
 
 def records_of_many(volunteer_ids: list[int]) -> dict[int, list[Consent]]:
@@ -64,8 +80,10 @@ def records_of_many(volunteer_ids: list[int]) -> dict[int, list[Consent]]:
     found: dict[int, list[Consent]] = {}
     for start in range(0, len(volunteer_ids), 500):
         for record in db.session.scalars(
-                select(Consent).where(Consent.volunteer_id.in_(volunteer_ids[start:start + 500]))
-                .order_by(Consent.given_at, Consent.id)):
+            select(Consent)
+            .where(Consent.volunteer_id.in_(volunteer_ids[start : start + 500]))
+            .order_by(Consent.given_at, Consent.id)
+        ):
             found.setdefault(record.volunteer_id, []).append(record)
     return found
 
@@ -73,9 +91,11 @@ def records_of_many(volunteer_ids: list[int]) -> dict[int, list[Consent]]:
 def current_consent(volunteer: Volunteer) -> Consent | None:
     """Their latest consent still in force (not withdrawn), under any notice version."""
     return db.session.scalar(
-        select(Consent).where(Consent.volunteer_id == volunteer.id,
-                              Consent.withdrawn_at.is_(None))
-        .order_by(Consent.given_at.desc(), Consent.id.desc()).limit(1))
+        select(Consent)
+        .where(Consent.volunteer_id == volunteer.id, Consent.withdrawn_at.is_(None))
+        .order_by(Consent.given_at.desc(), Consent.id.desc())
+        .limit(1)
+    )
 
 
 def needs_consent(volunteer: Volunteer) -> bool:
@@ -94,20 +114,36 @@ def withdraw(volunteer: Volunteer, *, now: datetime | None = None) -> int:
             withdrawn += 1
     # The one opt-out path: every queued message is cancelled, and the outbox hands an
     # opted-out number nothing but the confirmation (consent.CONFIRMATION_KIND).
-    consent.opt_out(volunteer, source=consent.Source.PERSONAL_PAGE, now=now,
-                    note="withdrew consent on their personal page")
-    queue_sms(volunteer, "consent_withdrawn", kind=consent.CONFIRMATION_KIND, ignore_opt_out=True,
-              idempotency_key=f"consent-withdrawn:{volunteer.id}:{now.isoformat()}")
+    consent.opt_out(
+        volunteer,
+        source=consent.Source.PERSONAL_PAGE,
+        now=now,
+        note="withdrew consent on their personal page",
+    )
+    queue_sms(
+        volunteer,
+        "consent_withdrawn",
+        kind=consent.CONFIRMATION_KIND,
+        ignore_opt_out=True,
+        idempotency_key=f"consent-withdrawn:{volunteer.id}:{now.isoformat()}",
+    )
     db.session.flush()
     return withdrawn
 
 
 def export_records(volunteer: Volunteer) -> list[dict]:
     """One volunteer's consent records as JSON-ready data (for the admin's export)."""
-    return [{
-        "id": c.id, "notice_version": c.notice_version, "purposes": c.purposes,
-        "optional_items": c.optional_items, "channel": c.channel,
-        "by_guardian": c.by_guardian, "staff_user_id": c.staff_user_id,
-        "given_at": c.given_at.isoformat(),
-        "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
-    } for c in records_of(volunteer)]
+    return [
+        {
+            "id": c.id,
+            "notice_version": c.notice_version,
+            "purposes": c.purposes,
+            "optional_items": c.optional_items,
+            "channel": c.channel,
+            "by_guardian": c.by_guardian,
+            "staff_user_id": c.staff_user_id,
+            "given_at": c.given_at.isoformat(),
+            "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+        }
+        for c in records_of(volunteer)
+    ]

@@ -57,8 +57,13 @@ __all__ = ["Answer", "position_options", "respond"]
 
 STATUS_LINES = 3  # more would not fit a text; the personal page shows the rest
 # How the booking_refused template words each eligibility.Refusal; the others read "closed".
-SMS_REASONS = {Refusal.SKILL: "skill", Refusal.OVERLAP: "overlap", Refusal.APPROVAL: "approval",
-               Refusal.AGE: "age", Refusal.WAIVER: "waiver"}
+SMS_REASONS = {
+    Refusal.SKILL: "skill",
+    Refusal.OVERLAP: "overlap",
+    Refusal.APPROVAL: "approval",
+    Refusal.AGE: "age",
+    Refusal.WAIVER: "waiver",
+}
 
 
 @dataclass(frozen=True)
@@ -89,13 +94,23 @@ class Turn:
         """Their places in shifts ahead, soonest first; only those of mission `code` if given."""
         return live_signups(self.volunteer, self.now, code, mine=self.mine)
 
-    def say(self, template: str, *, attention: bool = False, mission: Mission | None = None,
-            **context: object) -> Answer:
+    def say(
+        self,
+        template: str,
+        *,
+        attention: bool = False,
+        mission: Mission | None = None,
+        **context: object,
+    ) -> Answer:
         from flask import current_app
 
         text = render_sms(
-            template, self.volunteer.language, volunteer=self.volunteer, mission=mission,
-            contact=current_app.config.get("ORGANISATION_CONTACT") or "", **context,
+            template,
+            self.volunteer.language,
+            volunteer=self.volunteer,
+            mission=mission,
+            contact=current_app.config.get("ORGANISATION_CONTACT") or "",
+            **context,
         )
         return Answer(text, attention, mission.id if mission else None)
 
@@ -116,7 +131,10 @@ _LOOK_UP = object()
 
 
 def respond(
-    volunteer: Volunteer, reply: Reply, *, now: datetime | None = None,
+    volunteer: Volunteer,
+    reply: Reply,
+    *,
+    now: datetime | None = None,
     saved: ConversationState | None | object = _LOOK_UP,
 ) -> Answer:
     """Act on one parsed SMS reply from a known volunteer and return the answer to send.
@@ -165,7 +183,9 @@ def _vehicle_of(reply: Reply) -> dict | None:
     if not reply.vehicle_kind:
         return None
     return {
-        "kind": reply.vehicle_kind, "crates": reply.vehicle_crates, "seats": reply.vehicle_seats
+        "kind": reply.vehicle_kind,
+        "crates": reply.vehicle_crates,
+        "seats": reply.vehicle_seats,
     }
 
 
@@ -247,8 +267,10 @@ def _book_in(turn: Turn, mission: Mission) -> Answer:
         return _none_fits(turn, mission, numbered)
     if len(pick) == 1:
         return _book(turn, pick[0])
-    turn.remember("positions", {"mission": mission.id, "vehicle": turn.vehicle,
-                                "positions": [p.id for p in pick]})
+    turn.remember(
+        "positions",
+        {"mission": mission.id, "vehicle": turn.vehicle, "positions": [p.id for p in pick]},
+    )
     return turn.say("menu_positions", mission=mission, options=list(enumerate(pick, start=1)))
 
 
@@ -301,13 +323,15 @@ def _book(turn: Turn, position: Position) -> Answer:
                 turn.volunteer, position, source=SignupSource.SMS, vehicle=vehicle, now=turn.now
             )
     except DomainError:
-        return turn.say("booking_refused", mission=mission, position=position,
-                        reason=_refusal(turn, position))
+        return turn.say(
+            "booking_refused", mission=mission, position=position, reason=_refusal(turn, position)
+        )
     invitations.record_answer(turn.volunteer, mission, InvitationResponse.ACCEPTED, turn.now)
     turn.forget()
     if signup.status == SignupStatus.WAITLISTED:
-        return turn.say("booking_waitlisted", mission=mission, position=position,
-                        place=_waitlist_place(signup))
+        return turn.say(
+            "booking_waitlisted", mission=mission, position=position, place=_waitlist_place(signup)
+        )
     return _confirmation(turn, signup)
 
 
@@ -315,20 +339,24 @@ def _offer_vehicle(turn: Turn, mission: Mission) -> Vehicle | None:
     if not turn.vehicle:
         return None
     v = turn.vehicle
-    return offer_vehicle(turn.volunteer, mission, kind=v["kind"], crates=v["crates"],
-                         seats=v["seats"])
+    return offer_vehicle(
+        turn.volunteer, mission, kind=v["kind"], crates=v["crates"], seats=v["seats"]
+    )
 
 
 def _refusal(turn: Turn, position: Position) -> str:
     """The booking_refused template's reason for eligibility's answer (a full place: closed)."""
-    why = eligibility.why_cannot_book(turn.volunteer, position, now=turn.now,
-                                      source=SignupSource.SMS)
+    why = eligibility.why_cannot_book(
+        turn.volunteer, position, now=turn.now, source=SignupSource.SMS
+    )
     return SMS_REASONS.get(why, "closed") if why is not None else "closed"
 
 
 def _waitlist_place(signup: Signup) -> int:
     ahead = db.session.scalar(
-        select(func.count()).select_from(Signup).where(
+        select(func.count())
+        .select_from(Signup)
+        .where(
             Signup.position_id == signup.position_id,
             Signup.status == SignupStatus.WAITLISTED,
             (Signup.created_at < signup.created_at)
@@ -342,15 +370,25 @@ def _confirmation(turn: Turn, signup: Signup) -> Answer:
     mission = signup.mission
     lead = mission.team_leads[0].name if mission.team_leads else None
     # Directions live on the personal page (Kakao Map, Naver Map); the SMS carries its link.
-    link = short_urls([(turn.volunteer, mission.id)], turn.now)[0] \
-        if mission.meeting_lat is not None else None
-    return turn.say("booking_confirmed", mission=mission, position=signup.position,
-                    vehicle=signup.vehicle, lead=lead, link=link)
+    link = (
+        short_urls([(turn.volunteer, mission.id)], turn.now)[0]
+        if mission.meeting_lat is not None
+        else None
+    )
+    return turn.say(
+        "booking_confirmed",
+        mission=mission,
+        position=signup.position,
+        vehicle=signup.vehicle,
+        lead=lead,
+        link=link,
+    )
 
 
 def _missions(ids: list[int]) -> list[Mission]:
-    return list(db.session.scalars(select(Mission).where(Mission.id.in_(ids))
-                                   .order_by(Mission.starts_at)))
+    return list(
+        db.session.scalars(select(Mission).where(Mission.id.in_(ids)).order_by(Mission.starts_at))
+    )
 
 
 # --- saying no, cancelling ------------------------------------------------------------------
@@ -472,7 +510,7 @@ def _unknown(turn: Turn) -> Answer:
 
 
 def _travel(turn: Turn) -> Answer:
-    """"출발", "10분", "늦어요": tell the team lead, for the place the volunteer has today."""
+    """ "출발", "10분", "늦어요": tell the team lead, for the place the volunteer has today."""
     places = travel.day_places(turn.volunteer, turn.now)
     if not places:
         return turn.say("travel_no_place")
@@ -480,8 +518,13 @@ def _travel(turn: Turn) -> Answer:
     status = travel.RUNNING_LATE if turn.reply.intent == Intent.RUNNING_LATE else travel.ON_THE_WAY
     minutes = min(turn.reply.minutes, travel.MAX_MINUTES) if turn.reply.minutes else None
     travel.say(turn.volunteer, signup.id, status, minutes=minutes, now=turn.now)
-    return turn.say("travel_noted", mission=signup.mission, signup=signup, late=status ==
-                    travel.RUNNING_LATE, expected=signup.expected_at)
+    return turn.say(
+        "travel_noted",
+        mission=signup.mission,
+        signup=signup,
+        late=status == travel.RUNNING_LATE,
+        expected=signup.expected_at,
+    )
 
 
 def _question(turn: Turn) -> Answer:

@@ -58,8 +58,10 @@ def refusals(
 
     `mine` is signups_of(volunteer): the places they hold or wait for, loaded once a turn.
     """
-    return {p.id: why_cannot_book(volunteer, p, now=now, source=SignupSource.SMS, held=mine)
-            for _n, p in numbered}
+    return {
+        p.id: why_cannot_book(volunteer, p, now=now, source=SignupSource.SMS, held=mine)
+        for _n, p in numbered
+    }
 
 
 def fitting(
@@ -102,31 +104,37 @@ def signups_of(volunteer: Volunteer, now: datetime, *extra: ORMOption) -> list[S
     conversation loads it once a turn and filters it in Python. The personal page and the
     calendar feed show the same list, with what they read more (`extra` loader options).
     """
-    return list(db.session.scalars(
-        select(Signup)
-        .join(Signup.position)
-        .join(Position.shift)
-        .join(Signup.mission)
-        .where(Signup.volunteer_id == volunteer.id, Signup.status.in_(LIVE),
-               Shift.ends_at > now)
-        .options(
-            contains_eager(Signup.position).contains_eager(Position.shift),
-            contains_eager(Signup.mission),
-            joinedload(Signup.position, Position.role),
-            *extra,
-        )
-        .order_by(Shift.starts_at, Signup.id)
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(Signup)
+            .join(Signup.position)
+            .join(Position.shift)
+            .join(Signup.mission)
+            .where(
+                Signup.volunteer_id == volunteer.id, Signup.status.in_(LIVE), Shift.ends_at > now
+            )
+            .options(
+                contains_eager(Signup.position).contains_eager(Position.shift),
+                contains_eager(Signup.mission),
+                joinedload(Signup.position, Position.role),
+                *extra,
+            )
+            .order_by(Shift.starts_at, Signup.id)
+        ).unique()
+    )
 
 
 def live_signups(
-    volunteer: Volunteer, now: datetime, code: str | None = None,
+    volunteer: Volunteer,
+    now: datetime,
+    code: str | None = None,
     mine: list[Signup] | None = None,
 ) -> list[Signup]:
     """The volunteer's confirmed, held and waitlisted places in shifts ahead, soonest first."""
     mine = signups_of(volunteer, now) if mine is None else mine
-    return [s for s in mine
-            if s.position.shift.starts_at > now and (not code or s.mission.code == code)]
+    return [
+        s for s in mine if s.position.shift.starts_at > now and (not code or s.mission.code == code)
+    ]
 
 
 def mission_by_code(code: str) -> Mission | None:
@@ -160,7 +168,10 @@ def suggested_replies(volunteer: Volunteer, now: datetime) -> list[str]:
     if state.kind == "cancel":
         return [str(n) for n in range(1, len(payload["signups"]) + 1)]
     if state.kind == "missions":
-        codes = db.session.scalars(select(Mission.code).where(Mission.id.in_(payload["missions"]))
-                                   .order_by(Mission.starts_at))
+        codes = db.session.scalars(
+            select(Mission.code)
+            .where(Mission.id.in_(payload["missions"]))
+            .order_by(Mission.starts_at)
+        )
         return [*(f"{code} {words[0]}" for code in codes), words[1]]
     return words

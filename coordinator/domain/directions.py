@@ -38,8 +38,14 @@ class Point:
 def _checked(lat: float, lng: float, field: str) -> Point:
     if not (-90 <= lat <= 90 and -180 <= lng <= 180) or (lat, lng) == (0, 0):
         raise ValidationError(
-            gettext("%(lat)s, %(lng)s is not a place on Earth: give latitude then longitude, "
-                    "for example 37.2664, 127.0002.", lat=lat, lng=lng), field=field)
+            gettext(
+                "%(lat)s, %(lng)s is not a place on Earth: give latitude then longitude, "
+                "for example 37.2664, 127.0002.",
+                lat=lat,
+                lng=lng,
+            ),
+            field=field,
+        )
     return Point(round(lat, 6), round(lng, 6))
 
 
@@ -79,8 +85,9 @@ def parse_point(text: str | None, *, field: str) -> Point | None:
     if not text:
         return None
     if len(text) > MAX_INPUT:
-        raise ValidationError(gettext("That text is too long to be coordinates or a map link."),
-                              field=field)
+        raise ValidationError(
+            gettext("That text is too long to be coordinates or a map link."), field=field
+        )
     pair = PAIR.match(text)
     if pair:
         return _checked(float(pair.group(1)), float(pair.group(2)), field)
@@ -93,20 +100,26 @@ def parse_point(text: str | None, *, field: str) -> Point | None:
         if found:
             return _checked(found[0], found[1], field)
         raise ValidationError(
-            gettext("This map link has no coordinates in it. In Kakao Map or Naver Map, share "
-                    "the place's location, or type the coordinates (37.2664, 127.0002)."),
-            field=field)
+            gettext(
+                "This map link has no coordinates in it. In Kakao Map or Naver Map, share "
+                "the place's location, or type the coordinates (37.2664, 127.0002)."
+            ),
+            field=field,
+        )
     raise ValidationError(
-        gettext("Type coordinates as latitude, longitude (37.2664, 127.0002) or paste a map "
-                "link."), field=field)
+        gettext("Type coordinates as latitude, longitude (37.2664, 127.0002) or paste a map link."),
+        field=field,
+    )
 
 
-def set_place(mission: Mission, *, meeting: str | None, address: str | None,
-              parking_notes: str) -> Mission:
+def set_place(
+    mission: Mission, *, meeting: str | None, address: str | None, parking_notes: str
+) -> Mission:
     """Set the meeting point's and the address's coordinates and the parking notes."""
     if len(parking_notes) > 1000:
-        raise ValidationError(gettext("Parking notes are too long: at most 1000 characters."),
-                              field="parking_notes")
+        raise ValidationError(
+            gettext("Parking notes are too long: at most 1000 characters."), field="parking_notes"
+        )
     meet = parse_point(meeting, field="meeting")
     site = parse_point(address, field="address")
     mission.meeting_lat, mission.meeting_lng = (meet.lat, meet.lng) if meet else (None, None)
@@ -136,12 +149,15 @@ class MapLink:
 def links_to(point: Point, name: str, *, app_url: str) -> list[MapLink]:
     """Directions to `point` in Kakao Map and Naver Map, and any map app (geo:). No API key."""
     label = name.replace(",", " ").strip() or "destination"
-    naver = urlencode({"dlat": point.lat, "dlng": point.lng, "dname": label,
-                       "appname": app_url})
+    naver = urlencode({"dlat": point.lat, "dlng": point.lng, "dname": label, "appname": app_url})
     return [
-        MapLink(lazy_gettext("Kakao Map"),
-                f"https://map.kakao.com/link/to/{quote(label)},{point.lat},{point.lng}"),
+        MapLink(
+            lazy_gettext("Kakao Map"),
+            f"https://map.kakao.com/link/to/{quote(label)},{point.lat},{point.lng}",
+        ),
         MapLink(lazy_gettext("Naver Map"), f"nmap://route/public?{naver}"),
-        MapLink(lazy_gettext("Other map app"), f"geo:{point.lat},{point.lng}?q="
-                f"{point.lat},{point.lng}({quote(label)})"),
+        MapLink(
+            lazy_gettext("Other map app"),
+            f"geo:{point.lat},{point.lng}?q={point.lat},{point.lng}({quote(label)})",
+        ),
     ]

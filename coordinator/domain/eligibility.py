@@ -97,8 +97,9 @@ def _skill(booking: Booking) -> Refusal | None:
     check (attendance.add_walk_in), which must not keep the person off the roster.
     """
     shift = booking.position.shift
-    if booking.is_walk_in or booking.volunteer.has_skill(booking.position.role.required_skill,
-                                                         shift.starts_at):
+    if booking.is_walk_in or booking.volunteer.has_skill(
+        booking.position.role.required_skill, shift.starts_at
+    ):
         return None
     return Refusal.SKILL
 
@@ -110,8 +111,11 @@ def _approved(booking: Booking) -> Refusal | None:
     """Only volunteers staff approved take places (a walk-in is on site: recorded anyway)."""
     if booking.is_walk_in:
         return None
-    return Refusal.APPROVAL if readiness.approval_problem(
-        booking.volunteer, booking.position.role, booking.now) else None
+    return (
+        Refusal.APPROVAL
+        if readiness.approval_problem(booking.volunteer, booking.position.role, booking.now)
+        else None
+    )
 
 
 def _ready_for_role(booking: Booking) -> Refusal | None:
@@ -137,8 +141,15 @@ class BookingRefused(Conflict):
 
 
 Check = Callable[[Booking], Refusal | None]
-CHECKS: list[Check] = [_opted_out, _mission_status, _shift_started, _approved, _skill,
-                       _ready_for_role, _overlap]
+CHECKS: list[Check] = [
+    _opted_out,
+    _mission_status,
+    _shift_started,
+    _approved,
+    _skill,
+    _ready_for_role,
+    _overlap,
+]
 
 
 def why_cannot_book(
@@ -181,39 +192,59 @@ def explain(refusal: Refusal, booking: Booking) -> str:
     """A refusal in words, for the staff pages, the personal page and the API."""
     volunteer, position = booking.volunteer, booking.position
     if refusal == Refusal.OPTED_OUT:
-        return gettext("%(name)s has opted out of SMS: record their opt-in before booking them",
-                       name=volunteer.name)
+        return gettext(
+            "%(name)s has opted out of SMS: record their opt-in before booking them",
+            name=volunteer.name,
+        )
     if refusal == Refusal.MISSION_CLOSED:
         return gettext("mission %(code)s is not taking sign-ups now", code=position.mission.code)
     if refusal == Refusal.SHIFT_STARTED:
-        return gettext("this shift has started: it takes no more sign-ups (someone who turns "
-                       "up is recorded as a walk-in)")
+        return gettext(
+            "this shift has started: it takes no more sign-ups (someone who turns "
+            "up is recorded as a walk-in)"
+        )
     if refusal == Refusal.SKILL:
-        return gettext("%(role)s needs the skill %(skill)r", role=position.role.name,
-                       skill=position.role.required_skill)
+        return gettext(
+            "%(role)s needs the skill %(skill)r",
+            role=position.role.name,
+            skill=position.role.required_skill,
+        )
     if refusal in (Refusal.APPROVAL, Refusal.AGE, Refusal.WAIVER):
         return readiness.explain(refusal.value, position.role)
     clash = clashing_signup(booking)
-    return gettext("%(name)s already has a place in an overlapping shift (%(role)s, mission "
-                   "%(code)s)", name=volunteer.name,
-                   role=clash.position.role.name if clash else "",
-                   code=clash.mission.code if clash else "")
+    return gettext(
+        "%(name)s already has a place in an overlapping shift (%(role)s, mission %(code)s)",
+        name=volunteer.name,
+        role=clash.position.role.name if clash else "",
+        code=clash.mission.code if clash else "",
+    )
 
 
 def clashing_signup(booking: Booking) -> Signup | None:
     """A place the volunteer holds in another position whose shift overlaps this one."""
     shift, position_id = booking.position.shift, booking.position.id
     if booking.held is not None:
-        return next((s for s in booking.held
-                     if s.status in HOLDS_PLACE and s.position_id != position_id
-                     and _overlaps(s.position.shift, shift)), None)
+        return next(
+            (
+                s
+                for s in booking.held
+                if s.status in HOLDS_PLACE
+                and s.position_id != position_id
+                and _overlaps(s.position.shift, shift)
+            ),
+            None,
+        )
     return db.session.scalar(
         select(Signup)
         .join(Position, Signup.position_id == Position.id)
         .join(Shift, Position.shift_id == Shift.id)
-        .where(Signup.volunteer_id == booking.volunteer.id, Signup.status.in_(HOLDS_PLACE),
-               Signup.position_id != position_id,
-               Shift.starts_at < shift.ends_at, Shift.ends_at > shift.starts_at)
+        .where(
+            Signup.volunteer_id == booking.volunteer.id,
+            Signup.status.in_(HOLDS_PLACE),
+            Signup.position_id != position_id,
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
         .limit(1)
     )
 

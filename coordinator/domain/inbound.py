@@ -80,14 +80,22 @@ def receive_sms(
     volunteer, saved = db.session.execute(
         select(Volunteer, ConversationState)
         .outerjoin(ConversationState, ConversationState.volunteer_id == Volunteer.id)
-        .where(Volunteer.phone == phone).options(lazyload(Volunteer.skills))
+        .where(Volunteer.phone == phone)
+        .options(lazyload(Volunteer.skills))
     ).first() or (None, None)
     message_id = db.session.scalar(
         insert_unless_exists(Message, conflict_on=["provider_sid"])
-        .values(direction=Direction.INBOUND, volunteer_id=volunteer.id if volunteer else None,
-                phone=phone, body=text, kind=INBOUND_KIND, status=MessageStatus.RECEIVED,
-                provider_sid=provider_sid, segments=count_segments(text).segments,
-                created_at=now)
+        .values(
+            direction=Direction.INBOUND,
+            volunteer_id=volunteer.id if volunteer else None,
+            phone=phone,
+            body=text,
+            kind=INBOUND_KIND,
+            status=MessageStatus.RECEIVED,
+            provider_sid=provider_sid,
+            segments=count_segments(text).segments,
+            created_at=now,
+        )
         .returning(Message.id)
     )
     if message_id is None:
@@ -95,7 +103,8 @@ def receive_sms(
     answer = _answer(volunteer, saved, phone, body, now)
     if answer.needs_attention or answer.mission_id is not None:
         db.session.execute(
-            update(Message).where(Message.id == message_id)
+            update(Message)
+            .where(Message.id == message_id)
             .values(needs_attention=answer.needs_attention, mission_id=answer.mission_id)
             .execution_options(synchronize_session=False)
         )
@@ -123,7 +132,10 @@ def _phone(sender: str) -> str:
 
 
 def _answer(
-    volunteer: Volunteer | None, saved: ConversationState | None, phone: str, body: str,
+    volunteer: Volunteer | None,
+    saved: ConversationState | None,
+    phone: str,
+    body: str,
     now: datetime,
 ) -> conversation.Answer:
     if volunteer is not None:
@@ -140,18 +152,31 @@ def _answer(
 
 
 def _record_answer(
-    inbound_id: int, volunteer: Volunteer | None, phone: str, answer: "conversation.Answer",
+    inbound_id: int,
+    volunteer: Volunteer | None,
+    phone: str,
+    answer: "conversation.Answer",
     now: datetime,
 ) -> None:
     if not answer.text:
         return
     # Sent in the webhook's TwiML answer, so it is `sent` as soon as we commit.
-    db.session.execute(insert(Message).values(
-        direction=Direction.OUTBOUND, volunteer_id=volunteer.id if volunteer else None,
-        phone=phone, body=answer.text, kind=answer.kind, status=MessageStatus.SENT, sent_at=now,
-        segments=count_segments(answer.text).segments, mission_id=answer.mission_id,
-        in_reply_to_id=inbound_id, idempotency_key=f"answer:{inbound_id}", created_at=now,
-    ))
+    db.session.execute(
+        insert(Message).values(
+            direction=Direction.OUTBOUND,
+            volunteer_id=volunteer.id if volunteer else None,
+            phone=phone,
+            body=answer.text,
+            kind=answer.kind,
+            status=MessageStatus.SENT,
+            sent_at=now,
+            segments=count_segments(answer.text).segments,
+            mission_id=answer.mission_id,
+            in_reply_to_id=inbound_id,
+            idempotency_key=f"answer:{inbound_id}",
+            created_at=now,
+        )
+    )
 
 
 # --- the coordinators' inbox ----------------------------------------------------------------
@@ -172,10 +197,14 @@ def needing_attention(limit: int = 200) -> list[Message]:
 
 def unread_count() -> int:
     """How many inbound SMS wait for a person (the number beside Inbox in the navigation)."""
-    return db.session.scalar(
-        select(func.count()).select_from(Message)
-        .where(Message.direction == Direction.INBOUND, Message.needs_attention.is_(True))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.direction == Direction.INBOUND, Message.needs_attention.is_(True))
+        )
+        or 0
+    )
 
 
 def answers_to(messages: list[Message]) -> dict[int, list[Message]]:
@@ -199,8 +228,9 @@ def reply_by_hand(message: Message, text: str, *, staff: StaffUser) -> Message:
         raise ValidationError(gettext("write the answer to send"), field="text")
     if len(text) > MAX_HAND_REPLY:
         raise ValidationError(
-            gettext("keep the answer under %(max_hand_reply)s characters",
-                    max_hand_reply=MAX_HAND_REPLY),
+            gettext(
+                "keep the answer under %(max_hand_reply)s characters", max_hand_reply=MAX_HAND_REPLY
+            ),
             field="text",
         )
     volunteer = message.volunteer
@@ -208,8 +238,12 @@ def reply_by_hand(message: Message, text: str, *, staff: StaffUser) -> Message:
         raise Conflict(gettext("this number is not a registered volunteer; call them instead"))
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     sent = queue_sms(
-        volunteer, "inbox_reply", kind="staff_reply", mission_id=message.mission_id,
-        idempotency_key=f"inbox:{message.id}:{digest}", text=text,
+        volunteer,
+        "inbox_reply",
+        kind="staff_reply",
+        mission_id=message.mission_id,
+        idempotency_key=f"inbox:{message.id}:{digest}",
+        text=text,
     )
     if sent is None:
         raise Conflict(

@@ -58,22 +58,32 @@ def _count(value: int | None, name: str, upper: int) -> int:
         return 0
     if not 0 <= value <= upper:
         raise ValidationError(
-            gettext("%(name)s must be a whole number from 0 to %(upper)s",
-                    name=name, upper=upper),
+            gettext("%(name)s must be a whole number from 0 to %(upper)s", name=name, upper=upper),
             field=name,
         )
     return value
 
 
 def _has_live_signups(column: InstrumentedAttribute[int], value: int) -> bool:
-    return bool(db.session.scalar(
-        select(func.count()).select_from(Signup).join(Position, Signup.position_id == Position.id)
-        .where(column == value, Signup.status != SignupStatus.CANCELLED)
-    ))
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Signup)
+            .join(Position, Signup.position_id == Position.id)
+            .where(column == value, Signup.status != SignupStatus.CANCELLED)
+        )
+    )
 
 
-def add_role(mission: Mission, *, name: str, sms_key: str = "", required_skill: str | None = None,
-             min_age: int | None = None, requires_waiver: bool = False):
+def add_role(
+    mission: Mission,
+    *,
+    name: str,
+    sms_key: str = "",
+    required_skill: str | None = None,
+    min_age: int | None = None,
+    requires_waiver: bool = False,
+):
     """Add a role, with an empty (capacity 0) position in every shift.
 
     `min_age` and `requires_waiver` are readiness rules (coordinator/domain/readiness.py).
@@ -86,15 +96,16 @@ def add_role(mission: Mission, *, name: str, sms_key: str = "", required_skill: 
         raise Conflict(gettext("this mission already has a role %(name)r", name=name), field="name")
     if required_skill and required_skill not in set(Skill):
         raise ValidationError(
-            gettext("unknown skill %(required_skill)r",
-                    required_skill=required_skill),
+            gettext("unknown skill %(required_skill)r", required_skill=required_skill),
             field="required_skill",
         )
     if min_age is not None and not 0 <= min_age <= 100:
         raise ValidationError(gettext("a minimum age is 0 to 100"), field="min_age")
     fallback = (required_skill or name)[0].upper() if (required_skill or name)[0].isascii() else "R"
     role = Role(
-        name=name, required_skill=required_skill or None, min_age=min_age or None,
+        name=name,
+        required_skill=required_skill or None,
+        min_age=min_age or None,
         requires_waiver=requires_waiver,
         sms_key=_sms_key(sms_key, {r.sms_key for r in mission.roles}, fallback, "sms_key"),
         sort_order=max((r.sort_order for r in mission.roles), default=-1) + 1,
@@ -106,8 +117,9 @@ def add_role(mission: Mission, *, name: str, sms_key: str = "", required_skill: 
     return role
 
 
-def add_shift(mission: Mission, *, name: str, starts_at: datetime, ends_at: datetime,
-              sms_key: str = ""):
+def add_shift(
+    mission: Mission, *, name: str, starts_at: datetime, ends_at: datetime, sms_key: str = ""
+):
     """Add a time slot inside the mission's times, with an empty position for every role."""
     _check_editable(mission)
     if ends_at <= starts_at:
@@ -118,7 +130,9 @@ def add_shift(mission: Mission, *, name: str, starts_at: datetime, ends_at: date
         )
     fallback = "AM" if to_local(starts_at).hour < 12 else "PM"
     shift = Shift(
-        name=name.strip(), starts_at=starts_at, ends_at=ends_at,
+        name=name.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
         sms_key=_sms_key(sms_key, {s.sms_key for s in mission.shifts}, fallback, "sms_key"),
     )
     mission.shifts.append(shift)
@@ -165,8 +179,7 @@ def set_capacities(mission: Mission, capacities: dict[int, int]) -> None:
             )
         if not 0 <= capacity <= MAX_CAPACITY:
             raise ValidationError(
-                gettext("capacity must be 0 to %(max_capacity)s",
-                        max_capacity=MAX_CAPACITY),
+                gettext("capacity must be 0 to %(max_capacity)s", max_capacity=MAX_CAPACITY),
                 field="capacity",
             )
         _set_capacity(position, capacity)
@@ -177,15 +190,22 @@ def _set_capacity(position: Position, capacity: int) -> None:
     old = position.capacity
     # Conditional, like booking: a place taken a moment ago is never squeezed out.
     result = db.session.execute(
-        update(Position).where(Position.id == position.id, Position.filled <= capacity)
-        .values(capacity=capacity).execution_options(synchronize_session=False)
+        update(Position)
+        .where(Position.id == position.id, Position.filled <= capacity)
+        .values(capacity=capacity)
+        .execution_options(synchronize_session=False)
     )
     db.session.refresh(position, ["capacity", "filled"])
     if rowcount(result) != 1:
         raise Conflict(
-            gettext("%(role)s (%(shift)s) has %(filled)d people holding a place: remove some "
-                    "before lowering it to %(capacity)d", role=position.role.name,
-                    shift=position.shift.name, filled=position.filled, capacity=capacity),
+            gettext(
+                "%(role)s (%(shift)s) has %(filled)d people holding a place: remove some "
+                "before lowering it to %(capacity)d",
+                role=position.role.name,
+                shift=position.shift.name,
+                filled=position.filled,
+                capacity=capacity,
+            ),
             field="capacity",
         )
     if capacity != old:
@@ -195,8 +215,9 @@ def _set_capacity(position: Position, capacity: int) -> None:
             break
 
 
-def add_vehicle(mission: Mission, *, label: str, kind: str, seats: int | None,
-                crates: int | None) -> Vehicle:
+def add_vehicle(
+    mission: Mission, *, label: str, kind: str, seats: int | None, crates: int | None
+) -> Vehicle:
     """Add an organisation vehicle (volunteers offer theirs through vehicles.offer_vehicle)."""
     _check_editable(mission)
     if not label.strip():
@@ -204,7 +225,9 @@ def add_vehicle(mission: Mission, *, label: str, kind: str, seats: int | None,
     if kind not in set(VehicleKind):
         raise ValidationError(gettext("unknown vehicle kind %(kind)r", kind=kind), field="kind")
     vehicle = Vehicle(
-        label=label.strip(), kind=kind, is_organisation=True,
+        label=label.strip(),
+        kind=kind,
+        is_organisation=True,
         seats=_count(seats, "seats", MAX_SEATS),
         crate_slots=_count(crates, "crate_slots", MAX_CRATES),
     )

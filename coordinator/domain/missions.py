@@ -59,8 +59,16 @@ KIND_LETTERS: dict[str, str] = {
     MissionKind.OTHER: "M",
 }
 MAX_ANIMALS = 10_000
-COPIED_FIELDS = ("title", "kind", "area", "address", "meeting_point", "is_address_confidential",
-                 "briefing", "what_to_bring")
+COPIED_FIELDS = (
+    "title",
+    "kind",
+    "area",
+    "address",
+    "meeting_point",
+    "is_address_confidential",
+    "briefing",
+    "what_to_bring",
+)
 # Set by hand; recruiting <> staffed is automatic (refresh_fill_status), cancel has its own door.
 MANUAL_TRANSITIONS = {
     MissionStatus.RECRUITING: (MissionStatus.DRAFT,),
@@ -106,8 +114,7 @@ def check_code(code: str, mission: Mission | None = None) -> str:
     code = (code or "").strip().upper()
     if not CODE_PATTERN.fullmatch(code):
         raise ValidationError(
-            gettext("%(code)r is not an SMS code: 1-2 letters then 1-3 digits, like B7",
-                    code=code),
+            gettext("%(code)r is not an SMS code: 1-2 letters then 1-3 digits, like B7", code=code),
             field="code",
         )
     clash = db.session.scalar(
@@ -138,8 +145,7 @@ def _check_details(details: MissionDetails) -> None:
             raise ValidationError(gettext("each group of animals needs a species"), field="animals")
         if not 0 <= number <= MAX_ANIMALS:
             raise ValidationError(
-                gettext("%(number)s is not a plausible animal count",
-                        number=number),
+                gettext("%(number)s is not a plausible animal count", number=number),
                 field="animals",
             )
 
@@ -188,8 +194,11 @@ def update_mission(mission: Mission, details: MissionDetails, *, move_shifts: bo
     for shift in mission.shifts:
         if shift.starts_at < details.starts_at or shift.ends_at > details.ends_at:
             raise ValidationError(
-                gettext("the shift %(shift)s would fall outside the mission's times: change "
-                        "or delete it first", shift=shift.name or shift.sms_key),
+                gettext(
+                    "the shift %(shift)s would fall outside the mission's times: change "
+                    "or delete it first",
+                    shift=shift.name or shift.sms_key,
+                ),
                 field="starts_at",
             )
     _apply(mission, details)
@@ -201,17 +210,32 @@ def duplicate_mission(source: Mission, *, starts_at: datetime, created_by: Staff
     """A draft copy of a mission (roles, shifts, capacities, vans, animals) starting later."""
     delta = starts_at - source.starts_at
     copy = Mission(
-        status=MissionStatus.DRAFT, created_by=created_by, code=suggest_code(source.kind),
-        starts_at=source.starts_at + delta, ends_at=source.ends_at + delta,
+        status=MissionStatus.DRAFT,
+        created_by=created_by,
+        code=suggest_code(source.kind),
+        starts_at=source.starts_at + delta,
+        ends_at=source.ends_at + delta,
         team_leads=list(source.team_leads),
         **{name: getattr(source, name) for name in COPIED_FIELDS},
     )
-    roles = {r.id: Role(name=r.name, sms_key=r.sms_key, required_skill=r.required_skill,
-                        description=r.description, sort_order=r.sort_order,
-                        min_age=r.min_age, requires_waiver=r.requires_waiver)
-             for r in source.roles}
-    shifts = {s.id: Shift(name=s.name, sms_key=s.sms_key, starts_at=s.starts_at + delta,
-                          ends_at=s.ends_at + delta) for s in source.shifts}
+    roles = {
+        r.id: Role(
+            name=r.name,
+            sms_key=r.sms_key,
+            required_skill=r.required_skill,
+            description=r.description,
+            sort_order=r.sort_order,
+            min_age=r.min_age,
+            requires_waiver=r.requires_waiver,
+        )
+        for r in source.roles
+    }
+    shifts = {
+        s.id: Shift(
+            name=s.name, sms_key=s.sms_key, starts_at=s.starts_at + delta, ends_at=s.ends_at + delta
+        )
+        for s in source.shifts
+    }
     copy.roles, copy.shifts = list(roles.values()), list(shifts.values())
     copy.positions = [
         Position(role=roles[p.role_id], shift=shifts[p.shift_id], capacity=p.capacity)
@@ -219,10 +243,13 @@ def duplicate_mission(source: Mission, *, starts_at: datetime, created_by: Staff
     ]
     copy.vehicles = [
         Vehicle(label=v.label, kind=v.kind, seats=v.seats, crate_slots=v.crate_slots)
-        for v in source.vehicles if v.is_organisation
+        for v in source.vehicles
+        if v.is_organisation
     ]
-    copy.animals = [ExpectedAnimals(species=a.species, count=a.count, needs_crate=a.needs_crate)
-                    for a in source.animals]
+    copy.animals = [
+        ExpectedAnimals(species=a.species, count=a.count, needs_crate=a.needs_crate)
+        for a in source.animals
+    ]
     db.session.add(copy)
     db.session.flush()
     return copy
@@ -239,8 +266,11 @@ def change_status(mission: Mission, target: str) -> None:
         ) from None
     if mission.status not in allowed_from:
         raise Conflict(
-            gettext("a %(status)s mission cannot become %(target)s",
-                    status=mission.status, target=target),
+            gettext(
+                "a %(status)s mission cannot become %(target)s",
+                status=mission.status,
+                target=target,
+            ),
             field="status",
         )
     if target == MissionStatus.RECRUITING and not _has_places(mission):
@@ -252,18 +282,20 @@ def change_status(mission: Mission, target: str) -> None:
 
 
 def _has_places(mission: Mission) -> bool:
-    return bool(db.session.scalar(
-        select(func.count()).select_from(Position)
-        .where(Position.mission_id == mission.id, Position.capacity > 0)
-    ))
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Position)
+            .where(Position.mission_id == mission.id, Position.capacity > 0)
+        )
+    )
 
 
 def cancel_mission(mission: Mission) -> int:
     """Cancel a mission, stop its call-outs and text everyone holding a place; returns how many."""
     if not mission.is_open:
         raise Conflict(
-            gettext("a %(status)s mission cannot be cancelled",
-                    status=mission.status),
+            gettext("a %(status)s mission cannot be cancelled", status=mission.status),
             field="status",
         )
     people = places.people_holding_places(mission)
@@ -271,8 +303,12 @@ def cancel_mission(mission: Mission) -> int:
     callouts.stop_mission_callouts(mission, reason="mission cancelled", cancelled=True)
     for volunteer in people:
         outbox.queue_sms(
-            volunteer, "mission_cancelled", kind="mission_cancelled", mission_id=mission.id,
-            idempotency_key=f"mission-cancelled:{mission.id}:{volunteer.id}", mission=mission,
+            volunteer,
+            "mission_cancelled",
+            kind="mission_cancelled",
+            mission_id=mission.id,
+            idempotency_key=f"mission-cancelled:{mission.id}:{volunteer.id}",
+            mission=mission,
         )
     db.session.flush()
     return len(people)

@@ -108,24 +108,35 @@ def mission_views(volunteer: Volunteer, missions: list[Mission]) -> list[Mission
             (p for p in mission.positions if volunteer.has_skill(p.role.required_skill)),
             key=lambda p: (p.shift.starts_at, p.role.sort_order, p.role.id),
         )
-        places = [OpenPlace(p, by_position.get(p.id), eligibility.why_cannot_book(
-                      volunteer, p, now=now, source=SignupSource.WEB, held=held))
-                  for p in positions if p.capacity > 0]
+        places = [
+            OpenPlace(
+                p,
+                by_position.get(p.id),
+                eligibility.why_cannot_book(
+                    volunteer, p, now=now, source=SignupSource.WEB, held=held
+                ),
+            )
+            for p in positions
+            if p.capacity > 0
+        ]
         held = [s for s in mine if s.mission_id == mission.id]
-        views.append(MissionView(
-            mission=mission,
-            places=places,
-            holds_confirmed_place=any(s.status == SignupStatus.CONFIRMED for s in held),
-            has_live_signup=bool(held),
-            has_declined=mission.id in declined,
-        ))
+        views.append(
+            MissionView(
+                mission=mission,
+                places=places,
+                holds_confirmed_place=any(s.status == SignupStatus.CONFIRMED for s in held),
+                has_live_signup=bool(held),
+                has_declined=mission.id in declined,
+            )
+        )
     return views
 
 
 def upcoming_signups(volunteer: Volunteer) -> list[Signup]:
     """The volunteer's confirmed, offered and waitlisted places in shifts not yet over."""
     return signups_of(
-        volunteer, now_utc(),
+        volunteer,
+        now_utc(),
         defaultload(Signup.mission).selectinload(Mission.team_leads),
         selectinload(Signup.vehicle),
     )
@@ -207,15 +218,18 @@ def update_profile(
     Their 1365 portal id, given by them, goes on the hours exported for the portal.
     """
     if language not in LANGUAGES:
-        raise ValidationError(gettext("unknown language %(value)r", value=language),
-                              field="language")
+        raise ValidationError(
+            gettext("unknown language %(value)r", value=language), field="language"
+        )
     unknown = set(skills) - {s.value for s in Skill}
     if unknown:
-        raise ValidationError(gettext("unknown skill %(value)r", value=sorted(unknown)[0]),
-                              field="skills")
+        raise ValidationError(
+            gettext("unknown skill %(value)r", value=sorted(unknown)[0]), field="skills"
+        )
     if vehicle_kind and vehicle_kind not in {k.value for k in VehicleKind}:
-        raise ValidationError(gettext("unknown vehicle kind %(value)r", value=vehicle_kind),
-                              field="vehicle_kind")
+        raise ValidationError(
+            gettext("unknown vehicle kind %(value)r", value=vehicle_kind), field="vehicle_kind"
+        )
     volunteer.language = language
     volunteer.set_skills(skills, is_verified=False)
     volunteer.vehicle_kind = vehicle_kind or None
@@ -232,15 +246,21 @@ def update_profile(
 def _portal_id(raw: str) -> str:
     value = raw.strip()
     if len(value) > 40 or not all(c.isascii() and (c.isalnum() or c in "._-@") for c in value):
-        raise ValidationError(gettext("A 1365 id has letters, digits and . _ - @ only, at most "
-                                      "40 of them."), field="portal_1365_id")
+        raise ValidationError(
+            gettext("A 1365 id has letters, digits and . _ - @ only, at most 40 of them."),
+            field="portal_1365_id",
+        )
     return value
 
 
 def _count(value: int | None, field: str, upper: int) -> int | None:
     if value is not None and not 0 <= value <= upper:
-        raise ValidationError(gettext("%(field)s must be a whole number from 0 to %(upper)d",
-                                      field=field, upper=upper), field=field)
+        raise ValidationError(
+            gettext(
+                "%(field)s must be a whole number from 0 to %(upper)d", field=field, upper=upper
+            ),
+            field=field,
+        )
     return value
 
 

@@ -31,11 +31,14 @@ def people_holding_places(mission: Mission) -> list[Volunteer]:
 
     Not the places held (Position.filled): one person in two shifts holds two places.
     """
-    return list(db.session.scalars(
-        select(Volunteer).join(Signup, Signup.volunteer_id == Volunteer.id)
-        .where(Signup.mission_id == mission.id, Signup.status.in_(HOLDS_PLACE))
-        .distinct()
-    ))
+    return list(
+        db.session.scalars(
+            select(Volunteer)
+            .join(Signup, Signup.volunteer_id == Volunteer.id)
+            .where(Signup.mission_id == mission.id, Signup.status.in_(HOLDS_PLACE))
+            .distinct()
+        )
+    )
 
 
 @dataclass
@@ -80,8 +83,13 @@ def fill_summaries(missions: list[Mission]) -> dict[int, MissionFill]:
     if not mission_ids:
         return fills
     roles = db.session.execute(
-        select(Position.mission_id, Role.name, func.sum(Position.filled),
-               func.sum(Position.capacity), func.sum(Position.places_left))
+        select(
+            Position.mission_id,
+            Role.name,
+            func.sum(Position.filled),
+            func.sum(Position.capacity),
+            func.sum(Position.places_left),
+        )
         .join(Role, Position.role_id == Role.id)
         .where(Position.mission_id.in_(mission_ids))
         .group_by(Position.mission_id, Role.id, Role.name, Role.sort_order)
@@ -89,7 +97,8 @@ def fill_summaries(missions: list[Mission]) -> dict[int, MissionFill]:
     )
     for mission_id, name, filled, capacity, left in roles:
         fills[mission_id].roles.append(
-            RoleFill(name, int(filled or 0), int(capacity or 0), int(left or 0)))
+            RoleFill(name, int(filled or 0), int(capacity or 0), int(left or 0))
+        )
     transport = transport_summary(missions)
     for mission_id, (slots, in_crates) in transport.items():
         fills[mission_id].crate_slots, fills[mission_id].animals_in_crates = slots, in_crates

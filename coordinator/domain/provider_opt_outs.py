@@ -23,12 +23,14 @@ def apply_provider_opt_outs(numbers: list[str], now: datetime, *, source: str) -
     ids: list[int] = []
     for start in range(0, len(wanted), CHUNK):
         ids += db.session.scalars(
-            select(Volunteer.id).where(Volunteer.phone.in_(wanted[start:start + CHUNK]),
-                                       Volunteer.opted_out_at.is_(None))
+            select(Volunteer.id).where(
+                Volunteer.phone.in_(wanted[start : start + CHUNK]), Volunteer.opted_out_at.is_(None)
+            )
         )
     for volunteer in db.session.scalars(select(Volunteer).where(Volunteer.id.in_(ids))):
-        consent.opt_out(volunteer, source=consent.Source.PROVIDER, now=now,
-                        note=f"{source}: 080 opt-out line")
+        consent.opt_out(
+            volunteer, source=consent.Source.PROVIDER, now=now, note=f"{source}: 080 opt-out line"
+        )
     if ids:
         log.info("%s opt-out list: %d volunteer(s) opted out", source, len(ids))
     return len(ids)

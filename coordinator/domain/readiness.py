@@ -75,7 +75,11 @@ def waiver_problem(volunteer: Volunteer, role: Role, at: datetime) -> str | None
 
 
 CHECKS: list[Callable[[Volunteer, Role, datetime], str | None]] = [
-    approval_problem, qualification_problem, age_problem, waiver_problem]
+    approval_problem,
+    qualification_problem,
+    age_problem,
+    waiver_problem,
+]
 
 
 def problems(volunteer: Volunteer, role: Role, at: datetime) -> list[str]:
@@ -93,12 +97,21 @@ def explain(reason: str, role: Role) -> str:
     """A sentence, in the reader's language, saying why."""
     return {
         "approval": gettext("your sign-up is still waiting for the team's approval"),
-        "skill": gettext("%(role)s needs a valid, verified %(skill)s qualification",
-                         role=role.name, skill=role.required_skill or ""),
-        "age": gettext("%(role)s is only for people aged %(age)d or older on the day",
-                       role=role.name, age=role.min_age or 0),
-        "waiver": gettext("%(role)s needs the volunteer waiver accepted within the last "
-                          "12 months; accept it on your personal page", role=role.name),
+        "skill": gettext(
+            "%(role)s needs a valid, verified %(skill)s qualification",
+            role=role.name,
+            skill=role.required_skill or "",
+        ),
+        "age": gettext(
+            "%(role)s is only for people aged %(age)d or older on the day",
+            role=role.name,
+            age=role.min_age or 0,
+        ),
+        "waiver": gettext(
+            "%(role)s needs the volunteer waiver accepted within the last "
+            "12 months; accept it on your personal page",
+            role=role.name,
+        ),
     }[reason]
 
 
@@ -121,10 +134,12 @@ def publish_waiver(text_ko: str, text_en: str, *, staff_user_id: int | None) -> 
     """Publish a new version of the waiver text (the old versions stay, as accepted)."""
     for text, field in ((text_ko, "text_ko"), (text_en, "text_en")):
         if not text.strip() or "\x00" in text:
-            raise ValidationError(gettext("the waiver text is empty or has a NUL character"),
-                                  field=field)
-    version = WaiverVersion(text_ko=text_ko.strip(), text_en=text_en.strip(),
-                            published_by_id=staff_user_id)
+            raise ValidationError(
+                gettext("the waiver text is empty or has a NUL character"), field=field
+            )
+    version = WaiverVersion(
+        text_ko=text_ko.strip(), text_en=text_en.strip(), published_by_id=staff_user_id
+    )
     db.session.add(version)
     db.session.flush()
     return version
@@ -132,8 +147,11 @@ def publish_waiver(text_ko: str, text_en: str, *, staff_user_id: int | None) -> 
 
 def latest_acceptance(volunteer: Volunteer) -> WaiverAcceptance | None:
     return db.session.scalar(
-        select(WaiverAcceptance).where(WaiverAcceptance.volunteer_id == volunteer.id)
-        .order_by(WaiverAcceptance.accepted_at.desc(), WaiverAcceptance.id.desc()).limit(1))
+        select(WaiverAcceptance)
+        .where(WaiverAcceptance.volunteer_id == volunteer.id)
+        .order_by(WaiverAcceptance.accepted_at.desc(), WaiverAcceptance.id.desc())
+        .limit(1)
+    )
 
 
 def waiver_valid_on(volunteer: Volunteer, at: datetime) -> bool:
@@ -141,16 +159,24 @@ def waiver_valid_on(volunteer: Volunteer, at: datetime) -> bool:
     return accepted is not None and accepted.accepted_at > at - _valid_days()
 
 
-def accept_waiver(volunteer: Volunteer, *, channel: str = "personal",
-                  staff_user_id: int | None = None,
-                  now: datetime | None = None) -> WaiverAcceptance:
+def accept_waiver(
+    volunteer: Volunteer,
+    *,
+    channel: str = "personal",
+    staff_user_id: int | None = None,
+    now: datetime | None = None,
+) -> WaiverAcceptance:
     """The volunteer accepts the current waiver (on their page, or on paper via staff)."""
     waiver = current_waiver()
     if waiver is None:
         raise Conflict(gettext("no waiver text is published yet"), field="waiver")
-    accepted = WaiverAcceptance(volunteer_id=volunteer.id, waiver_version_id=waiver.id,
-                                channel=channel, staff_user_id=staff_user_id,
-                                accepted_at=now or now_utc())
+    accepted = WaiverAcceptance(
+        volunteer_id=volunteer.id,
+        waiver_version_id=waiver.id,
+        channel=channel,
+        staff_user_id=staff_user_id,
+        accepted_at=now or now_utc(),
+    )
     db.session.add(accepted)
     db.session.flush()
     return accepted
@@ -170,8 +196,14 @@ def needs_waiver_renewal(volunteer: Volunteer, now: datetime) -> bool:
 # -- qualifications ---------------------------------------------------------------------------
 
 
-def set_qualification(volunteer: Volunteer, skill: str, *, expires_at: datetime | None,
-                      verified_by: StaffUser | None, now: datetime | None = None) -> None:
+def set_qualification(
+    volunteer: Volunteer,
+    skill: str,
+    *,
+    expires_at: datetime | None,
+    verified_by: StaffUser | None,
+    now: datetime | None = None,
+) -> None:
     """Staff verify a qualification (a skill) and say until when it counts."""
     now = now or now_utc()
     row = next((s for s in volunteer.skills if s.skill == skill), None)
@@ -193,8 +225,11 @@ def not_at_night(now: datetime) -> datetime | None:
 
 
 def _coordinators() -> list[StaffUser]:
-    return [u for u in db.session.scalars(select(StaffUser).where(StaffUser.phone.is_not(None)))
-            if u.can(StaffRole.COORDINATOR)]
+    return [
+        u
+        for u in db.session.scalars(select(StaffUser).where(StaffUser.phone.is_not(None)))
+        if u.can(StaffRole.COORDINATOR)
+    ]
 
 
 def send_readiness_reminders(now: datetime | None = None) -> int:
@@ -202,23 +237,39 @@ def send_readiness_reminders(now: datetime | None = None) -> int:
     now = now or now_utc()
     warn = timedelta(days=current_app.config["READINESS_WARNING_DAYS"])
     sent = 0
-    expiring = db.session.scalars(select(VolunteerSkill).where(
-        VolunteerSkill.expires_at.is_not(None), VolunteerSkill.expires_at > now,
-        VolunteerSkill.expires_at <= now + warn, VolunteerSkill.expiry_warned_at.is_(None))).all()
+    expiring = db.session.scalars(
+        select(VolunteerSkill).where(
+            VolunteerSkill.expires_at.is_not(None),
+            VolunteerSkill.expires_at > now,
+            VolunteerSkill.expires_at <= now + warn,
+            VolunteerSkill.expiry_warned_at.is_(None),
+        )
+    ).all()
     for row in expiring:
         volunteer, expires_at = row.volunteer, row.expires_at
         if volunteer.erased_at is not None or expires_at is None:
             continue
         key = f"qualification-expiring:{volunteer.id}:{row.skill}:{expires_at.isoformat()}"
-        queue_sms(volunteer, "qualification_expiring", kind="readiness", idempotency_key=key,
-                  send_after=not_at_night(now),
-                  skill=row.skill, day=format_local(row.expires_at, "date", volunteer.language))
+        queue_sms(
+            volunteer,
+            "qualification_expiring",
+            kind="readiness",
+            idempotency_key=key,
+            send_after=not_at_night(now),
+            skill=row.skill,
+            day=format_local(row.expires_at, "date", volunteer.language),
+        )
         for staff in _coordinators():
             with force_locale(staff.language or "ko"):
-                queue_staff_sms(staff, "staff_qualification_expiring", kind="readiness",
-                                idempotency_key=f"{key}:staff:{staff.id}", person=volunteer.name,
-                                skill=row.skill,
-                                day=format_local(row.expires_at, "date", staff.language))
+                queue_staff_sms(
+                    staff,
+                    "staff_qualification_expiring",
+                    kind="readiness",
+                    idempotency_key=f"{key}:staff:{staff.id}",
+                    person=volunteer.name,
+                    skill=row.skill,
+                    day=format_local(row.expires_at, "date", staff.language),
+                )
         row.expiry_warned_at = now
         sent += 1
     sent += _waiver_reminders(now, warn)
@@ -228,10 +279,13 @@ def send_readiness_reminders(now: datetime | None = None) -> int:
 
 def _waiver_reminders(now: datetime, warn: timedelta) -> int:
     lapse_from = now - _valid_days()
-    due = db.session.scalars(select(WaiverAcceptance).where(
-        WaiverAcceptance.renewal_reminded_at.is_(None),
-        WaiverAcceptance.accepted_at > lapse_from,
-        WaiverAcceptance.accepted_at <= lapse_from + warn)).all()
+    due = db.session.scalars(
+        select(WaiverAcceptance).where(
+            WaiverAcceptance.renewal_reminded_at.is_(None),
+            WaiverAcceptance.accepted_at > lapse_from,
+            WaiverAcceptance.accepted_at <= lapse_from + warn,
+        )
+    ).all()
     sent = 0
     for accepted in due:
         accepted.renewal_reminded_at = now
@@ -241,10 +295,15 @@ def _waiver_reminders(now: datetime, warn: timedelta) -> int:
         if latest_acceptance(volunteer) is not accepted:  # renewed already
             continue
         lapses = accepted.accepted_at + _valid_days()
-        queue_sms(volunteer, "waiver_renewal", kind="readiness", send_after=not_at_night(now),
-                  idempotency_key=f"waiver-renewal:{accepted.id}",
-                  day=format_local(lapses, "date", volunteer.language),
-                  url=links.personal_url(volunteer))
+        queue_sms(
+            volunteer,
+            "waiver_renewal",
+            kind="readiness",
+            send_after=not_at_night(now),
+            idempotency_key=f"waiver-renewal:{accepted.id}",
+            day=format_local(lapses, "date", volunteer.language),
+            url=links.personal_url(volunteer),
+        )
         sent += 1
     return sent
 
@@ -268,22 +327,24 @@ def day_flags(volunteer: Volunteer, role: Role, at: datetime) -> list[str]:
     return [reason for reason in problems(volunteer, role, at) if reason != "approval"]
 
 
-def set_emergency_details(volunteer: Volunteer, *, name: str, phone: str,
-                          birth_date: date | None) -> None:
+def set_emergency_details(
+    volunteer: Volunteer, *, name: str, phone: str, birth_date: date | None
+) -> None:
     """Staff record the emergency contact (and date of birth) from a paper form or a call."""
     from coordinator.phones import normalise_phone
 
     name = " ".join((name or "").split())
     if not name or len(name) > 100 or "\x00" in name:
-        raise ValidationError(gettext("an emergency contact's name is 1 to 100 characters"),
-                              field="name")
+        raise ValidationError(
+            gettext("an emergency contact's name is 1 to 100 characters"), field="name"
+        )
     number = normalise_phone(phone, field="phone")
     if number == volunteer.phone:
-        raise ValidationError(gettext("the emergency contact needs a number other than yours"),
-                              field="phone")
+        raise ValidationError(
+            gettext("the emergency contact needs a number other than yours"), field="phone"
+        )
     if birth_date is not None and not date(1900, 1, 1) <= birth_date < local_day(now_utc()):
-        raise ValidationError(gettext("the date of birth must be a past date"),
-                              field="birth_date")
+        raise ValidationError(gettext("the date of birth must be a past date"), field="birth_date")
     volunteer.emergency_name, volunteer.emergency_phone = name, number
     volunteer.birth_date = birth_date
     db.session.flush()

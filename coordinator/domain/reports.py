@@ -127,20 +127,24 @@ class MissionReport:
 
 def mission_report(mission: Mission) -> MissionReport:
     """Everything the after-action report shows for one mission, in five queries."""
-    signups = db.session.scalars(
-        select(Signup)
-        .join(Position, Signup.position_id == Position.id)
-        .join(Shift, Position.shift_id == Shift.id)
-        .join(Role, Position.role_id == Role.id)
-        .where(Signup.mission_id == mission.id)
-        .options(
-            joinedload(Signup.volunteer),
-            joinedload(Signup.position).joinedload(Position.shift),
-            joinedload(Signup.position).joinedload(Position.role),
-            joinedload(Signup.attendance),
+    signups = (
+        db.session.scalars(
+            select(Signup)
+            .join(Position, Signup.position_id == Position.id)
+            .join(Shift, Position.shift_id == Shift.id)
+            .join(Role, Position.role_id == Role.id)
+            .where(Signup.mission_id == mission.id)
+            .options(
+                joinedload(Signup.volunteer),
+                joinedload(Signup.position).joinedload(Position.shift),
+                joinedload(Signup.position).joinedload(Position.role),
+                joinedload(Signup.attendance),
+            )
+            .order_by(Shift.starts_at, Role.sort_order, Role.id, Signup.id)
         )
-        .order_by(Shift.starts_at, Role.sort_order, Role.id, Signup.id)
-    ).unique().all()
+        .unique()
+        .all()
+    )
     groups: dict[tuple[int, int], ShiftRoleGroup] = {}
     for signup in signups:
         if signup.status != SignupStatus.CONFIRMED:
@@ -149,24 +153,40 @@ def mission_report(mission: Mission) -> MissionReport:
         group = groups.setdefault((pos.shift_id, pos.role_id), ShiftRoleGroup(pos.shift, pos.role))
         status = signup.attendance.status if signup.attendance else "unmarked"
         group.rows.append(AttendeeRow(signup, status, hours_worked(signup)))
-    no_shows = [s for g in groups.values() for s in (r.signup for r in g.rows)
-                if s.attendance and s.attendance.status == AttendanceStatus.NO_SHOW]
+    no_shows = [
+        s
+        for g in groups.values()
+        for s in (r.signup for r in g.rows)
+        if s.attendance and s.attendance.status == AttendanceStatus.NO_SHOW
+    ]
     late_cancels = [s for s in signups if s.status == SignupStatus.CANCELLED and s.is_late_cancel]
     vehicles = db.session.scalars(
-        select(Vehicle).where(Vehicle.mission_id == mission.id)
-        .options(joinedload(Vehicle.driver)).order_by(Vehicle.id)
+        select(Vehicle)
+        .where(Vehicle.mission_id == mission.id)
+        .options(joinedload(Vehicle.driver))
+        .order_by(Vehicle.id)
     ).all()
     return MissionReport(
-        mission, list(groups.values()), no_shows, late_cancels, list(vehicles),
-        message_costs(mission), animals_of(mission),
+        mission,
+        list(groups.values()),
+        no_shows,
+        late_cancels,
+        list(vehicles),
+        message_costs(mission),
+        animals_of(mission),
     )
 
 
 def message_costs(mission: Mission) -> list[MessageLine]:
     """Outgoing SMS billed for the mission, per kind, each priced by its route and type."""
     rows = db.session.execute(
-        select(Message.kind, Message.route, Message.message_type, func.count(),
-               func.coalesce(func.sum(Message.segments), 0))
+        select(
+            Message.kind,
+            Message.route,
+            Message.message_type,
+            func.count(),
+            func.coalesce(func.sum(Message.segments), 0),
+        )
         .where(
             Message.mission_id == mission.id,
             Message.direction == Direction.OUTBOUND,
@@ -180,8 +200,9 @@ def message_costs(mission: Mission) -> list[MessageLine]:
     for kind, route, message_type, count, segments in rows:
         cost = cost_of_many(config, route, message_type, count, int(segments))
         line = lines.get(kind) or MessageLine(kind, 0, 0, Decimal(0))
-        lines[kind] = MessageLine(kind, line.count + count, line.segments + int(segments),
-                                  line.cost + cost)
+        lines[kind] = MessageLine(
+            kind, line.count + count, line.segments + int(segments), line.cost + cost
+        )
     return list(lines.values())
 
 
@@ -207,8 +228,9 @@ def volunteer_records(volunteer_ids: list[int]) -> dict[int, VolunteerRecord]:
         select(Signup)
         .join(Attendance, Attendance.signup_id == Signup.id)
         .where(Signup.volunteer_id.in_(volunteer_ids), Signup.status == SignupStatus.CONFIRMED)
-        .options(joinedload(Signup.attendance),
-                 joinedload(Signup.position).joinedload(Position.shift))
+        .options(
+            joinedload(Signup.attendance), joinedload(Signup.position).joinedload(Position.shift)
+        )
     ).unique():
         vid = signup.volunteer_id
         assert signup.attendance is not None  # joined on attendance above
@@ -218,8 +240,9 @@ def volunteer_records(volunteer_ids: list[int]) -> dict[int, VolunteerRecord]:
         elif signup.attendance.status == AttendanceStatus.NO_SHOW:
             no_shows[vid] += 1
     return {
-        vid: VolunteerRecord(len(missions[vid]), len(hours[vid]), no_shows[vid],
-                             round(sum(hours[vid]), 2))
+        vid: VolunteerRecord(
+            len(missions[vid]), len(hours[vid]), no_shows[vid], round(sum(hours[vid]), 2)
+        )
         for vid in volunteer_ids
     }
 
@@ -235,9 +258,13 @@ def send_thank_yous(mission: Mission, *, now: datetime | None = None) -> int:
     queued = 0
     for volunteer in people.values():
         message = queue_sms(
-            volunteer, "thank_you", kind="thank_you", mission_id=mission.id,
+            volunteer,
+            "thank_you",
+            kind="thank_you",
+            mission_id=mission.id,
             idempotency_key=f"thank_you:{mission.id}:{volunteer.id}",
-            mission=mission, animals=report.animals_moved,
+            mission=mission,
+            animals=report.animals_moved,
         )
         queued += message is not None
     return queued

@@ -43,12 +43,14 @@ def last_activity(volunteer: Volunteer) -> datetime:
     """The latest sign of life: joining, a text from them, a sign-up, a consent, a waiver."""
     found = [volunteer.created_at]
     for query in (
-        select(func.max(Message.created_at)).where(Message.volunteer_id == volunteer.id,
-                                                   Message.direction == Direction.INBOUND),
+        select(func.max(Message.created_at)).where(
+            Message.volunteer_id == volunteer.id, Message.direction == Direction.INBOUND
+        ),
         select(func.max(Signup.created_at)).where(Signup.volunteer_id == volunteer.id),
         select(func.max(Consent.given_at)).where(Consent.volunteer_id == volunteer.id),
         select(func.max(WaiverAcceptance.accepted_at)).where(
-            WaiverAcceptance.volunteer_id == volunteer.id),
+            WaiverAcceptance.volunteer_id == volunteer.id
+        ),
     ):
         value = db.session.scalar(query)
         if value is not None:
@@ -63,8 +65,11 @@ def apply_retention(now: datetime | None = None) -> RetentionRun:
     cutoff = now - timedelta(days=config["RETENTION_DAYS"])
     grace = timedelta(days=config["RETENTION_WARNING_DAYS"])
     warned = erased = kept = 0
-    candidates = db.session.scalars(select(Volunteer).where(
-        Volunteer.erased_at.is_(None), Volunteer.created_at < cutoff).order_by(Volunteer.id)).all()
+    candidates = db.session.scalars(
+        select(Volunteer)
+        .where(Volunteer.erased_at.is_(None), Volunteer.created_at < cutoff)
+        .order_by(Volunteer.id)
+    ).all()
     for volunteer in candidates:
         active_at = last_activity(volunteer)
         if volunteer.retention_warned_at is not None:
@@ -83,7 +88,12 @@ def apply_retention(now: datetime | None = None) -> RetentionRun:
 
 def _warn(volunteer: Volunteer, now: datetime, erase_on: datetime) -> None:
     volunteer.retention_warned_at = now
-    queue_sms(volunteer, "retention_warning", kind="privacy", send_after=not_at_night(now),
-              idempotency_key=f"retention-warning:{volunteer.id}:{now.date().isoformat()}",
-              day=format_local(erase_on, "date", volunteer.language),
-              url=links.personal_url(volunteer))
+    queue_sms(
+        volunteer,
+        "retention_warning",
+        kind="privacy",
+        send_after=not_at_night(now),
+        idempotency_key=f"retention-warning:{volunteer.id}:{now.date().isoformat()}",
+        day=format_local(erase_on, "date", volunteer.language),
+        url=links.personal_url(volunteer),
+    )

@@ -75,9 +75,13 @@ def version(mission: Mission) -> str:
     """
     signups_now = db.session.execute(
         select(
-            func.count(Signup.id), func.max(Signup.id), func.max(Signup.created_at),
-            func.max(Signup.confirmed_at), func.max(Signup.cancelled_at),
-            func.max(Signup.offer_expires_at), func.sum(func.coalesce(Signup.vehicle_id, 0)),
+            func.count(Signup.id),
+            func.max(Signup.id),
+            func.max(Signup.created_at),
+            func.max(Signup.confirmed_at),
+            func.max(Signup.cancelled_at),
+            func.max(Signup.offer_expires_at),
+            func.sum(func.coalesce(Signup.vehicle_id, 0)),
             *(func.count().filter(Signup.status == status) for status in STATUS_ORDER),
         ).where(Signup.mission_id == mission.id)
     ).one()
@@ -86,9 +90,12 @@ def version(mission: Mission) -> str:
         .join(Signup, Attendance.signup_id == Signup.id)
         .where(Signup.mission_id == mission.id)
     ).one()
-    plan = [mission.status, mission.updated_at,
-            *(f"{p.id}:{p.capacity}" for p in mission.positions),
-            *(f"{v.id}:{v.label}:{v.seats}:{v.driver_id}" for v in mission.vehicles)]
+    plan = [
+        mission.status,
+        mission.updated_at,
+        *(f"{p.id}:{p.capacity}" for p in mission.positions),
+        *(f"{v.id}:{v.label}:{v.seats}:{v.driver_id}" for v in mission.vehicles),
+    ]
     text = "|".join(str(part) for part in (*plan, *signups_now, *attendance_now))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -96,9 +103,13 @@ def version(mission: Mission) -> str:
 def load_mission(mission_id: int) -> Mission:
     """The mission with its plan loaded in a fixed number of queries; NotFound if missing."""
     mission = db.session.scalar(
-        select(Mission).where(Mission.id == mission_id).options(
-            selectinload(Mission.roles), selectinload(Mission.shifts),
-            selectinload(Mission.positions), selectinload(Mission.animals),
+        select(Mission)
+        .where(Mission.id == mission_id)
+        .options(
+            selectinload(Mission.roles),
+            selectinload(Mission.shifts),
+            selectinload(Mission.positions),
+            selectinload(Mission.animals),
             selectinload(Mission.team_leads),
             selectinload(Mission.vehicles).joinedload(Vehicle.driver),
         )
@@ -111,7 +122,8 @@ def load_mission(mission_id: int) -> Mission:
 def roster_grid(mission: Mission) -> RosterGrid:
     """Every signup of the mission placed in its role x shift cell, without a query per row."""
     rows = db.session.scalars(
-        select(Signup).where(Signup.mission_id == mission.id)
+        select(Signup)
+        .where(Signup.mission_id == mission.id)
         .options(joinedload(Signup.volunteer), selectinload(Signup.attendance))
         .order_by(Signup.created_at, Signup.id)
     ).all()
@@ -128,8 +140,14 @@ def roster_grid(mission: Mission) -> RosterGrid:
             cell.waitlisted.append(signup)
         else:
             cell.cancelled.append(signup)
-    return RosterGrid(mission, list(mission.roles), list(mission.shifts), cells,
-                      list(mission.vehicles), by_vehicle)
+    return RosterGrid(
+        mission,
+        list(mission.roles),
+        list(mission.shifts),
+        cells,
+        list(mission.vehicles),
+        by_vehicle,
+    )
 
 
 def _position_of(mission: Mission, position_id: int) -> Position:
@@ -139,15 +157,22 @@ def _position_of(mission: Mission, position_id: int) -> Position:
     return position
 
 
-def add_volunteer(mission: Mission, volunteer: Volunteer, position_id: int, *,
-                  waitlist: bool = False) -> Signup:
+def add_volunteer(
+    mission: Mission, volunteer: Volunteer, position_id: int, *, waitlist: bool = False
+) -> Signup:
     """Put a volunteer on the roster by hand; a full place is refused unless `waitlist`."""
     position = _position_of(mission, position_id)
     return signups.sign_up(volunteer, position, source=SignupSource.STAFF, waitlist=waitlist)
 
 
-def add_by_hand(mission: Mission, typed: str, position_id: int, *, waitlist: bool = False,
-                confirmed_volunteer_id: int | None = None) -> Signup:
+def add_by_hand(
+    mission: Mission,
+    typed: str,
+    position_id: int,
+    *,
+    waitlist: bool = False,
+    confirmed_volunteer_id: int | None = None,
+) -> Signup:
     """Put the volunteer a coordinator typed (phone or exact name) on the roster.
 
     A phone number names whoever has it on file, who may not be the person the
@@ -155,8 +180,9 @@ def add_by_hand(mission: Mission, typed: str, position_id: int, *, waitlist: boo
     """
     volunteer = volunteers.find_one(typed)
     if volunteers.is_phone_text(typed) and confirmed_volunteer_id != volunteer.id:
-        raise volunteers.NumberOnFile(volunteer, gettext(
-            "This number is %(name)s's. Add %(name)s?", name=volunteer.name))
+        raise volunteers.NumberOnFile(
+            volunteer, gettext("This number is %(name)s's. Add %(name)s?", name=volunteer.name)
+        )
     return add_volunteer(mission, volunteer, position_id, waitlist=waitlist)
 
 
@@ -171,8 +197,9 @@ def move_signup(signup: Signup, position_id: int) -> Signup:
     # Both steps or neither: the old place is only given up if the new one is free.
     with db.session.begin_nested():
         signups.cancel(signup, reason="moved by staff", by_staff=True)
-        moved = signups.sign_up(signup.volunteer, position, source=SignupSource.STAFF,
-                                waitlist=False, vehicle=vehicle)
+        moved = signups.sign_up(
+            signup.volunteer, position, source=SignupSource.STAFF, waitlist=False, vehicle=vehicle
+        )
     return moved
 
 
@@ -193,12 +220,22 @@ def assign_vehicle(signup: Signup, vehicle_id: int | None) -> Signup:
     return vehicles.assign_to_vehicle(signup, vehicle)
 
 
-CSV_HEADER = ["shift", "starts", "role", "status", "name", "phone", "vehicle", "source",
-              "attendance"]
+CSV_HEADER = [
+    "shift",
+    "starts",
+    "role",
+    "status",
+    "name",
+    "phone",
+    "vehicle",
+    "source",
+    "attendance",
+]
 
 
 def roster_rows(
-    grid: RosterGrid, local_dt: Callable[[datetime], str],
+    grid: RosterGrid,
+    local_dt: Callable[[datetime], str],
     phone: Callable[[str], str] = display_phone,
 ) -> list[list[str]]:
     """The roster as CSV rows (header first); `local_dt` and `phone` format for the reader."""
@@ -209,12 +246,21 @@ def roster_rows(
             cell = grid.cell(role, shift)
             if cell is None:
                 continue
-            for signup in sorted(cell.holding + cell.waitlisted + cell.cancelled,
-                                 key=lambda s: STATUS_ORDER.get(s.status, 9)):
-                rows.append([
-                    shift.name, local_dt(shift.starts_at), role.name, signup.status,
-                    signup.volunteer.name, phone(signup.volunteer.phone),
-                    vehicles.get(signup.vehicle_id, ""), signup.source,
-                    signup.attendance.status if signup.attendance else "",
-                ])
+            for signup in sorted(
+                cell.holding + cell.waitlisted + cell.cancelled,
+                key=lambda s: STATUS_ORDER.get(s.status, 9),
+            ):
+                rows.append(
+                    [
+                        shift.name,
+                        local_dt(shift.starts_at),
+                        role.name,
+                        signup.status,
+                        signup.volunteer.name,
+                        phone(signup.volunteer.phone),
+                        vehicles.get(signup.vehicle_id, ""),
+                        signup.source,
+                        signup.attendance.status if signup.attendance else "",
+                    ]
+                )
     return rows

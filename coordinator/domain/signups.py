@@ -97,20 +97,27 @@ def sign_up(
         return existing
     filled = _claim_place(position.id)
     if filled is None and not waitlist:
-        raise Conflict(gettext("%(role)s in this shift is full", role=position.role.name),
-                       field="position")
+        raise Conflict(
+            gettext("%(role)s in this shift is full", role=position.role.name), field="position"
+        )
     if vehicle is not None and vehicle.id is None:
         db.session.flush()
     signup = db.session.scalar(
         # No savepoint: a live signup the same volunteer's other request just committed
         # makes this insert nothing (the unique index), instead of failing the transaction.
-        insert_unless_exists(Signup, conflict_on=["volunteer_id", "position_id"],
-                             where=LIVE_SIGNUP_INDEX_WHERE)
-        .values(volunteer_id=volunteer.id, position_id=position.id,
-                mission_id=position.mission_id, source=source,
-                vehicle_id=vehicle.id if vehicle is not None else None,
-                status=SignupStatus.CONFIRMED if filled is not None else SignupStatus.WAITLISTED,
-                confirmed_at=now if filled is not None else None, created_at=now)
+        insert_unless_exists(
+            Signup, conflict_on=["volunteer_id", "position_id"], where=LIVE_SIGNUP_INDEX_WHERE
+        )
+        .values(
+            volunteer_id=volunteer.id,
+            position_id=position.id,
+            mission_id=position.mission_id,
+            source=source,
+            vehicle_id=vehicle.id if vehicle is not None else None,
+            status=SignupStatus.CONFIRMED if filled is not None else SignupStatus.WAITLISTED,
+            confirmed_at=now if filled is not None else None,
+            created_at=now,
+        )
         .returning(Signup)
     )
     if signup is None:  # the same volunteer's other request won the race for this position
@@ -141,8 +148,11 @@ def _held_or_clashing(volunteer: Volunteer, position: Position) -> list[Signup]:
             Signup.status != SignupStatus.CANCELLED,
             or_(
                 Signup.position_id == position.id,
-                and_(Signup.status.in_(HOLDS_PLACE), Shift.starts_at < shift.ends_at,
-                     Shift.ends_at > shift.starts_at),
+                and_(
+                    Signup.status.in_(HOLDS_PLACE),
+                    Shift.starts_at < shift.ends_at,
+                    Shift.ends_at > shift.starts_at,
+                ),
             ),
         )
     ).all()
@@ -177,9 +187,7 @@ def cancel(signup: Signup, *, reason: str = "", by_staff: bool = False) -> Signu
         return None
     held = signup.holds_place
     now = now_utc()
-    late = (
-        not by_staff and held and signup.position.shift.starts_at - now < LATE_CANCEL_WINDOW
-    )
+    late = not by_staff and held and signup.position.shift.starts_at - now < LATE_CANCEL_WINDOW
     moved = _move(
         signup,
         (signup.status,),

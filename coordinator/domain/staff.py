@@ -54,8 +54,10 @@ def check_password_rules(password: str) -> None:
     counted = [c for c in password if not c.isspace()]
     if len(counted) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
-            gettext("the password must be at least %(n)d characters, not counting spaces",
-                    n=MIN_PASSWORD_LENGTH),
+            gettext(
+                "the password must be at least %(n)d characters, not counting spaces",
+                n=MIN_PASSWORD_LENGTH,
+            ),
             field="password",
         )
     has_letter = any(c.isalpha() for c in counted)
@@ -104,9 +106,12 @@ def authenticate(email: str, password: str, throttle: LoginThrottle) -> StaffUse
     key = f"login-device:{device}" if device else email_key
     if throttle.counter.exceeded(key, MAX_FAILED_LOGINS, FAILED_LOGIN_WINDOW_SECONDS):
         check_password_hash(_DUMMY_HASH, password)  # the same cost as any other answer
-        raise LoginRefused(gettext(
-            "Too many failed attempts for this email. Try again in 15 minutes, or from a "
-            "device you have logged in with before."))
+        raise LoginRefused(
+            gettext(
+                "Too many failed attempts for this email. Try again in 15 minutes, or from a "
+                "device you have logged in with before."
+            )
+        )
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         right = False

@@ -37,29 +37,42 @@ def _own_signup(volunteer: Volunteer, signup_id: int) -> Signup:
 def can_say(signup: Signup, now: datetime) -> bool:
     """On the day: from OPENS_BEFORE the shift until it ends, for a confirmed place."""
     shift = signup.position.shift
-    return (signup.status == SignupStatus.CONFIRMED
-            and shift.starts_at - OPENS_BEFORE <= now < shift.ends_at)
+    return (
+        signup.status == SignupStatus.CONFIRMED
+        and shift.starts_at - OPENS_BEFORE <= now < shift.ends_at
+    )
 
 
 def minutes_error() -> ValidationError:
-    return ValidationError(gettext("Minutes must be a whole number from 0 to %(max)d.",
-                                   max=MAX_MINUTES), field="minutes")
+    return ValidationError(
+        gettext("Minutes must be a whole number from 0 to %(max)d.", max=MAX_MINUTES),
+        field="minutes",
+    )
 
 
-def say(volunteer: Volunteer, signup_id: int, status: str, *, minutes: int | None,
-        now: datetime | None = None) -> Signup:
+def say(
+    volunteer: Volunteer,
+    signup_id: int,
+    status: str,
+    *,
+    minutes: int | None,
+    now: datetime | None = None,
+) -> Signup:
     """Record "on my way, about N minutes" or "running late" for one of the volunteer's places."""
     now = now or now_utc()
     if status not in (ON_THE_WAY, RUNNING_LATE):
-        raise ValidationError(gettext("Say you are on your way or running late."),
-                              field="status")
+        raise ValidationError(gettext("Say you are on your way or running late."), field="status")
     if minutes is not None and not 0 <= minutes <= MAX_MINUTES:
         raise minutes_error()
     signup = _own_signup(volunteer, signup_id)
     if not can_say(signup, now):
-        raise Conflict(gettext("You can say this from %(hours)d hours before your shift until "
-                               "it ends.", hours=OPENS_BEFORE.seconds // 3600 or 6),
-                       field="signup")
+        raise Conflict(
+            gettext(
+                "You can say this from %(hours)d hours before your shift until it ends.",
+                hours=OPENS_BEFORE.seconds // 3600 or 6,
+            ),
+            field="signup",
+        )
     signup.travel_status = status
     signup.expected_at = now + timedelta(minutes=minutes) if minutes is not None else None
     signup.travel_said_at = now
@@ -98,15 +111,17 @@ def travel_board(roster: list[Signup], now: datetime | None = None) -> list[Trav
     """The shift's confirmed volunteers by what the team lead must act on first."""
     now = now or now_utc()
     people = [traveller(s, now) for s in roster if s.status == SignupStatus.CONFIRMED]
-    return sorted(people, key=lambda t: (ORDER[t.state], t.expected_at or now,
-                                         t.signup.volunteer.name))
+    return sorted(
+        people, key=lambda t: (ORDER[t.state], t.expected_at or now, t.signup.volunteer.name)
+    )
 
 
 def day_places(volunteer: Volunteer, now: datetime | None = None) -> list[Signup]:
     """The volunteer's confirmed places they can report on now."""
     now = now or now_utc()
     signups = db.session.scalars(
-        select(Signup).where(Signup.volunteer_id == volunteer.id,
-                             Signup.status == SignupStatus.CONFIRMED)
+        select(Signup).where(
+            Signup.volunteer_id == volunteer.id, Signup.status == SignupStatus.CONFIRMED
+        )
     ).all()
     return [s for s in signups if can_say(s, now)]

@@ -26,8 +26,12 @@ def _check_count(value: int | None, name: str, upper: int) -> int:
     if value is None:
         return 0
     if not isinstance(value, int) or value < 0 or value > upper:
-        raise ValidationError(gettext("%(field)s must be a whole number from 0 to %(upper)d",
-                                      field=name, upper=upper), field=name)
+        raise ValidationError(
+            gettext(
+                "%(field)s must be a whole number from 0 to %(upper)d", field=name, upper=upper
+            ),
+            field=name,
+        )
     return value
 
 
@@ -100,8 +104,11 @@ def unseated(mission: Mission) -> list[Signup]:
     return list(
         db.session.scalars(
             select(Signup)
-            .where(Signup.mission_id == mission.id, Signup.status == SignupStatus.CONFIRMED,
-                   Signup.vehicle_id.is_(None))
+            .where(
+                Signup.mission_id == mission.id,
+                Signup.status == SignupStatus.CONFIRMED,
+                Signup.vehicle_id.is_(None),
+            )
             .options(joinedload(Signup.volunteer))
             .order_by(Signup.id)
         )
@@ -124,15 +131,25 @@ def assign_to_vehicle(signup: Signup, vehicle: Vehicle | None) -> Signup:
     if vehicle.mission_id != signup.mission_id:
         raise NotFound(gettext("that vehicle is not on this mission"), field="vehicle")
     if signup.status != SignupStatus.CONFIRMED:
-        raise Conflict(gettext("%(name)s is %(status)s, not coming",
-                               name=signup.volunteer.name, status=signup.status), field="signup")
+        raise Conflict(
+            gettext(
+                "%(name)s is %(status)s, not coming",
+                name=signup.volunteer.name,
+                status=signup.status,
+            ),
+            field="signup",
+        )
     if signup.vehicle_id == vehicle.id:
         return signup
     _locked(vehicle)
     db.session.refresh(vehicle)
     if seats_taken(vehicle, passengers(vehicle)) >= vehicle.seats:
-        raise Conflict(gettext("%(vehicle)s is full (%(seats)d seats)", vehicle=vehicle.label,
-                               seats=vehicle.seats), field="vehicle")
+        raise Conflict(
+            gettext(
+                "%(vehicle)s is full (%(seats)d seats)", vehicle=vehicle.label, seats=vehicle.seats
+            ),
+            field="vehicle",
+        )
     signup.vehicle_id = vehicle.id
     db.session.flush()
     return signup
@@ -178,8 +195,11 @@ def manifest(mission: Mission) -> Manifest:
     riders: dict[int | None, list[Signup]] = {v.id: [] for v in vehicles}
     for signup in db.session.scalars(
         select(Signup)
-        .where(Signup.mission_id == mission.id, Signup.status == SignupStatus.CONFIRMED,
-               Signup.vehicle_id.is_not(None))
+        .where(
+            Signup.mission_id == mission.id,
+            Signup.status == SignupStatus.CONFIRMED,
+            Signup.vehicle_id.is_not(None),
+        )
         .options(joinedload(Signup.volunteer), joinedload(Signup.position))
         .order_by(Signup.id)
     ):

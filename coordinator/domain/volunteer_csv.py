@@ -26,8 +26,17 @@ from coordinator.timeutil import now_utc
 MAX_ROWS = 50_000
 HEADERS = {
     "name": ("name", "full name", "이름", "성명"),
-    "phone": ("phone", "mobile", "phone number", "전화", "전화번호", "휴대폰", "휴대전화",
-              "핸드폰", "연락처"),
+    "phone": (
+        "phone",
+        "mobile",
+        "phone number",
+        "전화",
+        "전화번호",
+        "휴대폰",
+        "휴대전화",
+        "핸드폰",
+        "연락처",
+    ),
     "language": ("language", "lang", "언어"),
     "region": ("region", "area", "지역"),
     "skills": ("skills", "skill", "기술", "역량", "스킬", "능력"),
@@ -39,16 +48,39 @@ HEADERS = {
 }
 ALIASES = {alias: key for key, names in HEADERS.items() for alias in names}
 SKILL_WORDS = {
-    "운전": "driver", "핸들러": "handler", "대동물": "large-animal", "수의사": "vet",
-    "수의테크니션": "vet-tech", "응급처치": "first-aid", "사진": "photo", "촬영": "photo",
+    "운전": "driver",
+    "핸들러": "handler",
+    "대동물": "large-animal",
+    "수의사": "vet",
+    "수의테크니션": "vet-tech",
+    "응급처치": "first-aid",
+    "사진": "photo",
+    "촬영": "photo",
     "팀장": "team-lead",
 }
-LANGUAGE_WORDS = {"": "ko", "ko": "ko", "한국어": "ko", "korean": "ko", "en": "en",
-                  "영어": "en", "english": "en"}
+LANGUAGE_WORDS = {
+    "": "ko",
+    "ko": "ko",
+    "한국어": "ko",
+    "korean": "ko",
+    "en": "en",
+    "영어": "en",
+    "english": "en",
+}
 VEHICLE_WORDS = {"승합차": "van", "승용차": "car", "트럭": "truck", "트레일러": "trailer"}
 NO_WORDS = {"", "no", "false", "0", "n", "아니오"}
-EXPORT_HEADER = ["name", "phone", "language", "region", "skills", "vehicle", "seats", "crates",
-                 "notes", "opted out"]
+EXPORT_HEADER = [
+    "name",
+    "phone",
+    "language",
+    "region",
+    "skills",
+    "vehicle",
+    "seats",
+    "crates",
+    "notes",
+    "opted out",
+]
 
 
 @dataclass
@@ -108,8 +140,13 @@ def _skills(raw: str, errors: list[str]) -> list[str]:
     skills = [SKILL_WORDS.get(w, w) for w in words]
     unknown = [w for w, s in zip(words, skills, strict=True) if s not in set(Skill)]
     if unknown:
-        errors.append(gettext("unknown skill %(skills)s (known: %(known)s)",
-                              skills=", ".join(unknown), known=", ".join(Skill)))
+        errors.append(
+            gettext(
+                "unknown skill %(skills)s (known: %(known)s)",
+                skills=", ".join(unknown),
+                known=", ".join(Skill),
+            )
+        )
     return [s for s in skills if s in set(Skill)]
 
 
@@ -118,12 +155,16 @@ def _row(line: int, values: dict[str, str]) -> ImportRow:
     row = ImportRow(line, values.get("name", ""), values.get("phone", ""), errors=errors)
     language = LANGUAGE_WORDS.get(values.get("language", "").lower())
     if language is None:
-        errors.append(gettext("language must be ko or en, not %(language)r",
-                              language=values["language"]))
+        errors.append(
+            gettext("language must be ko or en, not %(language)r", language=values["language"])
+        )
     vehicle = values.get("vehicle_kind", "").lower()
     details = VolunteerDetails(
-        name=row.name, phone=row.phone, language=language or "ko",
-        region=values.get("region", ""), skills=_skills(values.get("skills", ""), errors),
+        name=row.name,
+        phone=row.phone,
+        language=language or "ko",
+        region=values.get("region", ""),
+        skills=_skills(values.get("skills", ""), errors),
         vehicle_kind=VEHICLE_WORDS.get(vehicle, vehicle),
         vehicle_seats=_number(values.get("vehicle_seats", ""), "seats", errors),
         vehicle_crates=_number(values.get("vehicle_crates", ""), "crates", errors),
@@ -147,26 +188,31 @@ def _read(content: bytes) -> tuple[list[dict[str, str]], list[str]]:
     except csv.Error:
         # A cell past csv.field_size_limit() (128 kB): no volunteer detail is that long.
         raise ValidationError(
-            gettext("line %(line)d of the file cannot be read: a cell is too long or "
-                    "malformed", line=reader.line_num), field="file") from None
+            gettext(
+                "line %(line)d of the file cannot be read: a cell is too long or malformed",
+                line=reader.line_num,
+            ),
+            field="file",
+        ) from None
     if not lines:
         raise ValidationError(gettext("the file is empty"), field="file")
     keys = [_header_key(h) for h in lines[0]]
     missing = [k for k in ("name", "phone") if k not in keys]
     if missing:
         raise ValidationError(
-            gettext("the first row must name the columns; missing: %(missing)s "
-                    "(e.g. name,phone,skills or 이름,전화번호,기술)", missing=", ".join(missing)),
-            field="file")
+            gettext(
+                "the first row must name the columns; missing: %(missing)s "
+                "(e.g. name,phone,skills or 이름,전화번호,기술)",
+                missing=", ".join(missing),
+            ),
+            field="file",
+        )
     if len(lines) - 1 > MAX_ROWS:
         raise ValidationError(
             gettext("at most %(max_rows)s rows per file", max_rows=MAX_ROWS), field="file"
         )
     ignored = [h for h, k in zip(lines[0], keys, strict=True) if not k and h.strip()]
-    rows = [
-        {k: _cell(v) for k, v in zip(keys, values, strict=False) if k}
-        for values in lines[1:]
-    ]
+    rows = [{k: _cell(v) for k, v in zip(keys, values, strict=False) if k} for values in lines[1:]]
     return rows, ignored
 
 
@@ -176,8 +222,9 @@ def preview_import(content: bytes) -> ImportPreview:
     return preview_rows(values, ignored=ignored)
 
 
-def preview_rows(values: list[dict[str, str]], *, ignored: list[str] | None = None,
-                 start: int = 2) -> ImportPreview:
+def preview_rows(
+    values: list[dict[str, str]], *, ignored: list[str] | None = None, start: int = 2
+) -> ImportPreview:
     """Rows as {column: text}, numbered from `start`, checked as a file's (the JSON API's too)."""
     rows = [_row(i, v) for i, v in enumerate(values, start=start) if any(v.values())]
     first_line: dict[str, int] = {}
@@ -190,18 +237,22 @@ def preview_rows(values: list[dict[str, str]], *, ignored: list[str] | None = No
     for row in rows:
         phone = row.details.phone if row.details else None
         if phone in known and first_line[phone] == row.line:
-            row.errors.append(gettext("%(phone)s is already on file (%(name)s)", phone=phone,
-                                      name=known[phone]))
+            row.errors.append(
+                gettext("%(phone)s is already on file (%(name)s)", phone=phone, name=known[phone])
+            )
     return ImportPreview(rows, ignored or [])
 
 
 def _phones_on_file(phones: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for start in range(0, len(phones), 500):
-        chunk = phones[start:start + 500]
-        found.update((phone, name) for phone, name in db.session.execute(
-            select(Volunteer.phone, Volunteer.name).where(Volunteer.phone.in_(chunk))
-        ))
+        chunk = phones[start : start + 500]
+        found.update(
+            (phone, name)
+            for phone, name in db.session.execute(
+                select(Volunteer.phone, Volunteer.name).where(Volunteer.phone.in_(chunk))
+            )
+        )
     return found
 
 
@@ -245,6 +296,17 @@ def export_lines() -> Iterator[str]:
         select(Volunteer).order_by(Volunteer.id).execution_options(yield_per=1000)
     )
     for v in people:
-        yield line([v.name, v.phone, v.language, v.region, ";".join(v.skill_names),
-                    v.vehicle_kind, v.vehicle_seats, v.vehicle_crates, v.notes,
-                    v.opted_out_at.date().isoformat() if v.opted_out_at else ""])
+        yield line(
+            [
+                v.name,
+                v.phone,
+                v.language,
+                v.region,
+                ";".join(v.skill_names),
+                v.vehicle_kind,
+                v.vehicle_seats,
+                v.vehicle_crates,
+                v.notes,
+                v.opted_out_at.date().isoformat() if v.opted_out_at else "",
+            ]
+        )

@@ -21,8 +21,15 @@ from coordinator.timeutil import now_utc, to_local
 DAILY_CAP_MINUTES = 8 * 60
 ENTRY_PERIOD = timedelta(days=91)  # "3 months after the activity"
 REMIND_WITHIN = timedelta(days=21)
-PORTAL_COLUMNS = ["성명", "1365 아이디", "봉사일", "시작시각", "종료시각", "인정시간(분)",
-                  "활동내용"]
+PORTAL_COLUMNS = [
+    "성명",
+    "1365 아이디",
+    "봉사일",
+    "시작시각",
+    "종료시각",
+    "인정시간(분)",
+    "활동내용",
+]
 
 
 @dataclass(frozen=True)
@@ -37,13 +44,19 @@ class ServiceDay:
 
 
 def _attended(where: list) -> list[Signup]:
-    return list(db.session.scalars(
-        select(Signup).where(Signup.status == SignupStatus.CONFIRMED, *where)
-        .options(joinedload(Signup.attendance), joinedload(Signup.volunteer),
-                 joinedload(Signup.mission),
-                 joinedload(Signup.position).joinedload(Position.shift),
-                 joinedload(Signup.position).joinedload(Position.role))
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(Signup)
+            .where(Signup.status == SignupStatus.CONFIRMED, *where)
+            .options(
+                joinedload(Signup.attendance),
+                joinedload(Signup.volunteer),
+                joinedload(Signup.mission),
+                joinedload(Signup.position).joinedload(Position.shift),
+                joinedload(Signup.position).joinedload(Position.role),
+            )
+        ).unique()
+    )
 
 
 def service_days(signups: list[Signup]) -> list[ServiceDay]:
@@ -55,16 +68,26 @@ def service_days(signups: list[Signup]) -> list[ServiceDay]:
             continue
         days[(signup.volunteer_id, to_local(att.checked_in_at).date())].append(signup)
     entries = []
-    for (_vid, day), group in sorted(days.items(), key=lambda item: (item[0][1],
-                                                                      item[1][0].volunteer.name)):
+    for (_vid, day), group in sorted(
+        days.items(), key=lambda item: (item[0][1], item[1][0].volunteer.name)
+    ):
         minutes = round(sum(hours_worked(s) for s in group) * 60)
         marks = [(s.attendance, s.position.shift) for s in group if s.attendance is not None]
         started = min(att.checked_in_at or shift.starts_at for att, shift in marks)
         ended = max(att.checked_out_at or shift.ends_at for att, shift in marks)
         roles = tuple(dict.fromkeys(s.position.role.name for s in group))
         titles = tuple(dict.fromkeys(s.mission.title for s in group))
-        entries.append(ServiceDay(group[0].volunteer, day, started, ended,
-                                  min(minutes, DAILY_CAP_MINUTES), roles, titles))
+        entries.append(
+            ServiceDay(
+                group[0].volunteer,
+                day,
+                started,
+                ended,
+                min(minutes, DAILY_CAP_MINUTES),
+                roles,
+                titles,
+            )
+        )
     return entries
 
 
@@ -72,13 +95,22 @@ def portal_rows(mission: Mission) -> list[list[object]]:
     """The mission's hours in the 1365 portal's layout, header first."""
     rows: list[list[object]] = [list(PORTAL_COLUMNS)]
     for entry in service_days(_attended([Signup.mission_id == mission.id])):
-        activity = gettext("Animal rescue: %(mission)s (%(roles)s)", mission=mission.title,
-                           roles=", ".join(entry.roles))
-        rows.append([
-            entry.volunteer.name, entry.volunteer.portal_1365_id, entry.day.isoformat(),
-            to_local(entry.started).strftime("%H:%M"), to_local(entry.ended).strftime("%H:%M"),
-            entry.minutes, activity,
-        ])
+        activity = gettext(
+            "Animal rescue: %(mission)s (%(roles)s)",
+            mission=mission.title,
+            roles=", ".join(entry.roles),
+        )
+        rows.append(
+            [
+                entry.volunteer.name,
+                entry.volunteer.portal_1365_id,
+                entry.day.isoformat(),
+                to_local(entry.started).strftime("%H:%M"),
+                to_local(entry.ended).strftime("%H:%M"),
+                entry.minutes,
+                activity,
+            ]
+        )
     return rows
 
 
@@ -91,9 +123,12 @@ def hours_to_enter(now: datetime | None = None) -> list[tuple[Mission, datetime]
     """Finished missions whose hours are not marked entered and whose deadline is near."""
     now = now or now_utc()
     missions = db.session.scalars(
-        select(Mission).where(Mission.status == MissionStatus.DONE,
-                              Mission.hours_entered_at.is_(None),
-                              Mission.ends_at > now - ENTRY_PERIOD)
+        select(Mission)
+        .where(
+            Mission.status == MissionStatus.DONE,
+            Mission.hours_entered_at.is_(None),
+            Mission.ends_at > now - ENTRY_PERIOD,
+        )
         .order_by(Mission.ends_at)
     ).all()
     return [(m, entry_deadline(m)) for m in missions if entry_deadline(m) - now <= REMIND_WITHIN]

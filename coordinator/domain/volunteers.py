@@ -46,8 +46,7 @@ def check_details(details: VolunteerDetails) -> VolunteerDetails:
         raise ValidationError(gettext("a name is required"), field="name")
     if len(name) > MAX_NAME:
         raise ValidationError(
-            gettext("the name is longer than %(max_name)s characters",
-                    max_name=MAX_NAME),
+            gettext("the name is longer than %(max_name)s characters", max_name=MAX_NAME),
             field="name",
         )
     phone = normalise_phone(details.phone)
@@ -59,24 +58,31 @@ def check_details(details: VolunteerDetails) -> VolunteerDetails:
     unknown = sorted(set(details.skills) - set(Skill))
     if unknown:
         raise ValidationError(
-            gettext("unknown skill %(value)s", value=', '.join(unknown)), field="skills"
+            gettext("unknown skill %(value)s", value=", ".join(unknown)), field="skills"
         )
     if details.vehicle_kind and details.vehicle_kind not in set(VehicleKind):
         raise ValidationError(
             gettext("unknown vehicle kind %(kind)r", kind=details.vehicle_kind),
             field="vehicle_kind",
         )
-    for name_, value in (("vehicle_seats", details.vehicle_seats),
-                         ("vehicle_crates", details.vehicle_crates)):
+    for name_, value in (
+        ("vehicle_seats", details.vehicle_seats),
+        ("vehicle_crates", details.vehicle_crates),
+    ):
         if value is not None and not 0 <= value <= MAX_COUNT:
             raise ValidationError(
                 gettext("must be 0 to %(max_count)s", max_count=MAX_COUNT), field=name_
             )
     return VolunteerDetails(
-        name=name, phone=phone, language=details.language,
-        region=details.region.strip(), skills=sorted(set(details.skills)),
-        vehicle_kind=details.vehicle_kind, vehicle_seats=details.vehicle_seats,
-        vehicle_crates=details.vehicle_crates, notes=details.notes.strip(),
+        name=name,
+        phone=phone,
+        language=details.language,
+        region=details.region.strip(),
+        skills=sorted(set(details.skills)),
+        vehicle_kind=details.vehicle_kind,
+        vehicle_seats=details.vehicle_seats,
+        vehicle_crates=details.vehicle_crates,
+        notes=details.notes.strip(),
     )
 
 
@@ -84,8 +90,9 @@ def _check_phone_free(phone: str, volunteer: Volunteer | None = None) -> None:
     other = db.session.scalar(select(Volunteer).where(Volunteer.phone == phone))
     if other is not None and other is not volunteer:
         raise Conflict(
-            gettext("%(name)s already has the phone number %(phone)s",
-                    name=other.name, phone=phone),
+            gettext(
+                "%(name)s already has the phone number %(phone)s", name=other.name, phone=phone
+            ),
             field="phone",
         )
 
@@ -148,8 +155,16 @@ def _search_filter(query: str) -> ColumnElement[bool] | None:
     return or_(*conditions)
 
 
-def search(query: str = "", *, skill: str = "", region: str = "", language: str = "",
-           opted_out: bool | None = None, page: int = 1, per_page: int = 50) -> Page:
+def search(
+    query: str = "",
+    *,
+    skill: str = "",
+    region: str = "",
+    language: str = "",
+    opted_out: bool | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
     """One page of the directory, by name or phone, skill, region, language and opt-out.
 
     Volunteers whose data was erased on request are left out: nobody can contact them.
@@ -159,47 +174,69 @@ def search(query: str = "", *, skill: str = "", region: str = "", language: str 
     if language:
         where.append(Volunteer.language == language)
     if opted_out is not None:
-        where.append(Volunteer.opted_out_at.is_not(None) if opted_out
-                     else Volunteer.opted_out_at.is_(None))
+        where.append(
+            Volunteer.opted_out_at.is_not(None) if opted_out else Volunteer.opted_out_at.is_(None)
+        )
     if skill:
-        where.append(Volunteer.id.in_(
-            select(VolunteerSkill.volunteer_id).where(VolunteerSkill.skill == skill)))
+        where.append(
+            Volunteer.id.in_(
+                select(VolunteerSkill.volunteer_id).where(VolunteerSkill.skill == skill)
+            )
+        )
     if region:
         where.append(Volunteer.region == region)
     total = db.session.scalar(select(func.count()).select_from(Volunteer).where(*where)) or 0
     page = max(1, min(page, max((total + per_page - 1) // per_page, 1)))
     items = db.session.scalars(
-        select(Volunteer).where(*where).order_by(Volunteer.name, Volunteer.id)
-        .offset((page - 1) * per_page).limit(per_page)
+        select(Volunteer)
+        .where(*where)
+        .order_by(Volunteer.name, Volunteer.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
     return Page(list(items), total, page, per_page)
 
 
 def regions() -> list[str]:
     """The regions volunteers are in, for the directory's filter."""
-    return list(db.session.scalars(
-        select(Volunteer.region).where(Volunteer.region.is_not(None)).distinct()
-        .order_by(Volunteer.region)
-    ))
+    return list(
+        db.session.scalars(
+            select(Volunteer.region)
+            .where(Volunteer.region.is_not(None))
+            .distinct()
+            .order_by(Volunteer.region)
+        )
+    )
 
 
 def history(volunteer: Volunteer, *, limit: int = 100) -> list[Signup]:
     """The volunteer's sign-ups, newest first, with mission, role, shift and attendance."""
-    return list(db.session.scalars(
-        select(Signup).where(Signup.volunteer_id == volunteer.id)
-        .options(joinedload(Signup.mission), selectinload(Signup.attendance),
-                 joinedload(Signup.position).joinedload(Position.role),
-                 joinedload(Signup.position).joinedload(Position.shift))
-        .order_by(Signup.created_at.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(Signup)
+            .where(Signup.volunteer_id == volunteer.id)
+            .options(
+                joinedload(Signup.mission),
+                selectinload(Signup.attendance),
+                joinedload(Signup.position).joinedload(Position.role),
+                joinedload(Signup.position).joinedload(Position.shift),
+            )
+            .order_by(Signup.created_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 def messages(volunteer: Volunteer, *, limit: int = 50) -> list[Message]:
     """The latest SMS to and from the volunteer."""
-    return list(db.session.scalars(
-        select(Message).where(Message.volunteer_id == volunteer.id)
-        .order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.volunteer_id == volunteer.id)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 class NumberOnFile(Conflict):
@@ -246,6 +283,6 @@ def lookup(text: str, *, limit: int = 10) -> list[Volunteer]:
     condition = _search_filter(text)
     if condition is None or len(text.strip()) < 2:
         return []
-    return list(db.session.scalars(
-        select(Volunteer).where(condition).order_by(Volunteer.name).limit(limit)
-    ))
+    return list(
+        db.session.scalars(select(Volunteer).where(condition).order_by(Volunteer.name).limit(limit))
+    )

@@ -33,10 +33,16 @@ def error_list(form: FlaskForm | None) -> list[tuple[str, str, str]]:
         if hasattr(field, "entries") or hasattr(field, "form"):  # FieldList / FormField
             inner = field.entries if hasattr(field, "entries") else [field]
             for entry in inner:
-                found += error_list(getattr(entry, "form", None)) if hasattr(entry, "form") \
+                found += (
+                    error_list(getattr(entry, "form", None))
+                    if hasattr(entry, "form")
                     else [(entry.id, str(entry.label.text), str(e)) for e in entry.errors]
-            found += [(field.id, str(field.label.text), str(e))
-                      for e in field.errors if isinstance(e, str)]
+                )
+            found += [
+                (field.id, str(field.label.text), str(e))
+                for e in field.errors
+                if isinstance(e, str)
+            ]
         else:
             found += [(field.id, str(field.label.text), str(e)) for e in field.errors]
     return found
@@ -46,6 +52,8 @@ def max_length(field: Field) -> int | None:
     """The longest value a field's validators accept, for its counter."""
     limits = [v.max for v in field.validators if isinstance(v, Length) and v.max and v.max > 0]
     return min(limits) if limits else None
+
+
 class WholeNumberField(IntegerField):
     """An IntegerField that takes the digits 0-9 only (see coordinator/numbers.py)."""
 

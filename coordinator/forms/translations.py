@@ -65,13 +65,25 @@ def _marked_for_the_catalogue() -> None:  # never called: extraction reads these
     gettext("Date must be at most %(max)s.")
     gettext("Date must be between %(min)s and %(max)s.")
     gettext("Field must be between %(min)d and %(max)d characters long.")
-    ngettext("Field must be at least %(min)d character long.",
-             "Field must be at least %(min)d characters long.", 1)
-    ngettext("Field cannot be longer than %(max)d character.",
-             "Field cannot be longer than %(max)d characters.", 1)
-    ngettext("Field must be exactly %(max)d character long.",
-             "Field must be exactly %(max)d characters long.", 1)
-    ngettext("'%(value)s' is not a valid choice for this field.",
-             "'%(value)s' are not valid choices for this field.", 1)
+    ngettext(
+        "Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.",
+        1,
+    )
+    ngettext(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+        1,
+    )
+    ngettext(
+        "Field must be exactly %(max)d character long.",
+        "Field must be exactly %(max)d characters long.",
+        1,
+    )
+    ngettext(
+        "'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.",
+        1,
+    )
     gettext("Invalid choice(s): one or more data inputs could not be coerced.")
     gettext("Invalid Choice: could not coerce.")

@@ -16,39 +16,56 @@ LANGUAGE_CHOICES = [SelectChoice("ko", "한국어"), SelectChoice("en", "English
 
 class VolunteerForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired(), Length(max=40)],
-                        description=_l("010-1234-5678, or +44… for a foreign number"))
+    phone = StringField(
+        _l("Mobile phone"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("010-1234-5678, or +44… for a foreign number"),
+    )
     language = SelectField(_l("SMS language"), choices=LANGUAGE_CHOICES)
     region = StringField(_l("Region"), validators=[Length(max=100)])
     skills = CheckboxesField(_l("Skills"), choices=SKILL_CHOICES)
-    vehicle_kind = SelectField(
-        _l("Own vehicle"),
-        choices=[SelectChoice("", "—"), *VEHICLE_CHOICES])
+    vehicle_kind = SelectField(_l("Own vehicle"), choices=[SelectChoice("", "—"), *VEHICLE_CHOICES])
     vehicle_seats = WholeNumberField(_l("Seats"), validators=[Optional(), NumberRange(0, 60)])
-    vehicle_crates = WholeNumberField(_l("Crate slots"),
-                                      validators=[Optional(), NumberRange(0, 60)])
+    vehicle_crates = WholeNumberField(
+        _l("Crate slots"), validators=[Optional(), NumberRange(0, 60)]
+    )
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
 
     def fill_from(self, volunteer) -> None:
-        for name in ("name", "language", "region", "vehicle_kind", "vehicle_seats",
-                     "vehicle_crates", "notes"):
+        for name in (
+            "name",
+            "language",
+            "region",
+            "vehicle_kind",
+            "vehicle_seats",
+            "vehicle_crates",
+            "notes",
+        ):
             getattr(self, name).data = getattr(volunteer, name)
         self.phone.data = volunteer.phone
         self.skills.data = volunteer.skill_names
 
     def details(self) -> VolunteerDetails:
         return VolunteerDetails(
-            name=self.name.data or "", phone=self.phone.data or "", language=self.language.data,
-            region=self.region.data or "", skills=list(self.skills.data or []),
-            vehicle_kind=self.vehicle_kind.data or "", vehicle_seats=self.vehicle_seats.data,
-            vehicle_crates=self.vehicle_crates.data, notes=self.notes.data or "",
+            name=self.name.data or "",
+            phone=self.phone.data or "",
+            language=self.language.data,
+            region=self.region.data or "",
+            skills=list(self.skills.data or []),
+            vehicle_kind=self.vehicle_kind.data or "",
+            vehicle_seats=self.vehicle_seats.data,
+            vehicle_crates=self.vehicle_crates.data,
+            notes=self.notes.data or "",
         )
 
 
 class OptOutForm(AppForm):
     action = HiddenField(validators=[DataRequired()])  # "opt_out" or "clear"
-    note = TextAreaField(_l("Note"), validators=[Length(max=1000)],
-                         description=_l("Who asked, when and how (needed to clear an opt-out)"))
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Length(max=1000)],
+        description=_l("Who asked, when and how (needed to clear an opt-out)"),
+    )
 
 
 class ImportForm(AppForm):

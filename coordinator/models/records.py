@@ -17,9 +17,9 @@ from coordinator.timeutil import now_utc
 
 
 class ConsentChannel(StrEnum):
-    JOIN = "join"          # the public join page
-    PAPER = "paper"        # a paper form, entered by staff
-    IMPORT = "import"      # a CSV/API import of consents collected elsewhere
+    JOIN = "join"  # the public join page
+    PAPER = "paper"  # a paper form, entered by staff
+    IMPORT = "import"  # a CSV/API import of consents collected elsewhere
     PERSONAL = "personal"  # asked again on the personal page after a new notice
 
 
@@ -28,13 +28,13 @@ class Consent(db.Model):
 
     __tablename__ = "consents"
     __table_args__ = (
-        CheckConstraint("channel IN ('join', 'paper', 'import', 'personal')",
-                        name="channel_known"),
+        CheckConstraint("channel IN ('join', 'paper', 'import', 'personal')", name="channel_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(
-        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
     notice_version: Mapped[str] = mapped_column(String(20))
     purposes: Mapped[list] = mapped_column(JSON, default=list)
     optional_items: Mapped[list] = mapped_column(JSON, default=list)
@@ -42,7 +42,8 @@ class Consent(db.Model):
     # Under 14 the guardian consents; their name is on the volunteer row, verified by code.
     by_guardian: Mapped[bool] = mapped_column(default=False)
     staff_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL"))
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -77,7 +78,8 @@ class WaiverVersion(db.Model):
     text_en: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     published_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL"))
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
 
 
 class WaiverAcceptance(db.Model):
@@ -87,12 +89,15 @@ class WaiverAcceptance(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(
-        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
     waiver_version_id: Mapped[int] = mapped_column(
-        ForeignKey("waiver_versions.id", ondelete="RESTRICT"))
+        ForeignKey("waiver_versions.id", ondelete="RESTRICT")
+    )
     channel: Mapped[str] = mapped_column(String(10))  # personal, paper
     staff_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL"))
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     renewal_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

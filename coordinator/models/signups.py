@@ -105,9 +105,7 @@ class AttendanceStatus(StrEnum):
 class Attendance(db.Model):
     __tablename__ = "attendance"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('present', 'late', 'no_show', 'excused')", name="status_known"
-        ),
+        CheckConstraint("status IN ('present', 'late', 'no_show', 'excused')", name="status_known"),
         CheckConstraint(
             "checked_out_at IS NULL OR checked_in_at IS NULL OR checked_out_at >= checked_in_at",
             name="out_after_in",

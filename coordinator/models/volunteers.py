@@ -51,8 +51,7 @@ class Volunteer(db.Model):
         CheckConstraint(
             "vehicle_crates IS NULL OR vehicle_crates >= 0", name="crates_not_negative"
         ),
-        CheckConstraint("approval IN ('pending', 'approved', 'rejected')",
-                        name="approval_known"),
+        CheckConstraint("approval IN ('pending', 'approved', 'rejected')", name="approval_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,8 +76,9 @@ class Volunteer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
     # Joining by themselves, consent and readiness (see coordinator/domain/joining.py).
-    approval: Mapped[str] = mapped_column(String(10), default=Approval.APPROVED,
-                                          server_default=Approval.APPROVED, index=True)
+    approval: Mapped[str] = mapped_column(
+        String(10), default=Approval.APPROVED, server_default=Approval.APPROVED, index=True
+    )
     approval_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     joined_via: Mapped[str] = mapped_column(String(10), default="staff", server_default="staff")
     birth_date: Mapped[date | None]
@@ -141,7 +141,8 @@ class VolunteerSkill(db.Model):
     # when it stops counting. None: does not expire / not recorded.
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_users.id", ondelete="SET NULL"))
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expiry_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -89,10 +89,13 @@ def still_queued(message_ids: list[int]) -> list[int]:
 
 def queued_by_route(message_ids: list[int]) -> dict[str | None, list[int]]:
     """still_queued, grouped by the route each row was given when queued (None: not given)."""
-    rows = dict(db.session.execute(
-        select(Message.id, Message.route).where(
-            Message.id.in_(message_ids), Message.status == MessageStatus.QUEUED)
-    ).all())
+    rows = dict(
+        db.session.execute(
+            select(Message.id, Message.route).where(
+                Message.id.in_(message_ids), Message.status == MessageStatus.QUEUED
+            )
+        ).all()
+    )
     groups: dict[str | None, list[int]] = {}
     for message_id in message_ids:
         if message_id in rows:
@@ -115,10 +118,21 @@ def claim(message_ids: list[int], now: datetime) -> list[Claimed]:
             or_(Message.send_after.is_(None), Message.send_after <= now),
             consent.may_receive(),
         )
-        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=Message.attempts + 1,
-                status_updated_at=now)
-        .returning(Message.id, Message.phone, Message.body, Message.validity_seconds,
-                   Message.route, Message.message_type, Message.provider_options)
+        .values(
+            status=MessageStatus.SENDING,
+            claimed_at=now,
+            attempts=Message.attempts + 1,
+            status_updated_at=now,
+        )
+        .returning(
+            Message.id,
+            Message.phone,
+            Message.body,
+            Message.validity_seconds,
+            Message.route,
+            Message.message_type,
+            Message.provider_options,
+        )
         .execution_options(synchronize_session=False)
     ).all()
     by_id = {row.id: Claimed(*row) for row in rows}
@@ -128,9 +142,14 @@ def claim(message_ids: list[int], now: datetime) -> list[Claimed]:
 def release(message_ids: list[int], now: datetime) -> None:
     """Claimed messages that were never handed to the provider go back to the queue."""
     db.session.execute(
-        update(Message).where(Message.id.in_(message_ids), Message.status == MessageStatus.SENDING)
-        .values(status=MessageStatus.QUEUED, claimed_at=None, attempts=Message.attempts - 1,
-                status_updated_at=now)
+        update(Message)
+        .where(Message.id.in_(message_ids), Message.status == MessageStatus.SENDING)
+        .values(
+            status=MessageStatus.QUEUED,
+            claimed_at=None,
+            attempts=Message.attempts - 1,
+            status_updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -160,15 +179,22 @@ def record_accepted(accepted: list[tuple[int, SendResult]], now: datetime) -> No
         if segments:
             values["segments"] = case(segments, value=Message.id, else_=Message.segments)
         db.session.execute(
-            update(Message).where(Message.id.in_(list(results))).values(**values)
+            update(Message)
+            .where(Message.id.in_(list(results)))
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 
 
 def record_refused(message_id: int, error: PermanentSendError, now: datetime) -> None:
     """The provider refused for good: failed with its code; 21610 also opts the volunteer out."""
-    _advance(message_id, MessageStatus.FAILED, now, error_code=error.code,
-             error_message=error.message[:500])
+    _advance(
+        message_id,
+        MessageStatus.FAILED,
+        now,
+        error_code=error.code,
+        error_message=error.message[:500],
+    )
     if error.is_opt_out:
         volunteer_id = db.session.scalar(
             select(Message.volunteer_id).where(Message.id == message_id)
@@ -189,20 +215,27 @@ def record_transient(
     note = str(error)[:500]
     if error.maybe_accepted:
         db.session.execute(
-            update(Message).where(Message.id == message_id, Message.status == MessageStatus.SENDING)
+            update(Message)
+            .where(Message.id == message_id, Message.status == MessageStatus.SENDING)
             .values(error_message=f"in doubt: {note}")
             .execution_options(synchronize_session=False)
         )
         return False
     attempts = db.session.scalar(select(Message.attempts).where(Message.id == message_id)) or 0
     if attempts >= max_attempts:
-        _advance(message_id, MessageStatus.FAILED, now,
-                 error_message=f"gave up after {attempts} attempts: {note}")
+        _advance(
+            message_id,
+            MessageStatus.FAILED,
+            now,
+            error_message=f"gave up after {attempts} attempts: {note}",
+        )
         return False
     result = db.session.execute(
-        update(Message).where(Message.id == message_id, Message.status == MessageStatus.SENDING)
-        .values(status=MessageStatus.QUEUED, claimed_at=None, error_message=note,
-                status_updated_at=now)
+        update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.SENDING)
+        .values(
+            status=MessageStatus.QUEUED, claimed_at=None, error_message=note, status_updated_at=now
+        )
         .execution_options(synchronize_session=False)
     )
     return rowcount(result) == 1
@@ -216,7 +249,12 @@ def _unsubscribed(volunteer_id: int, now: datetime) -> None:
 
 
 def apply_status_callback(
-    *, sid: str, status: str, error_code: int | None, message_id: int | None, now: datetime,
+    *,
+    sid: str,
+    status: str,
+    error_code: int | None,
+    message_id: int | None,
+    now: datetime,
     error_message: str | None = None,
 ) -> bool:
     """Apply a provider status report; never moves a message backwards. True if it changed.
@@ -228,12 +266,16 @@ def apply_status_callback(
         owner = db.session.scalar(select(Message.id).where(Message.provider_sid == sid))
         if owner is not None and owner != message_id:
             # Our callback URL names one message, the provider's SID another: believe neither.
-            raise ValidationError(f"MessageSid {sid} belongs to another message",
-                                  field="MessageSid")
+            raise ValidationError(
+                f"MessageSid {sid} belongs to another message", field="MessageSid"
+            )
         db.session.execute(
             update(Message)
-            .where(Message.id == message_id, Message.provider_sid.is_(None),
-                   Message.direction == Direction.OUTBOUND)
+            .where(
+                Message.id == message_id,
+                Message.provider_sid.is_(None),
+                Message.direction == Direction.OUTBOUND,
+            )
             .values(provider_sid=sid, sent_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -245,8 +287,10 @@ def apply_status_callback(
         return False
     values: dict[str, object] = {}
     if error_code is not None:
-        values = {"error_code": error_code,
-                  "error_message": error_message or describe_error(error_code)}
+        values = {
+            "error_code": error_code,
+            "error_message": error_message or describe_error(error_code),
+        }
     changed = _advance(row.id, target, now, **values)
     if error_code == OPT_OUT_CODE and row.volunteer_id is not None:
         _unsubscribed(row.volunteer_id, now)
@@ -258,13 +302,19 @@ def due_for_dispatch(now: datetime, *, queued_after: timedelta, limit: int = 500
     cutoff = now - queued_after
     lost = func.coalesce(Message.dispatched_at, Message.created_at) < cutoff
     came_due = and_(Message.dispatched_at.is_(None), Message.send_after.is_not(None))
-    ids = list(db.session.scalars(
-        select(Message.id)
-        .where(Message.status == MessageStatus.QUEUED, Message.direction == Direction.OUTBOUND,
-               or_(Message.send_after.is_(None), Message.send_after <= now),
-               or_(lost, came_due))
-        .order_by(Message.id).limit(limit)
-    ))
+    ids = list(
+        db.session.scalars(
+            select(Message.id)
+            .where(
+                Message.status == MessageStatus.QUEUED,
+                Message.direction == Direction.OUTBOUND,
+                or_(Message.send_after.is_(None), Message.send_after <= now),
+                or_(lost, came_due),
+            )
+            .order_by(Message.id)
+            .limit(limit)
+        )
+    )
     mark_dispatched(ids, now)
     return ids
 
@@ -273,14 +323,19 @@ def mark_dispatched(message_ids: list[int], now: datetime) -> None:
     """Remember when rows were last handed to Celery, so the sweeper leaves them be."""
     for start in range(0, len(message_ids), 500):
         db.session.execute(
-            update(Message).where(Message.id.in_(message_ids[start:start + 500]))
-            .values(dispatched_at=now).execution_options(synchronize_session=False)
+            update(Message)
+            .where(Message.id.in_(message_ids[start : start + 500]))
+            .values(dispatched_at=now)
+            .execution_options(synchronize_session=False)
         )
 
 
 def _stale(now: datetime, older_than: timedelta) -> ColumnElement[bool]:
-    return and_(Message.status == MessageStatus.SENDING, Message.claimed_at < now - older_than,
-                Message.provider_sid.is_(None))
+    return and_(
+        Message.status == MessageStatus.SENDING,
+        Message.claimed_at < now - older_than,
+        Message.provider_sid.is_(None),
+    )
 
 
 def stale_claims(now: datetime, *, older_than: timedelta, limit: int = 100) -> list[Row]:
@@ -289,10 +344,14 @@ def stale_claims(now: datetime, *, older_than: timedelta, limit: int = 100) -> l
 
     Before one is sent again the sweeper asks the provider whether it holds it already.
     """
-    return list(db.session.execute(
-        select(Message.id, Message.phone, Message.body, Message.claimed_at, Message.route)
-        .where(_stale(now, older_than)).order_by(Message.claimed_at).limit(limit)
-    ))
+    return list(
+        db.session.execute(
+            select(Message.id, Message.phone, Message.body, Message.claimed_at, Message.route)
+            .where(_stale(now, older_than))
+            .order_by(Message.claimed_at)
+            .limit(limit)
+        )
+    )
 
 
 def release_stale_claims(now: datetime, *, older_than: timedelta, max_attempts: int) -> int:
@@ -303,15 +362,21 @@ def release_stale_claims(now: datetime, *, older_than: timedelta, max_attempts: 
     """
     stale = _stale(now, older_than)
     _give_up = db.session.execute(
-        update(Message).where(stale, Message.attempts >= max_attempts)
-        .values(status=MessageStatus.FAILED, status_updated_at=now,
-                error_message="gave up: no answer from the provider")
+        update(Message)
+        .where(stale, Message.attempts >= max_attempts)
+        .values(
+            status=MessageStatus.FAILED,
+            status_updated_at=now,
+            error_message="gave up: no answer from the provider",
+        )
         .execution_options(synchronize_session=False)
     )
     released = db.session.execute(
-        update(Message).where(stale)
-        .values(status=MessageStatus.QUEUED, claimed_at=None, dispatched_at=None,
-                status_updated_at=now)
+        update(Message)
+        .where(stale)
+        .values(
+            status=MessageStatus.QUEUED, claimed_at=None, dispatched_at=None, status_updated_at=now
+        )
         .execution_options(synchronize_session=False)
     )
     return rowcount(released)

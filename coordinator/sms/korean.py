@@ -19,9 +19,20 @@ ENCODING = "euc_kr"
 
 # Look-alikes that EUC-KR has, for characters people paste from phones and word processors.
 LOOK_ALIKES = {
-    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u201c": '"', "\u201d": '"',
-    "\u2018": "'", "\u2019": "'", "\u2026": "...", "\u00a0": " ", "\u2009": " ",
-    "\u200b": "", "\ufe0f": "", "\u200d": "", "\u20a9": "\\",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u200b": "",
+    "\ufe0f": "",
+    "\u200d": "",
+    "\u20a9": "\\",
 }
 REPLACEMENT = "?"
 
@@ -81,7 +92,8 @@ def _carried_whole(text: str) -> bool:
         return False
     ascii_count = len(text.encode("ascii", "ignore"))
     return size == ascii_count + 2 * (len(text) - ascii_count) and not any(
-        char in text for char in LOOK_ALIKES)
+        char in text for char in LOOK_ALIKES
+    )
 
 
 def byte_size(text: str) -> int:

@@ -57,8 +57,14 @@ def queue_sms(
         if existing is not None:
             return existing
     body = render_sms(template, volunteer.language, volunteer=volunteer, **context)
-    plan = plan_message(volunteer.phone, body, current_app.config, template=template,
-                        language=volunteer.language, context={"volunteer": volunteer, **context})
+    plan = plan_message(
+        volunteer.phone,
+        body,
+        current_app.config,
+        template=template,
+        language=volunteer.language,
+        context={"volunteer": volunteer, **context},
+    )
     message = Message(
         direction=Direction.OUTBOUND,
         volunteer=volunteer,
@@ -99,16 +105,27 @@ def queue_staff_sms(
     body = render_sms(template, user.language or "ko", user=user, **context)
     plan = plan_message(phone, body, current_app.config)
     message = Message(
-        direction=Direction.OUTBOUND, phone=phone, body=body, kind=kind,
-        route=plan.route, message_type=plan.message_type,
-        status=MessageStatus.QUEUED, idempotency_key=idempotency_key,
-        segments=count_segments(body).segments, mission_id=mission_id,
+        direction=Direction.OUTBOUND,
+        phone=phone,
+        body=body,
+        kind=kind,
+        route=plan.route,
+        message_type=plan.message_type,
+        status=MessageStatus.QUEUED,
+        idempotency_key=idempotency_key,
+        segments=count_segments(body).segments,
+        mission_id=mission_id,
     )
     return _insert_once(message)
 
 
 def queue_sms_to_phone(
-    phone: str, language: str, template: str, *, kind: str, idempotency_key: str,
+    phone: str,
+    language: str,
+    template: str,
+    *,
+    kind: str,
+    idempotency_key: str,
     **context: object,
 ) -> Message | None:
     """Queue an SMS to a number that is no volunteer yet (a join code, a guardian's code)."""
@@ -117,8 +134,12 @@ def queue_sms_to_phone(
         return existing
     body = render_sms(template, language, **context)
     message = Message(
-        direction=Direction.OUTBOUND, phone=phone, body=body, kind=kind,
-        status=MessageStatus.QUEUED, idempotency_key=idempotency_key,
+        direction=Direction.OUTBOUND,
+        phone=phone,
+        body=body,
+        kind=kind,
+        status=MessageStatus.QUEUED,
+        idempotency_key=idempotency_key,
         segments=count_segments(body).segments,
     )
     return _insert_once(message)
@@ -154,7 +175,7 @@ def dispatch(message_ids: list[int]) -> None:
     """Give message ids to the sending task in batches; if that fails the sweeper will."""
     size = max(1, int(current_app.config.get("SMS_BATCH_SIZE") or 25))
     for start in range(0, len(message_ids), size):
-        enqueue(SEND_TASK, message_ids[start:start + size])
+        enqueue(SEND_TASK, message_ids[start : start + size])
 
 
 def enqueue(task_name: str, *args: object) -> None:
@@ -195,23 +216,34 @@ def queue_many(
     wanted = [(v, key, body) for v, key, body in recipients if consent.may_queue(v, kind)]
     taken: set[str] = set()
     for start in range(0, len(wanted), 500):
-        keys = [key for _v, key, _body in wanted[start:start + 500]]
-        taken.update(db.session.scalars(
-            select(Message.idempotency_key).where(Message.idempotency_key.in_(keys))
-        ))
+        keys = [key for _v, key, _body in wanted[start : start + 500]]
+        taken.update(
+            db.session.scalars(
+                select(Message.idempotency_key).where(Message.idempotency_key.in_(keys))
+            )
+        )
     now, config = now_utc(), current_app.config
     plans = {key: plan_message(v.phone, body, config) for v, key, body in wanted}
     rows = [
         {
-            "direction": Direction.OUTBOUND.value, "volunteer_id": volunteer.id,
-            "phone": volunteer.phone, "body": body, "kind": kind,
-            "route": plans[key].route, "message_type": plans[key].message_type,
-            "status": MessageStatus.QUEUED.value, "idempotency_key": key,
-            "segments": count_segments(body).segments, "mission_id": mission_id,
-            "callout_id": callout_id, "validity_seconds": validity_seconds,
-            "dispatched_at": now, "created_at": now,
+            "direction": Direction.OUTBOUND.value,
+            "volunteer_id": volunteer.id,
+            "phone": volunteer.phone,
+            "body": body,
+            "kind": kind,
+            "route": plans[key].route,
+            "message_type": plans[key].message_type,
+            "status": MessageStatus.QUEUED.value,
+            "idempotency_key": key,
+            "segments": count_segments(body).segments,
+            "mission_id": mission_id,
+            "callout_id": callout_id,
+            "validity_seconds": validity_seconds,
+            "dispatched_at": now,
+            "created_at": now,
         }
-        for volunteer, key, body in wanted if key not in taken
+        for volunteer, key, body in wanted
+        if key not in taken
     ]
     if not rows:
         return {}
@@ -224,11 +256,14 @@ def _insert_all(rows: list[dict]) -> list:
     """Insert message rows; return (id, volunteer_id) of each, in the order given."""
     dialect = db.session.get_bind().dialect
     if (dialect.name, dialect.driver) != ("postgresql", "psycopg"):
-        return list(db.session.execute(
-            insert(Message).returning(Message.id, Message.volunteer_id,
-                                      sort_by_parameter_order=True),
-            rows,
-        ).all())
+        return list(
+            db.session.execute(
+                insert(Message).returning(
+                    Message.id, Message.volunteer_id, sort_by_parameter_order=True
+                ),
+                rows,
+            ).all()
+        )
     # COPY, then the ids by key: a third of the time of a many-row INSERT ... RETURNING,
     # whose statement psycopg must parse with thousands of parameters.
     columns = _copy_columns(rows[0])
@@ -239,10 +274,13 @@ def _insert_all(rows: list[dict]) -> list:
         for row in rows:
             copy.write_row([row.get(name, default) for name, default in columns.items()])
     keys = [row["idempotency_key"] for row in rows]
-    return list(db.session.execute(
-        select(Message.id, Message.volunteer_id).where(Message.idempotency_key.in_(keys))
-        .order_by(Message.id)
-    ))
+    return list(
+        db.session.execute(
+            select(Message.id, Message.volunteer_id)
+            .where(Message.idempotency_key.in_(keys))
+            .order_by(Message.id)
+        )
+    )
 
 
 def _copy_columns(row: dict) -> dict[str, object]:

@@ -160,38 +160,89 @@ _EN_ASKING_PAIRS = {
 }
 # Korean question words (a word starting with one asks, unless it goes on as "any-": 언제든,
 # 뭐든, 어디나) and question endings (a word ending in one asks).
-_KO_ASKING_WORDS = ("언제", "어디", "몇", "무엇", "뭐", "뭘", "뭔", "무슨", "어떻게", "어떤",
-                    "어때", "어땠", "왜", "누구", "누가", "얼마", "혹시", "궁금", "문의", "질문")
+_KO_ASKING_WORDS = (
+    "언제",
+    "어디",
+    "몇",
+    "무엇",
+    "뭐",
+    "뭘",
+    "뭔",
+    "무슨",
+    "어떻게",
+    "어떤",
+    "어때",
+    "어땠",
+    "왜",
+    "누구",
+    "누가",
+    "얼마",
+    "혹시",
+    "궁금",
+    "문의",
+    "질문",
+)
 _KO_ANY = ("든", "나", "라도", "냐하면", "냐면")
-_KO_ASKING_ENDINGS = ("나요", "나여", "까요", "까여", "인가요", "한가요", "는가요", "은가요",
-                      "된가요", "건가요", "던가요", "는지요", "은지요", "을지요")
+_KO_ASKING_ENDINGS = (
+    "나요",
+    "나여",
+    "까요",
+    "까여",
+    "인가요",
+    "한가요",
+    "는가요",
+    "은가요",
+    "된가요",
+    "건가요",
+    "던가요",
+    "는지요",
+    "은지요",
+    "을지요",
+)
 _KO_NOT_ASKING = ("만나요", "니까요")  # "내일 만나요": see you tomorrow; "-니까요": because
 
 # Korean stems: "=" whole word, "<" prefix, "<!" prefix unless the message asks ("취소됐나요?"),
 # ">" suffix, "~" stem plus a particle ("차로", "밴으로"). Korean glues endings to the stem.
 _KO_WORDS = [
-    ("stop", "<", "수신거부"), ("stop", "<!", "중지"), ("stop", "=", "그만"),
+    ("stop", "<", "수신거부"),
+    ("stop", "<!", "중지"),
+    ("stop", "=", "그만"),
     ("stop", "<!", "그만하 그만해 그만보내"),
     ("start", "<!", "시작 재개"),
-    ("cancel", "=", "취소"), ("cancel", "<!", "취소"),
+    ("cancel", "=", "취소"),
+    ("cancel", "<!", "취소"),
     ("help", "<", "도움말"),
-    ("here", "=!", "도착 도착이요"), ("here", "<!", "도착했 도착함 도착완료"),
+    ("here", "=!", "도착 도착이요"),
+    ("here", "<!", "도착했 도착함 도착완료"),
     ("here", "=", "왔어요 왔습니다 왔어 왔음"),
     ("no", "=", "아니 노 안 ㄴㄴ 싫어요 패스"),
-    ("no", "<", "아니 아뇨 아녀 못 불참 불가 안돼 안되 안됩 안가 안갈 어렵 어려 힘들 다음에 "
-     "다음기회 곤란"),
+    (
+        "no",
+        "<",
+        "아니 아뇨 아녀 못 불참 불가 안돼 안되 안됩 안가 안갈 어렵 어려 힘들 다음에 다음기회 곤란",
+    ),
     ("unsure", "<", "모르 글쎄 아마 고민 늦 있으면 가능하면 가능하다면 되면"),
     ("status", "<", "일정 내일정"),
     ("link", "<", "링크"),
-    ("vehicle:van", "<", "승합차 봉고"), ("vehicle:van", "~", "밴"),
-    ("vehicle:car", "<", "승용차 자차 자가용 차량"), ("vehicle:car", "~", "차"),
-    ("vehicle:truck", "<", "트럭 화물차"), ("vehicle:trailer", "<", "트레일러"),
-    ("crates", "<", "크레이트 켄넬 케이지 이동장"), ("seats", "<", "좌석 인승 자리"),
+    ("vehicle:van", "<", "승합차 봉고"),
+    ("vehicle:van", "~", "밴"),
+    ("vehicle:car", "<", "승용차 자차 자가용 차량"),
+    ("vehicle:car", "~", "차"),
+    ("vehicle:truck", "<", "트럭 화물차"),
+    ("vehicle:trailer", "<", "트레일러"),
+    ("crates", "<", "크레이트 켄넬 케이지 이동장"),
+    ("seats", "<", "좌석 인승 자리"),
     ("time", "<", "시 분"),
-    ("ordinal", "<", "번"), ("optword", "=", "옵션 선택"),
-    ("filler", "=", "요 이요 으로 로 주세요"), ("filler", "<", "감사 부탁"),
-    ("yes", "=", "예스 오키 오케이 ㅇㅋ 콜 좋아요 좋습니다 물론 물론이죠 당연 당연하죠 가요 갑니다 "
-     "알겠습니다 됩니다 돼요 되요"),
+    ("ordinal", "<", "번"),
+    ("optword", "=", "옵션 선택"),
+    ("filler", "=", "요 이요 으로 로 주세요"),
+    ("filler", "<", "감사 부탁"),
+    (
+        "yes",
+        "=",
+        "예스 오키 오케이 ㅇㅋ 콜 좋아요 좋습니다 물론 물론이죠 당연 당연하죠 가요 갑니다 "
+        "알겠습니다 됩니다 돼요 되요",
+    ),
     ("yes", "<", "갈게 갈께 참여 참석 참가 동참 가능 좋아 할게 할께 함께할 함께하 그럼요"),
     ("yes", ">", "게요 께요 게용 께용 겠습니다 겠어요 겠음 겠습니당"),
 ]
@@ -233,13 +284,21 @@ def _travel(words: list[str], text: str) -> Reply | None:
     found = _MINUTES.search(upper.replace("분", "분 "))
     minutes = int(next(g for g in found.groups() if g)) if found else None
     late = any(stem in text for stem in _KO_LATE) or "LATE" in words
-    going = (any(stem in text for stem in _KO_ON_THE_WAY) or bool(_EN_ON_THE_WAY & set(words))
-             or "ON MY WAY" in spaced)
+    going = (
+        any(stem in text for stem in _KO_ON_THE_WAY)
+        or bool(_EN_ON_THE_WAY & set(words))
+        or "ON MY WAY" in spaced
+    )
     if late and not any(word in ("NOT", "안", "안늦어요") for word in words):
         return Reply(Intent.RUNNING_LATE, text=text, minutes=minutes)
-    soon = found is not None and "분" in text and (
-        len(words) <= 3 or any(w in ("후", "뒤", "안에", "도착", "도착해요", "도착합니다")
-                               for w in words))
+    soon = (
+        found is not None
+        and "분" in text
+        and (
+            len(words) <= 3
+            or any(w in ("후", "뒤", "안에", "도착", "도착해요", "도착합니다") for w in words)
+        )
+    )
     if going or soon:
         return Reply(Intent.ON_MY_WAY, text=text, minutes=minutes)
     return None

@@ -30,7 +30,8 @@ def parse_prices(raw: str | None) -> dict[tuple[str, str], Decimal]:
         match = ENTRY.match(entry)
         if match is None:
             raise PriceConfigError(
-                f"SMS_PRICES: {entry!r} is not a price; write it as solapi.LMS=50")
+                f"SMS_PRICES: {entry!r} is not a price; write it as solapi.LMS=50"
+            )
         prices[match["route"], match["type"]] = Decimal(match["price"])
     return prices
 
@@ -54,7 +55,10 @@ def message_cost(
 
 
 def cost_of_many(
-    config: Mapping[str, Any], route: str | None, message_type: str | None, count: int,
+    config: Mapping[str, Any],
+    route: str | None,
+    message_type: str | None,
+    count: int,
     segments: int,
 ) -> Decimal:
     """The price of `count` messages of one route and type, `segments` segments in all."""

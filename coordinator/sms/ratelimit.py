@@ -106,8 +106,7 @@ class DatabaseRateLimiter(RateLimiter):
         take = (
             update(bucket)
             .where(bucket.c.name == self.name)
-            .values(next_at=case((bucket.c.next_at > now, bucket.c.next_at), else_=now)
-                    + span)
+            .values(next_at=case((bucket.c.next_at > now, bucket.c.next_at), else_=now) + span)
             .returning(bucket.c.next_at)
         )
         # Its own connection: the caller's session may be mid-transaction, and the row

@@ -25,11 +25,19 @@ from coordinator.sms import korean
 PROVIDERS = ("console", "twilio", "solapi")
 ROUTE_ENTRY = re.compile(r"^\+?(?P<code>[1-9]\d{0,3})=(?P<provider>[a-z]+)$")
 # What a volunteer triggered (booked, was offered, is reminded of, cancelled): Alimtalk allowed.
-ALIMTALK_TEMPLATES = frozenset({
-    "booking_confirmed", "booking_waitlisted", "waitlist_offer", "offer_expired",
-    "reminder_day_before", "reminder_same_day", "reminder_waitlisted", "cancel_done",
-    "mission_cancelled",
-})
+ALIMTALK_TEMPLATES = frozenset(
+    {
+        "booking_confirmed",
+        "booking_waitlisted",
+        "waitlist_offer",
+        "offer_expired",
+        "reminder_day_before",
+        "reminder_same_day",
+        "reminder_waitlisted",
+        "cancel_done",
+        "mission_cancelled",
+    }
+)
 TYPES = ("SMS", "LMS", "ALIMTALK")
 
 
@@ -46,12 +54,12 @@ def parse_routes(raw: str | None) -> dict[str, str]:
             continue
         match = ROUTE_ENTRY.match(entry)
         if match is None:
-            raise RouteConfigError(
-                f"SMS_ROUTES: {entry!r} is not a route; write it as +82=solapi")
+            raise RouteConfigError(f"SMS_ROUTES: {entry!r} is not a route; write it as +82=solapi")
         if match["provider"] not in PROVIDERS:
             raise RouteConfigError(
                 f"SMS_ROUTES: unknown provider {match['provider']!r} in {entry!r} "
-                f"(expected one of {', '.join(PROVIDERS)})")
+                f"(expected one of {', '.join(PROVIDERS)})"
+            )
         routes[match["code"]] = match["provider"]
     return routes
 
@@ -79,15 +87,17 @@ def parse_kakao_templates(raw: str | None) -> dict[str, AlimtalkTemplate]:
         if name not in ALIMTALK_TEMPLATES or lang not in ("ko", "en"):
             raise RouteConfigError(
                 f"KAKAO_TEMPLATES: {key!r} must be <message>.<ko|en>, the message one of "
-                f"{', '.join(sorted(ALIMTALK_TEMPLATES))}")
+                f"{', '.join(sorted(ALIMTALK_TEMPLATES))}"
+            )
         if not isinstance(entry, dict) or not isinstance(entry.get("template_id"), str):
-            raise RouteConfigError(f"KAKAO_TEMPLATES: {key!r} needs a \"template_id\"")
+            raise RouteConfigError(f'KAKAO_TEMPLATES: {key!r} needs a "template_id"')
         variables = entry.get("variables") or {}
         if not isinstance(variables, dict) or not all(
             isinstance(v, str) for v in variables.values()
         ):
             raise RouteConfigError(
-                f"KAKAO_TEMPLATES: {key!r} variables must map names to context paths")
+                f"KAKAO_TEMPLATES: {key!r} variables must map names to context paths"
+            )
         templates[key] = AlimtalkTemplate(entry["template_id"], dict(variables))
     return templates
 
@@ -113,8 +123,13 @@ class Plan:
 
 
 def plan_message(
-    phone: str, body: str, config: Mapping[str, Any], *, template: str | None = None,
-    language: str | None = None, context: Mapping[str, object] | None = None,
+    phone: str,
+    body: str,
+    config: Mapping[str, Any],
+    *,
+    template: str | None = None,
+    language: str | None = None,
+    context: Mapping[str, object] | None = None,
 ) -> Plan:
     """The route and type of a message to `phone` (Alimtalk only for allowed templates)."""
     route = route_for(phone, config)
@@ -130,7 +145,9 @@ def sms_type(route: str, body: str) -> str:
 
 
 def _alimtalk(
-    config: Mapping[str, Any], template: str | None, language: str | None,
+    config: Mapping[str, Any],
+    template: str | None,
+    language: str | None,
     context: Mapping[str, object],
 ) -> dict | None:
     if not template or template not in ALIMTALK_TEMPLATES or not config.get("KAKAO_CHANNEL_ID"):

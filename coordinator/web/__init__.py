@@ -48,7 +48,9 @@ NAV_LINKS: list[tuple[str, object, StaffRole, Callable[[], int] | None]] = []
 
 
 def add_nav_link(
-    endpoint: str, label: object, role: StaffRole = StaffRole.TEAM_LEAD,
+    endpoint: str,
+    label: object,
+    role: StaffRole = StaffRole.TEAM_LEAD,
     count: Callable[[], int] | None = None,
 ) -> None:
     """Show a link in the top navigation to users of `role` and above, with `count()` if set."""

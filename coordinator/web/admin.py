@@ -102,7 +102,9 @@ def audit_log():
         error_out=False,
     )
     return render_template(
-        "admin/audit.html", entries=entries, object_type=object_type,
+        "admin/audit.html",
+        entries=entries,
+        object_type=object_type,
         lines=[audit_sentences.describe(entry) for entry in entries.items],
         object_types=audit_sentences.object_type_choices(),
     )

@@ -22,8 +22,18 @@ from coordinator.timeutil import local_to_utc, to_local
 from coordinator.web.attendance import managed_mission
 
 bp = Blueprint("animals", __name__, url_prefix="/day")
-FIELDS = ("tag", "species", "sex", "age_band", "condition", "notes", "crate", "vehicle_id",
-          "destination_kind", "destination_name")
+FIELDS = (
+    "tag",
+    "species",
+    "sex",
+    "age_band",
+    "condition",
+    "notes",
+    "crate",
+    "vehicle_id",
+    "destination_kind",
+    "destination_name",
+)
 SPECIES = ("dog", "cat", "horse", "rabbit", "goat", "pig", "bird")
 
 
@@ -35,8 +45,9 @@ def _local_time(raw: str, name: str) -> datetime | str:
     try:
         return local_to_utc(datetime.fromisoformat(raw).replace(tzinfo=None))
     except ValueError:
-        raise ValidationError(_("%(field)s must be a date and time.", field=name),
-                              field=name) from None
+        raise ValidationError(
+            _("%(field)s must be a date and time.", field=name), field=name
+        ) from None
 
 
 def _form_values(form: dict, names: tuple[str, ...]) -> dict:
@@ -56,11 +67,18 @@ def _page(mission_id: int, *, typed: dict | None = None, status: int = 200):
     mission = managed_mission(mission_id)
     recorded = animals.animals_of(mission)
     return render_template(
-        "attendance/animals.html", mission=mission, animals=list(reversed(recorded)),
-        loads=animals.per_vehicle(mission), summary=animals.summary(recorded),
-        form=typed or animals.next_defaults(mission), species=SPECIES,
-        sexes=list(AnimalSex), age_bands=list(AgeBand), conditions=list(AnimalCondition),
-        destinations=list(DestinationKind), to_local=to_local,
+        "attendance/animals.html",
+        mission=mission,
+        animals=list(reversed(recorded)),
+        loads=animals.per_vehicle(mission),
+        summary=animals.summary(recorded),
+        form=typed or animals.next_defaults(mission),
+        species=SPECIES,
+        sexes=list(AnimalSex),
+        age_bands=list(AgeBand),
+        conditions=list(AnimalCondition),
+        destinations=list(DestinationKind),
+        to_local=to_local,
     ), status
 
 
@@ -74,13 +92,17 @@ def index(mission_id: int):
 def record(mission_id: int):
     mission = managed_mission(mission_id)
     try:
-        animal = animals.record_animal(mission, _form_values(request.form, FIELDS + ("taken_at",)),
-                                       by=current_user)
+        animal = animals.record_animal(
+            mission, _form_values(request.form, FIELDS + ("taken_at",)), by=current_user
+        )
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return _page(mission_id, typed=dict(request.form), status=400 if isinstance(
-            error, ValidationError) else 409)
+        return _page(
+            mission_id,
+            typed=dict(request.form),
+            status=400 if isinstance(error, ValidationError) else 409,
+        )
     db.session.commit()
     flash(_("%(tag)s recorded.", tag=animal.tag), "info")
     return redirect(url_for(".index", mission_id=mission.id) + "#record")
@@ -93,9 +115,13 @@ def show(mission_id: int, animal_id: int):
     if animal is None or animal.mission_id != mission.id:
         abort(404)
     return render_template(
-        "attendance/animal.html", mission=mission, animal=animal,
-        history=animals.history(animal), destinations=list(DestinationKind),
-        conditions=list(AnimalCondition), to_local=to_local,
+        "attendance/animal.html",
+        mission=mission,
+        animal=animal,
+        history=animals.history(animal),
+        destinations=list(DestinationKind),
+        conditions=list(AnimalCondition),
+        to_local=to_local,
     )
 
 
@@ -108,8 +134,15 @@ def correct(mission_id: int, animal_id: int):
         abort(404)
     back = url_for(".show", mission_id=mission.id, animal_id=animal.id)
     try:
-        names = ("condition", "notes", "destination_kind", "destination_name", "arrived_at",
-                 "crate", "vehicle_id")
+        names = (
+            "condition",
+            "notes",
+            "destination_kind",
+            "destination_name",
+            "arrived_at",
+            "crate",
+            "vehicle_id",
+        )
         animals.correct_animal(animal, _form_values(request.form, names))
     except DomainError as error:
         db.session.rollback()

@@ -49,8 +49,9 @@ LEAD = StaffRole.TEAM_LEAD
 def managed_mission(mission_id: int) -> Mission:
     """The mission, if this user may run its day (its team leads, coordinators); else 403/404."""
     mission = db.session.get(
-        Mission, mission_id, options=[selectinload(Mission.team_leads),
-                                      selectinload(Mission.shifts)]
+        Mission,
+        mission_id,
+        options=[selectinload(Mission.team_leads), selectinload(Mission.shifts)],
     )
     if mission is None:
         abort(404)
@@ -81,7 +82,8 @@ def _refused(error: DomainError, back: str) -> ResponseReturnValue:
 @bp.get("/")
 def index():
     missions = db.session.scalars(
-        select(Mission).where(Mission.status.in_(OPEN_STATUSES))
+        select(Mission)
+        .where(Mission.status.in_(OPEN_STATUSES))
         .options(selectinload(Mission.team_leads), selectinload(Mission.shifts))
         .order_by(Mission.starts_at)
     ).all()
@@ -105,13 +107,19 @@ def shift(mission_id: int, shift_id: int):
     shift = _child(Shift, mission, shift_id)
     roster = attendance.shift_roster(mission, shift)
     return render_template(
-        "attendance/shift.html", mission=mission, shift=shift, roster=roster,
+        "attendance/shift.html",
+        mission=mission,
+        shift=shift,
+        roster=roster,
         # Issue 17: emergency contacts on the day only; readiness flags per person.
         sees_emergency=readiness.sees_emergency_contacts(current_user, mission, now_utc()),
         day_flags=lambda s: readiness.day_flags(s.volunteer, s.position.role, shift.starts_at),
-        headcount=attendance.headcount(roster), on_site=attendance.roll_call(mission),
+        headcount=attendance.headcount(roster),
+        on_site=attendance.roll_call(mission),
         positions=[p for p in mission.positions if p.shift_id == shift.id],
-        nonce=uuid.uuid4().hex, row_state=row_state, walk_in=session.pop(WALK_IN_FORM, {}),
+        nonce=uuid.uuid4().hex,
+        row_state=row_state,
+        walk_in=session.pop(WALK_IN_FORM, {}),
     )
 
 
@@ -156,10 +164,17 @@ def row_classes(row: dict) -> str:
 def state_payload(roster: list[Signup], headcount: list, on_site: list[Signup]) -> dict:
     return {
         "rows": {str(s.id): row_state(s) for s in roster},
-        "headcount": [{"role": h.role, "present": h.present, "expected": h.expected}
-                      for h in headcount],
-        "on_site": [{"name": s.volunteer.name, "role": s.position.role.name,
-                     "vehicle": s.vehicle.label if s.vehicle else ""} for s in on_site],
+        "headcount": [
+            {"role": h.role, "present": h.present, "expected": h.expected} for h in headcount
+        ],
+        "on_site": [
+            {
+                "name": s.volunteer.name,
+                "role": s.position.role.name,
+                "vehicle": s.vehicle.label if s.vehicle else "",
+            }
+            for s in on_site
+        ],
     }
 
 
@@ -181,6 +196,8 @@ def mark(mission_id: int, signup_id: int):
 
 WALK_IN_FORM = "walk_in_form"  # session key: what was typed, shown again after a refusal
 WALK_IN_FIELDS = ("name", "phone", "position_id", "language")
+
+
 @bp.get("/missions/<int:mission_id>/signups/<int:signup_id>/call")
 def call(mission_id: int, signup_id: int):
     """Tap-to-call without showing the number: a logged redirect to tel:."""
@@ -208,13 +225,19 @@ def walk_in(mission_id: int, shift_id: int):
         if position is None or position.shift_id != shift.id:
             raise ValidationError(_("Choose a role in this shift."), field="position_id")
         done = attendance.add_walk_in(
-            position, name=form["name"], phone=form["phone"],
-            language=form["language"] or "ko", by=current_user,
+            position,
+            name=form["name"],
+            phone=form["phone"],
+            language=form["language"] or "ko",
+            by=current_user,
             confirmed_volunteer_id=request.form.get("confirm_volunteer_id", type=int),
         )
     except attendance.NumberOnFile as on_file:  # only ever raised for a coordinator
-        session[WALK_IN_FORM] = {**typed, "confirm_id": on_file.volunteer.id,
-                                 "confirm_name": on_file.volunteer.name}
+        session[WALK_IN_FORM] = {
+            **typed,
+            "confirm_id": on_file.volunteer.id,
+            "confirm_name": on_file.volunteer.name,
+        }
         return _refused(on_file, back)
     except DomainError as error:
         session[WALK_IN_FORM] = typed
@@ -223,9 +246,14 @@ def walk_in(mission_id: int, shift_id: int):
     if done.checked_in:
         flash(_("%(name)s is checked in as a walk-in.", name=done.signup.volunteer.name), "info")
     else:
-        flash(_("This number is already on file. We texted it so its owner can confirm from "
+        flash(
+            _(
+                "This number is already on file. We texted it so its owner can confirm from "
                 "their own phone; once they do, or a coordinator adds them, they appear on "
-                "your list."), "info")
+                "your list."
+            ),
+            "info",
+        )
     return redirect(back)
 
 
@@ -241,8 +269,12 @@ def message(mission_id: int, shift_id: int):
         if audience != "shift" and (not audience.startswith("vehicle:") or vehicle_id is None):
             raise ValidationError(_("Choose the shift or one of its vehicles."), field="audience")
         sent = attendance.message_team(
-            mission, body=request.form.get("body", ""), nonce=request.form.get("nonce", ""),
-            sender=current_user, shift=None if vehicle_id else shift, vehicle_id=vehicle_id,
+            mission,
+            body=request.form.get("body", ""),
+            nonce=request.form.get("nonce", ""),
+            sender=current_user,
+            shift=None if vehicle_id else shift,
+            vehicle_id=vehicle_id,
         )
     except DomainError as error:
         return _refused(error, back)
@@ -255,7 +287,9 @@ def message(mission_id: int, shift_id: int):
 def manifest(mission_id: int):
     mission = managed_mission(mission_id)
     return render_template(
-        "attendance/manifest.html", mission=mission, manifest=vehicles.manifest(mission),
+        "attendance/manifest.html",
+        mission=mission,
+        manifest=vehicles.manifest(mission),
         unseated=vehicles.unseated(mission),
     )
 

@@ -86,8 +86,12 @@ def _known_device(user: StaffUser) -> str | None:
 def _remember_device(response: Response, user: StaffUser) -> Response:
     device = _known_device(user) or secrets.token_urlsafe(16)
     response.set_cookie(
-        DEVICE_COOKIE, _devices().dumps({"u": user.id, "d": device}), max_age=DEVICE_MAX_AGE,
-        httponly=True, samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        DEVICE_COOKIE,
+        _devices().dumps({"u": user.id, "d": device}),
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
     )
     return response
 
@@ -100,7 +104,8 @@ def login():
     form = LoginForm()
     if request.method == "POST" and not ratelimit.allow(
         f"login-address:{ratelimit.client_address()}",
-        current_app.config["LOGIN_POSTS_PER_ADDRESS"], LOGIN_WINDOW_SECONDS,
+        current_app.config["LOGIN_POSTS_PER_ADDRESS"],
+        LOGIN_WINDOW_SECONDS,
     ):
         flash(_("Too many login attempts from here. Wait a few minutes."), "error")
         return render_template("auth/login.html", form=form), 429
@@ -154,8 +159,7 @@ def change_password():
         else:
             db.session.commit()
             logout_user()
-            flash(_("Password changed. Every session has ended: log in with the new one."),
-                  "info")
+            flash(_("Password changed. Every session has ended: log in with the new one."), "info")
             return redirect(url_for("auth.login"), 303)
     status = 400 if form.errors else 200
     return render_template("auth/password.html", form=form), status

@@ -53,8 +53,9 @@ def init_app(app: Flask) -> None:
     def out_of_range(error: Exception):
         # A value the forms let through but the database refuses (a 30-digit id, text past a
         # column's length on PostgreSQL): the input's fault, and nothing was committed.
-        log.warning("value out of range on %s %s: %s", request.method,
-                    mask_tokens(request.path), error)
+        log.warning(
+            "value out of range on %s %s: %s", request.method, mask_tokens(request.path), error
+        )
         db.session.rollback()
         return _render(400, "Bad Request", "A number or text in the request is out of range.")
 

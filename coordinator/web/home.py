@@ -28,11 +28,16 @@ def _search() -> tuple[MissionSearch, dict]:
     status = request.args.get("status", "open")
     kind = request.args.get("kind", "")
     start, end = _date("from"), _date("to")
-    statuses = OPEN_STATUSES if status == "open" else (
-        (status,) if status in set(MissionStatus) else ())
+    statuses = (
+        OPEN_STATUSES if status == "open" else ((status,) if status in set(MissionStatus) else ())
+    )
     date_from, date_to = (start.date() if start else None), (end.date() if end else None)
-    search = MissionSearch(statuses=statuses, kind=kind if kind in KIND_LABELS else None,
-                           date_from=date_from, date_to=date_to)
+    search = MissionSearch(
+        statuses=statuses,
+        kind=kind if kind in KIND_LABELS else None,
+        date_from=date_from,
+        date_to=date_to,
+    )
     return search, {"status": status, "kind": kind, "from": date_from, "to": date_to}
 
 
@@ -45,8 +50,15 @@ def board():
     missions = db.session.scalars(found.offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
     has_any = total > 0 or bool(db.session.scalar(select(Mission.id).limit(1)))
     return render_template(
-        "home/board.html", missions=missions, fills=fill_summaries(missions),
-        chosen=chosen, statuses=list(MissionStatus), kinds=KIND_LABELS, total=total, page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), has_any=has_any,
+        "home/board.html",
+        missions=missions,
+        fills=fill_summaries(missions),
+        chosen=chosen,
+        statuses=list(MissionStatus),
+        kinds=KIND_LABELS,
+        total=total,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        has_any=has_any,
         filtered=bool(request.args),
     )

@@ -34,7 +34,9 @@ def _inbound(message_id: int) -> Message:
 def index():
     messages = inbound.needing_attention()
     return render_template(
-        "inbox/index.html", messages=messages, answers=inbound.answers_to(messages),
+        "inbox/index.html",
+        messages=messages,
+        answers=inbound.answers_to(messages),
         late_cancels=signup_notices.recent_late_cancels(now_utc()),
     )
 

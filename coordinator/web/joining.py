@@ -51,59 +51,80 @@ from coordinator.web.personal_forms import SKILL_LABELS, CheckboxesField, _kind_
 bp = Blueprint("joining", __name__)
 add_nav_link("joining.queue", _l("Sign-ups"), StaffRole.COORDINATOR)
 SESSION_KEY = "join_details"
-OPTIONAL_CHOICES = [SelectChoice("vehicle", _l("my vehicle (kind, seats, crate slots)")),
-                    SelectChoice("birth_date", _l("my date of birth"))]
+OPTIONAL_CHOICES = [
+    SelectChoice("vehicle", _l("my vehicle (kind, seats, crate slots)")),
+    SelectChoice("birth_date", _l("my date of birth")),
+]
 
 
 class JoinForm(AppForm):
     name = StringField(_l("Your name"))
-    phone = StringField(_l("Mobile number"), render_kw={"inputmode": "tel",
-                                                         "autocomplete": "tel"})
-    language = RadioField(_l("Messages in"), default="ko",
-                          choices=[SelectChoice("ko", "한국어"), SelectChoice("en", "English")])
+    phone = StringField(_l("Mobile number"), render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    language = RadioField(
+        _l("Messages in"),
+        default="ko",
+        choices=[SelectChoice("ko", "한국어"), SelectChoice("en", "English")],
+    )
     region = StringField(_l("Your region (city or district)"))
-    skills = CheckboxesField(_l("What I can do (the team checks it before it counts)"),
-                             choices=[SelectChoice(s, label)
-                                      for s, label in SKILL_LABELS.items()])
+    skills = CheckboxesField(
+        _l("What I can do (the team checks it before it counts)"),
+        choices=[SelectChoice(s, label) for s, label in SKILL_LABELS.items()],
+    )
     emergency_name = StringField(_l("Emergency contact: name"))
-    emergency_phone = StringField(_l("Emergency contact: phone"),
-                                  render_kw={"inputmode": "tel"})
-    age_group = RadioField(_l("Your age"), choices=[
-        SelectChoice("14plus", _l("14 or older")), SelectChoice("under14", _l("Under 14"))])
+    emergency_phone = StringField(_l("Emergency contact: phone"), render_kw={"inputmode": "tel"})
+    age_group = RadioField(
+        _l("Your age"),
+        choices=[
+            SelectChoice("14plus", _l("14 or older")),
+            SelectChoice("under14", _l("Under 14")),
+        ],
+    )
     guardian_name = StringField(_l("Guardian's name"))
     guardian_phone = StringField(_l("Guardian's mobile number"), render_kw={"inputmode": "tel"})
-    consent_required = BooleanField(_l("I agree to the collection and use of the required items "
-                                       "above"))
-    optional_items = CheckboxesField(_l("I also agree that you keep (optional):"),
-                                     choices=OPTIONAL_CHOICES)
+    consent_required = BooleanField(
+        _l("I agree to the collection and use of the required items above")
+    )
+    optional_items = CheckboxesField(
+        _l("I also agree that you keep (optional):"), choices=OPTIONAL_CHOICES
+    )
     vehicle_kind = SelectField(_l("My vehicle"), choices=_kind_choices(), default="")
     vehicle_seats = WholeNumberField(_l("Free seats"), validators=[Optional(), NumberRange(0, 60)])
-    vehicle_crates = WholeNumberField(_l("Crate slots"),
-                                      validators=[Optional(), NumberRange(0, 60)])
+    vehicle_crates = WholeNumberField(
+        _l("Crate slots"), validators=[Optional(), NumberRange(0, 60)]
+    )
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
     # A honeypot: hidden from people, filled in by bots.
     website = StringField(_l("Leave this empty"))
 
     def details(self) -> joining.JoinDetails:
         return joining.JoinDetails(
-            name=self.name.data or "", phone=self.phone.data or "",
-            language=self.language.data or "", region=self.region.data or "",
-            skills=list(self.skills.data or []), emergency_name=self.emergency_name.data or "",
-            emergency_phone=self.emergency_phone.data or "", age_group=self.age_group.data or "",
+            name=self.name.data or "",
+            phone=self.phone.data or "",
+            language=self.language.data or "",
+            region=self.region.data or "",
+            skills=list(self.skills.data or []),
+            emergency_name=self.emergency_name.data or "",
+            emergency_phone=self.emergency_phone.data or "",
+            age_group=self.age_group.data or "",
             guardian_name=self.guardian_name.data or "",
             guardian_phone=self.guardian_phone.data or "",
             consent_required=bool(self.consent_required.data),
             optional_items=list(self.optional_items.data or []),
-            vehicle_kind=self.vehicle_kind.data or "", vehicle_seats=self.vehicle_seats.data,
+            vehicle_kind=self.vehicle_kind.data or "",
+            vehicle_seats=self.vehicle_seats.data,
             vehicle_crates=self.vehicle_crates.data,
-            birth_date=self.birth_date.data.isoformat() if self.birth_date.data else "")
+            birth_date=self.birth_date.data.isoformat() if self.birth_date.data else "",
+        )
 
 
 class CodeForm(AppForm):
-    code = StringField(_l("The code from the SMS"), render_kw={
-        "inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 12})
-    guardian_code = StringField(_l("The code sent to your guardian"), render_kw={
-        "inputmode": "numeric", "maxlength": 12})
+    code = StringField(
+        _l("The code from the SMS"),
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 12},
+    )
+    guardian_code = StringField(
+        _l("The code sent to your guardian"), render_kw={"inputmode": "numeric", "maxlength": 12}
+    )
 
 
 def _public_language() -> None:
@@ -168,8 +189,13 @@ def verify():
     details = joining.JoinDetails.from_session(data)
     form = CodeForm()
     shown = display_phone(details.phone) if details.phone else ""
-    page = lambda status=200: (render_template(  # noqa: E731
-        "join/verify.html", form=form, phone=shown, under_14=details.is_under_14), status)
+
+    def page(status: int = 200) -> tuple[str, int]:
+        html = render_template(
+            "join/verify.html", form=form, phone=shown, under_14=details.is_under_14
+        )
+        return html, status
+
     if request.method == "GET":
         return page()
     if not form.validate_on_submit() or data.get("bot"):
@@ -219,9 +245,14 @@ def _volunteer(volunteer_id: int) -> Volunteer:
 @role_required(StaffRole.COORDINATOR)
 def queue():
     today = now_utc().astimezone(local_zone()).date()
-    return render_template("join/queue.html", volunteers=joining.pending(), today=today,
-                           needs_guardian=joining.needs_guardian, age_on=joining.age_on,
-                           form=AppForm())
+    return render_template(
+        "join/queue.html",
+        volunteers=joining.pending(),
+        today=today,
+        needs_guardian=joining.needs_guardian,
+        age_on=joining.age_on,
+        form=AppForm(),
+    )
 
 
 @bp.post("/volunteers/sign-ups/<int:volunteer_id>/approve")
@@ -251,9 +282,12 @@ def _decide(volunteer_id: int, decision: str):
         flash(error.message, "error")
         return redirect(url_for(".queue"), 303)
     db.session.commit()
-    flash(_("%(name)s is approved and will receive call-outs.", name=name)
-          if volunteer.approval == Approval.APPROVED
-          else _("%(name)s's sign-up was turned down and their data deleted.", name=name), "info")
+    flash(
+        _("%(name)s is approved and will receive call-outs.", name=name)
+        if volunteer.approval == Approval.APPROVED
+        else _("%(name)s's sign-up was turned down and their data deleted.", name=name),
+        "info",
+    )
     return redirect(url_for(".queue"), 303)
 
 

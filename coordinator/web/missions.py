@@ -78,10 +78,13 @@ def _render_show(mission: Mission, status: int = 200, **forms: object) -> tuple[
     if "shift_form" not in forms:
         forms["shift_form"] = _empty_shift_form(mission)
     return render_template(
-        "missions/show.html", mission=mission, kind_labels=KIND_LABELS,
+        "missions/show.html",
+        mission=mission,
+        kind_labels=KIND_LABELS,
         cells={(p.role_id, p.shift_id): p for p in mission.positions},
         fill=places.fill_summaries([mission])[mission.id],
-        callout_url=callout_url(mission), **forms,
+        callout_url=callout_url(mission),
+        **forms,
     ), status
 
 
@@ -105,8 +108,10 @@ def new():
             db.session.rollback()
             status = show_error(form, error)
             return render_template("missions/form.html", form=form), status
-        flash(_("Mission %(code)s created as a draft: now add roles and shifts.",
-                code=mission.code), "info")
+        flash(
+            _("Mission %(code)s created as a draft: now add roles and shifts.", code=mission.code),
+            "info",
+        )
         return redirect(url_for(".show", mission_id=mission.id), 303)
     status = 400 if form.errors else 200
     return render_template("missions/form.html", form=form), status
@@ -135,7 +140,10 @@ def edit(mission_id: int):
 
 
 def _plan_change(
-    mission: Mission, form_name: str, form: AppForm | None, change: Callable[[], object],
+    mission: Mission,
+    form_name: str,
+    form: AppForm | None,
+    change: Callable[[], object],
     anchor: str | None = "plan",
 ) -> object:
     """Run one change to the plan; on refusal show the plan again with the error.
@@ -159,29 +167,58 @@ def _plan_change(
 @role_required(COORDINATOR)
 def add_role(mission_id: int):
     mission, form = get_mission(mission_id), RoleForm()
-    return _plan_change(mission, "role_form", form, lambda: mission_plan.add_role(
-        mission, name=form.name.data, sms_key=form.sms_key.data or "",
-        required_skill=form.required_skill.data or None, min_age=form.min_age.data,
-        requires_waiver=bool(form.requires_waiver.data)), anchor="add-role")
+    return _plan_change(
+        mission,
+        "role_form",
+        form,
+        lambda: mission_plan.add_role(
+            mission,
+            name=form.name.data,
+            sms_key=form.sms_key.data or "",
+            required_skill=form.required_skill.data or None,
+            min_age=form.min_age.data,
+            requires_waiver=bool(form.requires_waiver.data),
+        ),
+        anchor="add-role",
+    )
 
 
 @bp.post("/<int:mission_id>/shifts")
 @role_required(COORDINATOR)
 def add_shift(mission_id: int):
     mission, form = get_mission(mission_id), ShiftForm()
-    return _plan_change(mission, "shift_form", form, lambda: mission_plan.add_shift(
-        mission, name=form.name.data or "", sms_key=form.sms_key.data or "",
-        starts_at=local_to_utc(form.starts_at.data), ends_at=local_to_utc(form.ends_at.data)),
-        anchor="add-shift")
+    return _plan_change(
+        mission,
+        "shift_form",
+        form,
+        lambda: mission_plan.add_shift(
+            mission,
+            name=form.name.data or "",
+            sms_key=form.sms_key.data or "",
+            starts_at=local_to_utc(form.starts_at.data),
+            ends_at=local_to_utc(form.ends_at.data),
+        ),
+        anchor="add-shift",
+    )
 
 
 @bp.post("/<int:mission_id>/vehicles")
 @role_required(COORDINATOR)
 def add_vehicle(mission_id: int):
     mission, form = get_mission(mission_id), VehicleForm()
-    return _plan_change(mission, "vehicle_form", form, lambda: mission_plan.add_vehicle(
-        mission, label=form.label.data, kind=form.kind.data, seats=form.seats.data,
-        crates=form.crates.data), anchor="vehicles")
+    return _plan_change(
+        mission,
+        "vehicle_form",
+        form,
+        lambda: mission_plan.add_vehicle(
+            mission,
+            label=form.label.data,
+            kind=form.kind.data,
+            seats=form.seats.data,
+            crates=form.crates.data,
+        ),
+        anchor="vehicles",
+    )
 
 
 def _child(model: type, mission: Mission, child_id: int) -> Any:
@@ -201,8 +238,9 @@ def remove_part(mission_id: int, kind: str, child_id: int):
         "vehicles": (Vehicle, mission_plan.remove_vehicle),
     }[kind]
     row = _child(model, mission, child_id)
-    return _plan_change(mission, "", None, lambda: remove(row),
-                        anchor="vehicles" if kind == "vehicles" else "plan")
+    return _plan_change(
+        mission, "", None, lambda: remove(row), anchor="vehicles" if kind == "vehicles" else "plan"
+    )
 
 
 def _capacities() -> dict[int, int]:
@@ -219,8 +257,9 @@ def _capacities() -> dict[int, int]:
 @role_required(COORDINATOR)
 def capacities(mission_id: int):
     mission = get_mission(mission_id)
-    return _plan_change(mission, "", None,
-                        lambda: mission_plan.set_capacities(mission, _capacities()))
+    return _plan_change(
+        mission, "", None, lambda: mission_plan.set_capacities(mission, _capacities())
+    )
 
 
 @bp.post("/<int:mission_id>/status")
@@ -228,8 +267,9 @@ def capacities(mission_id: int):
 def change_status(mission_id: int):
     mission = get_mission(mission_id)
     target = request.form.get("status", "")
-    return _plan_change(mission, "", None, lambda: mission_rules.change_status(mission, target),
-                        anchor=None)
+    return _plan_change(
+        mission, "", None, lambda: mission_rules.change_status(mission, target), anchor=None
+    )
 
 
 @bp.route("/<int:mission_id>/cancel", methods=["GET", "POST"])
@@ -244,13 +284,20 @@ def cancel(mission_id: int):
             db.session.rollback()
             flash(error.message, "error")
             return redirect(url_for(".show", mission_id=mission.id), 303)
-        flash(_("Mission %(code)s cancelled; %(n)d volunteers will get a text.",
-                code=mission.code, n=notified), "info")
+        flash(
+            _(
+                "Mission %(code)s cancelled; %(n)d volunteers will get a text.",
+                code=mission.code,
+                n=notified,
+            ),
+            "info",
+        )
         return redirect(url_for(".show", mission_id=mission.id), 303)
     holding = len(places.people_holding_places(mission))
     status = 400 if form.errors else 200
-    return render_template("missions/cancel.html", mission=mission, form=form,
-                           holding=holding), status
+    return render_template(
+        "missions/cancel.html", mission=mission, form=form, holding=holding
+    ), status
 
 
 @bp.route("/<int:mission_id>/duplicate", methods=["GET", "POST"])
@@ -259,10 +306,12 @@ def duplicate(mission_id: int):
     mission, form = get_mission(mission_id), DuplicateForm()
     if form.validate_on_submit():
         copy = mission_rules.duplicate_mission(
-            mission, starts_at=local_to_utc(form.starts_at.data), created_by=current_user)
+            mission, starts_at=local_to_utc(form.starts_at.data), created_by=current_user
+        )
         db.session.commit()
-        flash(_("Copied as draft %(code)s: check the date, address and team.", code=copy.code),
-              "info")
+        flash(
+            _("Copied as draft %(code)s: check the date, address and team.", code=copy.code), "info"
+        )
         return redirect(url_for(".edit", mission_id=copy.id), 303)
     if not form.is_submitted():
         form.starts_at.data = to_local(mission.starts_at).replace(tzinfo=None)

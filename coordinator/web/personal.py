@@ -56,8 +56,10 @@ REFUSAL_TEXT = {
     Refusal.APPROVAL: _l("Your sign-up is still waiting for the team's approval."),
     Refusal.SKILL: _l("This role needs a skill you do not have."),
     Refusal.AGE: _l("This role has a minimum age."),
-    Refusal.WAIVER: _l("This role needs the volunteer waiver accepted within 12 months: "
-                       "accept it on this page first."),
+    Refusal.WAIVER: _l(
+        "This role needs the volunteer waiver accepted within 12 months: "
+        "accept it on this page first."
+    ),
     Refusal.OVERLAP: _l("You already have a place at that time."),
 }
 
@@ -85,10 +87,15 @@ def link_view(view: Callable) -> Callable:
             owner = error.volunteer
             if owner is not None:
                 _choose_language(owner)
-            can_text = can_text_us(owner.phone if owner else None,
-                                   current_app.config["SMS_NO_REPLY_PREFIXES"])
-            page = render_template("personal/link_invalid.html", reason=error.reason,
-                                   display_phone=display_phone, can_text_us=can_text)
+            can_text = can_text_us(
+                owner.phone if owner else None, current_app.config["SMS_NO_REPLY_PREFIXES"]
+            )
+            page = render_template(
+                "personal/link_invalid.html",
+                reason=error.reason,
+                display_phone=display_phone,
+                can_text_us=can_text,
+            )
             return page, status
         _choose_language(link.volunteer)
         g.link, g.token = link, token
@@ -108,8 +115,9 @@ def _refused(message: str, status: int) -> tuple[str, int]:
 
 def _refused_by(error: DomainError) -> tuple[str, int]:
     """A domain refusal on the page; a booking refusal in the volunteer's words."""
-    message = str(REFUSAL_TEXT[error.refusal]) if isinstance(error, BookingRefused) \
-        else error.message
+    message = (
+        str(REFUSAL_TEXT[error.refusal]) if isinstance(error, BookingRefused) else error.message
+    )
     return _refused(message, ERROR_STATUS.get(error.code, 409))
 
 
@@ -212,9 +220,7 @@ def vehicle(link: links.LinkTarget, signup_id: int):
 @bp.post("/v/<token>/check-in/<int:signup_id>")
 @link_view
 def check_in(link: links.LinkTarget, signup_id: int):
-    return _apply(
-        lambda: personal.check_in(link.volunteer, signup_id), _("You are checked in.")
-    )
+    return _apply(lambda: personal.check_in(link.volunteer, signup_id), _("You are checked in."))
 
 
 @bp.post("/v/<token>/decline/<int:mission_id>")
@@ -240,7 +246,10 @@ def profile(link: links.LinkTarget):
         status = 400 if form.errors else 200
         return render_template(
             "personal/profile.html",
-            volunteer=volunteer, form=form, pause_form=PauseForm(), now=now_utc(),
+            volunteer=volunteer,
+            form=form,
+            pause_form=PauseForm(),
+            now=now_utc(),
         ), status
     return _apply(
         lambda: personal.update_profile(volunteer, **form.profile()),
@@ -292,9 +301,14 @@ def calendar(token: str):
     except links.LinkError:
         return Response("This calendar link is no longer valid.\n", 404, mimetype="text/plain")
     body = calendar_for(volunteer, personal.upcoming_signups(volunteer))
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": 'inline; filename="rescue.ics"', "Cache-Control": "no-store",
-    })
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": 'inline; filename="rescue.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/revoke-links")

@@ -41,9 +41,7 @@ class VehicleForm(AppForm):
 class VehicleOnlyForm(VehicleForm):
     """Offering a vehicle for a place already held: the kind is then required."""
 
-    kind = SelectField(
-        _l("I can bring"), choices=_kind_choices()[1:], validators=[DataRequired()]
-    )
+    kind = SelectField(_l("I can bring"), choices=_kind_choices()[1:], validators=[DataRequired()])
 
 
 class CheckboxesField(SelectMultipleField):
@@ -65,9 +63,13 @@ class ProfileForm(AppForm):
     vehicle_seats = _seats_field(_l("Free seats"), vehicles.MAX_SEATS)
     vehicle_crates = _seats_field(_l("Crate slots"), vehicles.MAX_CRATES)
     portal_1365_id = StringField(
-        _l("My 1365 volunteer portal id (optional)"), validators=[Length(max=40)],
-        description=_l("Given here, it goes on the hours the team enters on the 1365 portal "
-                       "for you; leave it empty and your hours are not sent there."))
+        _l("My 1365 volunteer portal id (optional)"),
+        validators=[Length(max=40)],
+        description=_l(
+            "Given here, it goes on the hours the team enters on the 1365 portal "
+            "for you; leave it empty and your hours are not sent there."
+        ),
+    )
 
     def profile(self) -> dict:
         return {

@@ -24,8 +24,10 @@ ADMIN = StaffRole.ADMIN
 
 
 class EraseForm(AppForm):
-    confirm = BooleanField(_l("The volunteer asked us to delete their data"),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    confirm = BooleanField(
+        _l("The volunteer asked us to delete their data"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
 
 
 class TokenForm(AppForm):
@@ -61,9 +63,13 @@ def export(volunteer_id: int):
     data = privacy.export_volunteer(volunteer, staff_user_id=current_user.id, via="web")
     db.session.commit()
     return Response(
-        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
-        headers={"Content-Disposition": f"attachment; filename=volunteer-{volunteer_id}.json",
-                 "Cache-Control": "no-store"})
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f"attachment; filename=volunteer-{volunteer_id}.json",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.post("/privacy/volunteers/<int:volunteer_id>/consents")
@@ -73,14 +79,20 @@ def export_consents(volunteer_id: int):
     volunteer = _volunteer(volunteer_id)
     if not AppForm().validate_on_submit():
         abort(400)
-    data = {"volunteer_id": volunteer.id, "name": volunteer.name,
-            "consents": consents.export_records(volunteer)}
+    data = {
+        "volunteer_id": volunteer.id,
+        "name": volunteer.name,
+        "consents": consents.export_records(volunteer),
+    }
     db.session.commit()
     return Response(
-        json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
-        headers={"Content-Disposition":
-                 f"attachment; filename=volunteer-{volunteer_id}-consents.json",
-                 "Cache-Control": "no-store"})
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f"attachment; filename=volunteer-{volunteer_id}-consents.json",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/privacy/volunteers/<int:volunteer_id>/delete", methods=["GET", "POST"])
@@ -96,16 +108,28 @@ def erase(volunteer_id: int):
             db.session.rollback()
             status = show_error(form, error)
         else:
-            flash(_("Personal data deleted; %(n)d future places were cancelled.",
-                    n=done.signups_cancelled), "info")
+            flash(
+                _(
+                    "Personal data deleted; %(n)d future places were cancelled.",
+                    n=done.signups_cancelled,
+                ),
+                "info",
+            )
             return redirect(url_for("volunteers.show", volunteer_id=volunteer_id), 303)
     return render_template("privacy/erase.html", volunteer=volunteer, form=form), status
 
 
 def _tokens_page(form: TokenForm, *, new_token: str | None = None, status: int = 200):
-    response = Response(render_template(
-        "privacy/tokens.html", form=form, tokens=api_tokens.tokens_of(current_user),
-        new_token=new_token, revoke_form=AppForm(formdata=None)), status)
+    response = Response(
+        render_template(
+            "privacy/tokens.html",
+            form=form,
+            tokens=api_tokens.tokens_of(current_user),
+            new_token=new_token,
+            revoke_form=AppForm(formdata=None),
+        ),
+        status,
+    )
     response.headers["Cache-Control"] = "no-store"  # the new token must not stay in a cache
     return response
 

@@ -26,20 +26,25 @@ COORDINATOR = StaffRole.COORDINATOR
 
 
 class WaiverForm(AppForm):
-    text_ko = TextAreaField(_l("Waiver text in Korean"),
-                            validators=[DataRequired(), Length(max=20000)])
-    text_en = TextAreaField(_l("Waiver text in English"),
-                            validators=[DataRequired(), Length(max=20000)])
+    text_ko = TextAreaField(
+        _l("Waiver text in Korean"), validators=[DataRequired(), Length(max=20000)]
+    )
+    text_en = TextAreaField(
+        _l("Waiver text in English"), validators=[DataRequired(), Length(max=20000)]
+    )
 
 
 @bp.app_template_global("readiness_of")
 def readiness_of(volunteer: Volunteer) -> dict:
     """What the volunteer page shows staff: consent records, latest waiver, qualifications."""
-    return {"consents": consents.records_of(volunteer),
-            "waiver": readiness.latest_acceptance(volunteer),
-            "waiver_valid": readiness.waiver_valid_on(volunteer, now_utc()),
-            "now": now_utc(), "skills": [s.value for s in Skill],
-            "form": AppForm(formdata=None)}
+    return {
+        "consents": consents.records_of(volunteer),
+        "waiver": readiness.latest_acceptance(volunteer),
+        "waiver_valid": readiness.waiver_valid_on(volunteer, now_utc()),
+        "now": now_utc(),
+        "skills": [s.value for s in Skill],
+        "form": AppForm(formdata=None),
+    }
 
 
 def _volunteer(volunteer_id: int) -> Volunteer:
@@ -68,19 +73,28 @@ def _back(volunteer: Volunteer, action, success: str):
 def paper_consent(volunteer_id: int):
     volunteer = _volunteer(volunteer_id)
     chosen = [i for i in request.form.getlist("optional_items") if i in consents.OPTIONAL_ITEMS]
-    return _back(volunteer, lambda: consents.record_consent(
-        volunteer, channel=ConsentChannel.PAPER, optional_items=chosen,
-        by_guardian=request.form.get("by_guardian") == "y", staff_user_id=current_user.id),
-        _("The paper consent is recorded."))
+    return _back(
+        volunteer,
+        lambda: consents.record_consent(
+            volunteer,
+            channel=ConsentChannel.PAPER,
+            optional_items=chosen,
+            by_guardian=request.form.get("by_guardian") == "y",
+            staff_user_id=current_user.id,
+        ),
+        _("The paper consent is recorded."),
+    )
 
 
 @bp.post("/volunteers/<int:volunteer_id>/waiver")
 @role_required(COORDINATOR)
 def paper_waiver(volunteer_id: int):
     volunteer = _volunteer(volunteer_id)
-    return _back(volunteer, lambda: readiness.accept_waiver(
-        volunteer, channel="paper", staff_user_id=current_user.id),
-        _("The paper waiver is recorded."))
+    return _back(
+        volunteer,
+        lambda: readiness.accept_waiver(volunteer, channel="paper", staff_user_id=current_user.id),
+        _("The paper waiver is recorded."),
+    )
 
 
 def _expiry(raw: str) -> datetime | None:
@@ -90,8 +104,9 @@ def _expiry(raw: str) -> datetime | None:
     try:
         day = datetime.strptime(raw[:10], "%Y-%m-%d").date()
     except ValueError:
-        raise ValidationError(_("%(value)r is not a date (year-month-day)", value=raw[:20]),
-                              field="expires_on") from None
+        raise ValidationError(
+            _("%(value)r is not a date (year-month-day)", value=raw[:20]), field="expires_on"
+        ) from None
     return datetime.combine(day, time(23, 59), tzinfo=local_zone())
 
 
@@ -104,9 +119,12 @@ def verify_qualification(volunteer_id: int):
     def verify() -> None:
         if skill not in set(Skill):
             raise ValidationError(_("unknown skill %(value)s", value=skill[:30]), field="skill")
-        readiness.set_qualification(volunteer, skill,
-                                    expires_at=_expiry(request.form.get("expires_on", "")),
-                                    verified_by=current_user)
+        readiness.set_qualification(
+            volunteer,
+            skill,
+            expires_at=_expiry(request.form.get("expires_on", "")),
+            verified_by=current_user,
+        )
 
     return _back(volunteer, verify, _("The qualification is verified."))
 
@@ -118,15 +136,20 @@ def waiver_text():
     form = WaiverForm(obj=current) if request.method == "GET" else WaiverForm()
     if form.validate_on_submit():
         try:
-            readiness.publish_waiver(form.text_ko.data, form.text_en.data,
-                                     staff_user_id=current_user.id)
+            readiness.publish_waiver(
+                form.text_ko.data, form.text_en.data, staff_user_id=current_user.id
+            )
         except DomainError as error:
             db.session.rollback()
-            return render_template("admin/waiver.html", form=form, current=current), \
-                show_error(form, error)
+            return render_template("admin/waiver.html", form=form, current=current), show_error(
+                form, error
+            )
         db.session.commit()
-        flash(_("A new version of the waiver is published; volunteers are asked to accept it."),
-              "info")
+        flash(
+            _("A new version of the waiver is published; volunteers are asked to accept it."),
+            "info",
+        )
         return redirect(url_for(".waiver_text"), 303)
     return render_template("admin/waiver.html", form=form, current=current), (
-        400 if form.errors else 200)
+        400 if form.errors else 200
+    )

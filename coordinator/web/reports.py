@@ -1,6 +1,5 @@
 """After-action reports: the page, a CSV, a printable view, and the optional thank-you SMS."""
 
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,7 +18,14 @@ from coordinator.web.attendance import managed_mission
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 add_nav_link("reports.index", _l("Reports"), StaffRole.COORDINATOR)
 CSV_HEADER = [
-    "shift", "role", "volunteer", "source", "status", "checked_in", "checked_out", "hours",
+    "shift",
+    "role",
+    "volunteer",
+    "source",
+    "status",
+    "checked_in",
+    "checked_out",
+    "hours",
 ]
 
 
@@ -27,25 +33,36 @@ CSV_HEADER = [
 @role_required(StaffRole.COORDINATOR)
 def index():
     missions = db.session.scalars(
-        select(Mission).where(Mission.status != MissionStatus.DRAFT)
-        .order_by(Mission.starts_at.desc()).limit(100)
+        select(Mission)
+        .where(Mission.status != MissionStatus.DRAFT)
+        .order_by(Mission.starts_at.desc())
+        .limit(100)
     ).all()
-    return render_template("reports/index.html", missions=missions,
-                           hours_due=volunteer_hours.hours_to_enter())
+    return render_template(
+        "reports/index.html", missions=missions, hours_due=volunteer_hours.hours_to_enter()
+    )
 
 
 @bp.get("/missions/<int:mission_id>")
 def mission(mission_id: int):
     report = reports.mission_report(managed_mission(mission_id))
-    return render_template("reports/report.html", report=report, printable=False,
-                           hours_deadline=volunteer_hours.entry_deadline(report.mission))
+    return render_template(
+        "reports/report.html",
+        report=report,
+        printable=False,
+        hours_deadline=volunteer_hours.entry_deadline(report.mission),
+    )
 
 
 @bp.get("/missions/<int:mission_id>/print")
 def printable(mission_id: int):
     report = reports.mission_report(managed_mission(mission_id))
-    return render_template("reports/report.html", report=report, printable=True,
-                           hours_deadline=volunteer_hours.entry_deadline(report.mission))
+    return render_template(
+        "reports/report.html",
+        report=report,
+        printable=True,
+        hours_deadline=volunteer_hours.entry_deadline(report.mission),
+    )
 
 
 @bp.get("/missions/<int:mission_id>.csv")
@@ -55,12 +72,18 @@ def mission_csv(mission_id: int):
     for group in report.groups:
         for row in group.rows:
             att = row.signup.attendance
-            rows.append([
-                format_local(group.shift.starts_at, "datetime"), group.role.name,
-                row.signup.volunteer.name, row.signup.source, row.status,
-                format_local(att.checked_in_at) if att else "",
-                format_local(att.checked_out_at) if att else "", row.hours,
-            ])
+            rows.append(
+                [
+                    format_local(group.shift.starts_at, "datetime"),
+                    group.role.name,
+                    row.signup.volunteer.name,
+                    row.signup.source,
+                    row.status,
+                    format_local(att.checked_in_at) if att else "",
+                    format_local(att.checked_out_at) if att else "",
+                    row.hours,
+                ]
+            )
     filename = f"report-{report.mission.code}-{report.mission.id}.csv"
     return csv_text(rows), {
         "Content-Type": "text/csv; charset=utf-8",

@@ -1,6 +1,5 @@
 """The live roster of a mission: view, poll, export, and changes made by hand."""
 
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,9 +22,14 @@ POLL_SECONDS = 5
 
 def _page(mission: Mission, status: int = 200, typed: dict | None = None):
     grid = roster.roster_grid(mission)
-    return render_template("missions/roster.html", mission=mission, grid=grid,
-                           poll_seconds=POLL_SECONDS, callout_url=callout_url(mission),
-                           typed=typed or {}), status
+    return render_template(
+        "missions/roster.html",
+        mission=mission,
+        grid=grid,
+        poll_seconds=POLL_SECONDS,
+        callout_url=callout_url(mission),
+        typed=typed or {},
+    ), status
 
 
 @bp.get("")
@@ -45,8 +49,10 @@ def live(mission_id: int):
         response = Response(status=304)
     else:
         grid = roster.roster_grid(mission)
-        response = Response(render_template("missions/_roster_grid.html", mission=mission,
-                                            grid=grid), mimetype="text/html")
+        response = Response(
+            render_template("missions/_roster_grid.html", mission=mission, grid=grid),
+            mimetype="text/html",
+        )
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -56,11 +62,15 @@ def live(mission_id: int):
 def export(mission_id: int):
     mission = get_mission(mission_id)
     require_view(mission)
-    rows = roster.roster_rows(roster.roster_grid(mission), format_local,
-                              phone=privacy.phone_formatter(current_user))
+    rows = roster.roster_rows(
+        roster.roster_grid(mission), format_local, phone=privacy.phone_formatter(current_user)
+    )
     filename = f"roster-{mission.code}-{mission.starts_at:%Y%m%d}.csv"
-    return Response(csv_text(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return Response(
+        csv_text(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
 
 
 def _change(mission: Mission, change, done: str, typed: dict | None = None):
@@ -76,8 +86,11 @@ def _change(mission: Mission, change, done: str, typed: dict | None = None):
         db.session.rollback()
         flash(error.message, "error" if error.code != "number_on_file" else "warning")
         if typed is not None and isinstance(error, volunteer_rules.NumberOnFile):
-            typed = {**typed, "confirm_id": error.volunteer.id,
-                     "confirm_name": error.volunteer.name}
+            typed = {
+                **typed,
+                "confirm_id": error.volunteer.id,
+                "confirm_name": error.volunteer.name,
+            }
         return _page(get_mission(mission.id), status_of(error), typed)
     flash(done, "info")
     return redirect(url_for(".show", mission_id=mission.id), 303)
@@ -100,12 +113,23 @@ def add(mission_id: int):
     mission = get_mission(mission_id)
     volunteer = request.form.get("volunteer", "")
     waitlist = bool(request.form.get("waitlist"))
-    typed = {"volunteer": volunteer[:200], "position_id": request.form.get("position_id", ""),
-             "waitlist": waitlist}
-    return _change(mission, lambda: roster.add_by_hand(
-        mission, volunteer, _int("position_id") or 0, waitlist=waitlist,
-        confirmed_volunteer_id=_int("confirm_volunteer_id")),
-        _("Added to the roster."), typed)
+    typed = {
+        "volunteer": volunteer[:200],
+        "position_id": request.form.get("position_id", ""),
+        "waitlist": waitlist,
+    }
+    return _change(
+        mission,
+        lambda: roster.add_by_hand(
+            mission,
+            volunteer,
+            _int("position_id") or 0,
+            waitlist=waitlist,
+            confirmed_volunteer_id=_int("confirm_volunteer_id"),
+        ),
+        _("Added to the roster."),
+        typed,
+    )
 
 
 @bp.post("/<int:signup_id>/move")
@@ -113,8 +137,9 @@ def add(mission_id: int):
 def move(mission_id: int, signup_id: int):
     mission = get_mission(mission_id)
     signup = _signup(mission, signup_id)
-    return _change(mission, lambda: roster.move_signup(signup, _int("position_id") or 0),
-                   _("Moved."))
+    return _change(
+        mission, lambda: roster.move_signup(signup, _int("position_id") or 0), _("Moved.")
+    )
 
 
 @bp.post("/<int:signup_id>/remove")
@@ -122,8 +147,11 @@ def move(mission_id: int, signup_id: int):
 def remove(mission_id: int, signup_id: int):
     mission = get_mission(mission_id)
     signup = _signup(mission, signup_id)
-    return _change(mission, lambda: roster.remove_signup(
-        signup, reason=request.form.get("reason", "")[:500]), _("Removed from the roster."))
+    return _change(
+        mission,
+        lambda: roster.remove_signup(signup, reason=request.form.get("reason", "")[:500]),
+        _("Removed from the roster."),
+    )
 
 
 @bp.post("/<int:signup_id>/vehicle")
@@ -131,5 +159,6 @@ def remove(mission_id: int, signup_id: int):
 def vehicle(mission_id: int, signup_id: int):
     mission = get_mission(mission_id)
     signup = _signup(mission, signup_id)
-    return _change(mission, lambda: roster.assign_vehicle(signup, _int("vehicle_id")),
-                   _("Vehicle updated."))
+    return _change(
+        mission, lambda: roster.assign_vehicle(signup, _int("vehicle_id")), _("Vehicle updated.")
+    )

@@ -53,7 +53,9 @@ def index():
 def phone(volunteer_id: int, status: int = 200):
     volunteer = _volunteer(volunteer_id)
     page = render_template(
-        "simulator/phone.html", volunteer=volunteer, messages=inbound.thread(volunteer),
+        "simulator/phone.html",
+        volunteer=volunteer,
+        messages=inbound.thread(volunteer),
         callouts=conversation_menus.open_callouts(volunteer, now_utc()),
         quick_replies=conversation_menus.suggested_replies(volunteer, now_utc()),
     )

@@ -34,8 +34,12 @@ def status(secret: str):
     now = now_utc()
     for report in reports:
         delivery.apply_status_callback(
-            sid=report.provider_id, status=report.status, error_code=report.error_code,
-            message_id=report.message_id, now=now, error_message=report.error_message,
+            sid=report.provider_id,
+            status=report.status,
+            error_code=report.error_code,
+            message_id=report.message_id,
+            now=now,
+            error_message=report.error_message,
         )
     db.session.commit()
     return {"applied": len(reports)}, 200

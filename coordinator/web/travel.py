@@ -26,12 +26,19 @@ def say(link: links.LinkTarget, signup_id: int):
         db.session.rollback()
         return _refused(error.message, ERROR_STATUS.get(error.code, 409))
     db.session.commit()
-    flash(_("Thank you: the team lead sees you are on your way.")
-          if status == travel.ON_THE_WAY else _("Thank you: the team lead knows."), "info")
+    flash(
+        _("Thank you: the team lead sees you are on your way.")
+        if status == travel.ON_THE_WAY
+        else _("Thank you: the team lead knows."),
+        "info",
+    )
     return redirect(url_for("personal.page", token=g.token), 303)
 
 
 @bp.app_context_processor
 def _travel_helpers() -> dict:
-    return {"can_say_travel": lambda signup: travel.can_say(signup, now_utc()),
-            "travel_board": travel.travel_board, "own_record": volunteer_hours.own_record}
+    return {
+        "can_say_travel": lambda signup: travel.can_say(signup, now_utc()),
+        "travel_board": travel.travel_board,
+        "own_record": volunteer_hours.own_record,
+    }

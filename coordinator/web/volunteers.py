@@ -55,28 +55,40 @@ def _volunteer(volunteer_id: int) -> Volunteer:
 def index():
     args = request.args
     page = volunteer_rules.search(
-        args.get("q", "")[:100], skill=args.get("skill", ""), region=args.get("region", ""),
+        args.get("q", "")[:100],
+        skill=args.get("skill", ""),
+        region=args.get("region", ""),
         page=args.get("page", 1, type=int) or 1,
     )
-    return render_template("volunteers/index.html", page=page, skills=list(Skill),
-                           regions=volunteer_rules.regions(), args=args)
+    return render_template(
+        "volunteers/index.html",
+        page=page,
+        skills=list(Skill),
+        regions=volunteer_rules.regions(),
+        args=args,
+    )
 
 
 @bp.get("/lookup.json")
 def lookup():
     people = volunteer_rules.lookup(request.args.get("q", "")[:100])
-    return {"volunteers": [
-        {"id": v.id, "value": display_phone(v.phone), "label": f"{v.name} · {v.region or ''}"}
-        for v in people
-    ]}
+    return {
+        "volunteers": [
+            {"id": v.id, "value": display_phone(v.phone), "label": f"{v.name} · {v.region or ''}"}
+            for v in people
+        ]
+    }
 
 
 @bp.get("/<int:volunteer_id>")
 def show(volunteer_id: int):
     volunteer = _volunteer(volunteer_id)
     return render_template(
-        "volunteers/show.html", volunteer=volunteer, opt_out_form=OptOutForm(formdata=None),
-        history=volunteer_rules.history(volunteer), messages=volunteer_rules.messages(volunteer),
+        "volunteers/show.html",
+        volunteer=volunteer,
+        opt_out_form=OptOutForm(formdata=None),
+        history=volunteer_rules.history(volunteer),
+        messages=volunteer_rules.messages(volunteer),
     )
 
 
@@ -84,7 +96,8 @@ def _save(form: VolunteerForm, volunteer: Volunteer | None) -> ResponseReturnVal
     template = "volunteers/form.html"
     if not form.validate_on_submit():
         return render_template(template, form=form, volunteer=volunteer), (
-            400 if form.errors else 200)
+            400 if form.errors else 200
+        )
     try:
         if volunteer is None:
             volunteer = volunteer_rules.create_volunteer(form.details())
@@ -131,8 +144,11 @@ def opt_out(volunteer_id: int):
             flash(_("Choose whether to record or clear the opt-out."), "error")
         status = 400
     return render_template(
-        "volunteers/show.html", volunteer=volunteer, opt_out_form=form,
-        history=volunteer_rules.history(volunteer), messages=volunteer_rules.messages(volunteer),
+        "volunteers/show.html",
+        volunteer=volunteer,
+        opt_out_form=form,
+        history=volunteer_rules.history(volunteer),
+        messages=volunteer_rules.messages(volunteer),
     ), status
 
 
@@ -169,9 +185,16 @@ def import_commit():
         db.session.rollback()
         flash(error.message, "error")
         return render_template("volunteers/import.html", form=ImportForm(formdata=None)), (
-            status_of(error))
-    flash(_("Imported %(n)d volunteers; %(skipped)d rows with errors were left out.",
-            n=added, skipped=len(preview.invalid)), "info")
+            status_of(error)
+        )
+    flash(
+        _(
+            "Imported %(n)d volunteers; %(skipped)d rows with errors were left out.",
+            n=added,
+            skipped=len(preview.invalid),
+        ),
+        "info",
+    )
     return redirect(url_for(".index"), 303)
 
 
@@ -179,6 +202,7 @@ def import_commit():
 def export():
     # Built whole (a few MB for 50,000 people) so the database work ends with the request.
     return Response(
-        "".join(volunteer_csv.export_lines()), mimetype="text/csv",
+        "".join(volunteer_csv.export_lines()),
+        mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=volunteers.csv"},
     )

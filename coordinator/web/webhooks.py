@@ -24,7 +24,8 @@ def sms_inbound():
     form = request.form
     try:
         received = inbound.receive_sms(
-            sender=form.get("From", ""), body=form.get("Body", ""),
+            sender=form.get("From", ""),
+            body=form.get("Body", ""),
             provider_sid=form.get("MessageSid") or form.get("SmsSid", ""),
         )
     except DomainError as error:

@@ -74,19 +74,37 @@ def api_world_fixture(create_staff, create_mission, create_volunteer) -> dict:
     admin = create_staff(StaffRole.ADMIN)
     lead = create_staff(StaffRole.TEAM_LEAD)
     people = [create_volunteer(f"자원봉사자 {i}", skills=("handler", "driver")) for i in range(6)]
-    mission = create_mission(roles={"Handler": "handler", "Driver": "driver"},
-                             shifts=[(7, 12), (13, 18)], capacity=3, team_leads=[lead],
-                             vehicles=[("승합차", 9, 12)])
+    mission = create_mission(
+        roles={"Handler": "handler", "Driver": "driver"},
+        shifts=[(7, 12), (13, 18)],
+        capacity=3,
+        team_leads=[lead],
+        vehicles=[("승합차", 9, 12)],
+    )
     # Cancelling a mission or moving its status on closes it: those get missions of their own.
     to_cancel, to_move_on = create_mission("To cancel", day=20), create_mission("To move", day=21)
     signup = signups.sign_up(people[0], mission.positions[0], source="sms")
     callout = callouts.create_callout(mission, audience=Audience(), is_urgent=True)
     callouts.run_wave(callout, now_utc())
-    db.session.add(Message(direction=Direction.INBOUND, volunteer_id=people[1].id,
-                           phone=people[1].phone, body="B7 H AM", status="received"))
+    db.session.add(
+        Message(
+            direction=Direction.INBOUND,
+            volunteer_id=people[1].id,
+            phone=people[1].phone,
+            body="B7 H AM",
+            status="received",
+        )
+    )
     db.session.commit()
-    ids = {"mission_id": mission.id, "volunteer_id": people[1].id, "callout_id": callout.id,
-           "role_id": mission.roles[1].id, "shift_id": mission.shifts[1].id,
-           "vehicle_id": mission.vehicles[0].id, "signup_id": signup.id,
-           "to_cancel": to_cancel.id, "to_move_on": to_move_on.id}
+    ids = {
+        "mission_id": mission.id,
+        "volunteer_id": people[1].id,
+        "callout_id": callout.id,
+        "role_id": mission.roles[1].id,
+        "shift_id": mission.shifts[1].id,
+        "vehicle_id": mission.vehicles[0].id,
+        "signup_id": signup.id,
+        "to_cancel": to_cancel.id,
+        "to_move_on": to_move_on.id,
+    }
     return {"token": issue_token(admin), "ids": ids}

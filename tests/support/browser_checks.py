@@ -15,8 +15,13 @@ from werkzeug.serving import make_server
 
 SERIOUS = ("serious", "critical")
 MIN_TAP = 44
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -28,8 +33,10 @@ def check_accessibility(page, where: str = "") -> None:
     serious = [v for v in violations if v["impact"] in SERIOUS]
     assert not serious, "\n".join(
         f"{where or page.url}: {v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
-                    for n in v["nodes"][:5])
+        + "; ".join(
+            n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+            for n in v["nodes"][:5]
+        )
         for v in serious
     )
 

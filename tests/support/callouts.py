@@ -45,10 +45,16 @@ def queue_message_fixture():
 
     def queue(volunteer, key: str | None = None, *, kind: str = "reply", **fields) -> Message:
         message = queue_sms(
-            volunteer, "callout", kind=kind,
+            volunteer,
+            "callout",
+            kind=kind,
             idempotency_key=key or f"test:{next(counter)}:{volunteer.id}",
-            mission=fields.pop("mission", None) or _Mission(), when="Sat 07:00",
-            needs="Handler 2", note="", link="https://rescue.example.org/v/x", **fields,
+            mission=fields.pop("mission", None) or _Mission(),
+            when="Sat 07:00",
+            needs="Handler 2",
+            note="",
+            link="https://rescue.example.org/v/x",
+            **fields,
         )
         db.session.commit()
         return message

@@ -35,14 +35,31 @@ class CeleryWorker:
         self.log_path = log_path
         self.log = open(log_path, "ab")
         self.process = subprocess.Popen(
-            [CELERY, "-A", "tasks.worker", "worker", "--loglevel=INFO", "--pool=prefork",
-             f"--concurrency={concurrency}", "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                CELERY,
+                "-A",
+                "tasks.worker",
+                "worker",
+                "--loglevel=INFO",
+                "--pool=prefork",
+                f"--concurrency={concurrency}",
+                "-n",
+                f"test-{uuid.uuid4().hex[:8]}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: SIGKILL reaches the children too
         )
-        wait_until(lambda: b" ready." in log_path.read_bytes() or self._died(), 60,
-                   "the Celery worker to start")
+        wait_until(
+            lambda: b" ready." in log_path.read_bytes() or self._died(),
+            60,
+            "the Celery worker to start",
+        )
         if self.process.poll() is not None:
             pytest.fail(f"Celery worker exited:\n{log_path.read_text()[-3000:]}")
 
@@ -97,19 +114,35 @@ def fanout_fixture(request, tmp_path):
     public = f"http://127.0.0.1:{port}"
     stale = {"OUTBOX_QUEUED_STALE_SECONDS": 2, "OUTBOX_SENDING_STALE_SECONDS": 3}
     with TwilioStub(callbacks=True) as stub:
-        settings = {**twilio_settings(stub.url), **stale, "PUBLIC_BASE_URL": public,
-                    "CELERY_BROKER_URL": services.redis_url(), "SMS_BATCH_SIZE": 10}
-        app = make_app(url, OUTBOX_DISPATCH="celery", CELERY_DEFAULT_QUEUE=queue,
-                       CELERY_OVERRIDES={"task_default_queue": queue}, **settings)
+        settings = {
+            **twilio_settings(stub.url),
+            **stale,
+            "PUBLIC_BASE_URL": public,
+            "CELERY_BROKER_URL": services.redis_url(),
+            "SMS_BATCH_SIZE": 10,
+        }
+        app = make_app(
+            url,
+            OUTBOX_DISPATCH="celery",
+            CELERY_DEFAULT_QUEUE=queue,
+            CELERY_OVERRIDES={"task_default_queue": queue},
+            **settings,
+        )
         with app.app_context():
             if request.param == "postgresql":
                 db.drop_all()
             db.create_all()
         server = make_server("127.0.0.1", port, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        env = {**os.environ, **{k: str(v) for k, v in settings.items()},
-               "DATABASE_URL": url, "CELERY_DEFAULT_QUEUE": queue, "APP_ENV": "development",
-               "SECRET_KEY": app.config["SECRET_KEY"], "SMS_RATE_PER_SECOND": "0"}
+        env = {
+            **os.environ,
+            **{k: str(v) for k, v in settings.items()},
+            "DATABASE_URL": url,
+            "CELERY_DEFAULT_QUEUE": queue,
+            "APP_ENV": "development",
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "SMS_RATE_PER_SECOND": "0",
+        }
         harness = Fanout(app, stub, env, tmp_path)
         try:
             with app.app_context():

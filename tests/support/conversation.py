@@ -96,9 +96,18 @@ def gunicorn_app(database_url: str, *, workers: int = 4, threads: int = 8, app: 
         "LOG_LEVEL": "WARNING",
     }
     command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers),
-        "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-        "--timeout", "120", app,
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "120",
+        app,
     ]
     # A file, not a pipe: nobody reads a pipe while the test runs, and a full one blocks.
     log = tempfile.TemporaryFile("w+")

@@ -13,9 +13,15 @@ CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 def join_form(**overrides: object) -> dict:
     """What a 30-year-old in Suwon types on the join page (everything required, valid)."""
     form = {
-        "name": "한지민", "phone": "010-3333-4444", "language": "ko", "region": "수원",
-        "skills": ["handler", "driver"], "emergency_name": "한어머니",
-        "emergency_phone": "010-5555-6666", "age_group": "14plus", "consent_required": "y",
+        "name": "한지민",
+        "phone": "010-3333-4444",
+        "language": "ko",
+        "region": "수원",
+        "skills": ["handler", "driver"],
+        "emergency_name": "한어머니",
+        "emergency_phone": "010-5555-6666",
+        "age_group": "14plus",
+        "consent_required": "y",
     }
     form.update(overrides)
     return {k: v for k, v in form.items() if v is not None}
@@ -23,8 +29,9 @@ def join_form(**overrides: object) -> dict:
 
 def messages_to(e164: str) -> list[Message]:
     db.session.expire_all()
-    return list(db.session.scalars(
-        select(Message).where(Message.phone == e164).order_by(Message.id)))
+    return list(
+        db.session.scalars(select(Message).where(Message.phone == e164).order_by(Message.id))
+    )
 
 
 def code_sent_to(e164: str) -> str:

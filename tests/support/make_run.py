@@ -25,9 +25,16 @@ KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER")
 
 def copy_working_tree(target: Path) -> Path:
     """The tracked files of this checkout, as on disk, and a link to its virtualenv."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], cwd=ROOT, capture_output=True,
-                            check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -49,8 +56,13 @@ class MakeRun:
         env["PORT"] = str(self.port)
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            ["make", "-o", ".venv/.installed", "run"], cwd=folder, env=env,
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            ["make", "-o", ".venv/.installed", "run"],
+            cwd=folder,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -60,6 +72,7 @@ class MakeRun:
             if self.process.poll() is not None:
                 raise RuntimeError(f"make run exited:\n{self.output()[-3000:]}")
             return "Rescue coordinator is running" in self.output() and " ready." in self.output()
+
         wait_for(ready, timeout, "make run to start the web app and the Celery worker", 0.3)
 
     def personal_links(self) -> list[str]:
@@ -69,8 +82,11 @@ class MakeRun:
 
     def processes(self) -> list[str]:
         """The processes still in make's process group (make, bash, gunicorn, celery...)."""
-        listing = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-s", str(self.process.pid)],
-                                 capture_output=True, text=True).stdout
+        listing = subprocess.run(
+            ["ps", "-o", "pid=,stat=,args=", "-s", str(self.process.pid)],
+            capture_output=True,
+            text=True,
+        ).stdout
         return [line for line in listing.splitlines() if line.split()[1][0] != "Z"]
 
     def interrupt(self, timeout: float) -> float:

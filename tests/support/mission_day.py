@@ -31,9 +31,12 @@ def mission_day_fixture(create_mission, create_volunteer, create_staff):
         mission = create_mission(team_leads=[lead], **fields)
         position = mission.positions[0]
         booked = [
-            signups.sign_up(create_volunteer(name, language=language), position,
-                            source=SignupSource.STAFF,  # booked the day before
-                            now=position.shift.starts_at - timedelta(days=1))
+            signups.sign_up(
+                create_volunteer(name, language=language),
+                position,
+                source=SignupSource.STAFF,  # booked the day before
+                now=position.shift.starts_at - timedelta(days=1),
+            )
             for name in names
         ]
         db.session.commit()

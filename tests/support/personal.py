@@ -21,8 +21,16 @@ from coordinator.models import (
     VolunteerSkill,
 )
 
-SNAPSHOT_MODELS = (Signup, Invitation, Volunteer, VolunteerSkill, Vehicle, Position, Message,
-                   Attendance)
+SNAPSHOT_MODELS = (
+    Signup,
+    Invitation,
+    Volunteer,
+    VolunteerSkill,
+    Vehicle,
+    Position,
+    Message,
+    Attendance,
+)
 
 
 @contextlib.contextmanager

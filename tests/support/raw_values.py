@@ -23,15 +23,40 @@ from coordinator.models import (
 from coordinator.models.volunteers import LANGUAGES, Skill, VehicleKind
 
 # Message kinds written by the domain (Message.kind): shown to staff in the inbox and logs.
-MESSAGE_KINDS = ("reply", "callout", "answer", "team", "reminder", "waitlist", "alert",
-                 "thank_you", "staff_reply", "mission_cancelled")
+MESSAGE_KINDS = (
+    "reply",
+    "callout",
+    "answer",
+    "team",
+    "reminder",
+    "waitlist",
+    "alert",
+    "thank_you",
+    "staff_reply",
+    "mission_cancelled",
+)
 
-RAW_VALUES = sorted({
-    str(value)
-    for enum in (AttendanceStatus, CallOutStatus, MessageStatus, MissionKind, MissionStatus,
-                 SignupSource, SignupStatus, StaffRole, Skill, VehicleKind, Action)
-    for value in enum
-} | set(LANGUAGES) | set(MESSAGE_KINDS))
+RAW_VALUES = sorted(
+    {
+        str(value)
+        for enum in (
+            AttendanceStatus,
+            CallOutStatus,
+            MessageStatus,
+            MissionKind,
+            MissionStatus,
+            SignupSource,
+            SignupStatus,
+            StaffRole,
+            Skill,
+            VehicleKind,
+            Action,
+        )
+        for value in enum
+    }
+    | set(LANGUAGES)
+    | set(MESSAGE_KINDS)
+)
 
 HIDDEN = {"script", "style", "template", "pre", "code", "kbd"}
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}

@@ -42,8 +42,19 @@ class RedisServer:
         self.start()
 
     def start(self) -> None:
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                   "--save", "", "--appendonly", "no", "--logfile", str(self.log_path)]
+        command = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--logfile",
+            str(self.log_path),
+        ]
         self.process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
         client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
         wait_until(lambda: _pings(client), 10, "redis-server to answer")
@@ -73,8 +84,14 @@ class Service:
     def __init__(self, command: list[str], env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
         self.log = open(log_path, "ab")
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def stop(self, timeout: float = 20) -> None:
         if self.process.poll() is None:
@@ -126,16 +143,23 @@ class Stack:
 
     def _environment(self) -> dict[str, str]:
         values = {
-            "APP_ENV": "development", "DATABASE_URL": self.database_url,
+            "APP_ENV": "development",
+            "DATABASE_URL": self.database_url,
             "SECRET_KEY": "scenario-" + uuid.uuid4().hex + uuid.uuid4().hex,
-            "CELERY_BROKER_URL": self.redis.url, "PUBLIC_BASE_URL": self.base_url,
-            "SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN, "TWILIO_FROM_NUMBER": FROM_NUMBER,
-            "TWILIO_API_BASE_URL": self.stub.url, "SMS_HTTP_TIMEOUT": "5",
+            "CELERY_BROKER_URL": self.redis.url,
+            "PUBLIC_BASE_URL": self.base_url,
+            "SMS_BACKEND": "twilio",
+            "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER,
+            "TWILIO_API_BASE_URL": self.stub.url,
+            "SMS_HTTP_TIMEOUT": "5",
             "SMS_RATE_PER_SECOND": str(self.settings.sms_rate),
             # Faster sweeps than production, so recovery fits in a short run.
-            "OUTBOX_SWEEP_SECONDS": "3", "OUTBOX_QUEUED_STALE_SECONDS": "8",
-            "OUTBOX_SENDING_STALE_SECONDS": "20", "CALLOUT_WAVE_POLL_SECONDS": "3",
+            "OUTBOX_SWEEP_SECONDS": "3",
+            "OUTBOX_QUEUED_STALE_SECONDS": "8",
+            "OUTBOX_SENDING_STALE_SECONDS": "20",
+            "CALLOUT_WAVE_POLL_SECONDS": "3",
             **self.settings.extra_env,
         }
         return {**os.environ, **values}
@@ -146,19 +170,43 @@ class Stack:
         access = self.folder / "access.log"
         self.access_log = access
         gunicorn = Service(
-            [GUNICORN, "--workers", str(self.settings.gunicorn_workers), "--threads",
-             str(self.settings.gunicorn_threads), "--bind", f"127.0.0.1:{port}",
-             "--timeout", "60", "--access-logfile", str(access),
-             "--access-logformat", "%(s)s %(m)s %(U)s %(M)s", "wsgi:app"],
-            self.env, self.folder / "gunicorn.log")
+            [
+                GUNICORN,
+                "--workers",
+                str(self.settings.gunicorn_workers),
+                "--threads",
+                str(self.settings.gunicorn_threads),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "60",
+                "--access-logfile",
+                str(access),
+                "--access-logformat",
+                "%(s)s %(m)s %(U)s %(M)s",
+                "wsgi:app",
+            ],
+            self.env,
+            self.folder / "gunicorn.log",
+        )
         self._exits.callback(gunicorn.stop)
         wait_until(lambda: _answers(self.base_url + "/healthz"), 60, "gunicorn to serve")
         for _ in range(self.settings.celery_workers):
             self.start_worker()
         self._exits.callback(self._stop_workers)
-        beat = Service([CELERY, "-A", "tasks.worker", "beat", "--loglevel=INFO",
-                        "-s", str(self.folder / "beat-schedule")],
-                       self.env, self.folder / "beat.log")
+        beat = Service(
+            [
+                CELERY,
+                "-A",
+                "tasks.worker",
+                "beat",
+                "--loglevel=INFO",
+                "-s",
+                str(self.folder / "beat-schedule"),
+            ],
+            self.env,
+            self.folder / "beat.log",
+        )
         self._exits.callback(beat.stop)
 
     def start_worker(self) -> CeleryWorker:
@@ -198,16 +246,19 @@ def signed_inbound(base_url: str, form: dict[str, str], *, timeout: float = 30):
     """POST an inbound SMS as Twilio would, signed for PUBLIC_BASE_URL (= base_url)."""
     url = base_url + "/sms/inbound"
     signature = gateway.sign({"TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN}, url, form)
-    return requests.post(url, data=form, headers={"X-Twilio-Signature": signature},
-                         timeout=timeout)
+    return requests.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=timeout)
 
 
 def staff_session(base_url: str, email: str, password: str) -> requests.Session:
     """A logged-in staff browser session (the login form, CSRF token and all)."""
     session = requests.Session()
     page = session.get(base_url + "/login", timeout=30)
-    response = session.post(base_url + "/login", timeout=30, allow_redirects=False, data={
-        "email": email, "password": password, "csrf_token": csrf_token_in(page.text)})
+    response = session.post(
+        base_url + "/login",
+        timeout=30,
+        allow_redirects=False,
+        data={"email": email, "password": password, "csrf_token": csrf_token_in(page.text)},
+    )
     if response.status_code != 302:
         raise RuntimeError(f"login as {email} answered {response.status_code}")
     return session

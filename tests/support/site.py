@@ -48,12 +48,15 @@ class Site:
             return url_for(rule.endpoint, **values)
 
 
-
 def web_rules(app: Flask, method: str) -> list[Rule]:
     """Every web route answering `method`, sorted, for parametrising tests."""
-    rules = [r for r in app.url_map.iter_rules()
-             if method in r.methods and r.endpoint.split(".")[0] not in NOT_WEB
-             and not r.endpoint.startswith("openapi")]
+    rules = [
+        r
+        for r in app.url_map.iter_rules()
+        if method in r.methods
+        and r.endpoint.split(".")[0] not in NOT_WEB
+        and not r.endpoint.startswith("openapi")
+    ]
     return sorted(rules, key=lambda r: r.rule)
 
 
@@ -62,28 +65,53 @@ def site_fixture(app, client, login, create_staff, create_volunteer, create_miss
     admin = create_staff(StaffRole.ADMIN)
     lead = create_staff(StaffRole.TEAM_LEAD)
     people = [create_volunteer(f"자원봉사자 {i}", skills=("handler", "driver")) for i in range(4)]
-    mission = create_mission(roles={"Handler": "handler", "Driver": "driver"},
-                             shifts=[(7, 12), (13, 18)], capacity=3, day=0, team_leads=[lead],
-                             vehicles=[("승합차", 9, 12)])
-    signup = signups.sign_up(people[0], mission.positions[0], source="sms",  # the day before
-                             now=mission.starts_at - timedelta(days=1))
+    mission = create_mission(
+        roles={"Handler": "handler", "Driver": "driver"},
+        shifts=[(7, 12), (13, 18)],
+        capacity=3,
+        day=0,
+        team_leads=[lead],
+        vehicles=[("승합차", 9, 12)],
+    )
+    signup = signups.sign_up(
+        people[0],
+        mission.positions[0],
+        source="sms",  # the day before
+        now=mission.starts_at - timedelta(days=1),
+    )
     callout = callouts.create_callout(mission, audience=Audience(), is_urgent=True)
     callouts.run_wave(callout, now_utc())
-    message = Message(direction=Direction.INBOUND, volunteer_id=people[1].id,
-                      phone=people[1].phone, body="B7 H AM ???", status="received",
-                      needs_attention=True)
+    message = Message(
+        direction=Direction.INBOUND,
+        volunteer_id=people[1].id,
+        phone=people[1].phone,
+        body="B7 H AM ???",
+        status="received",
+        needs_attention=True,
+    )
     token, _clear = ApiToken.issue(lead, name="script")
-    animal = animals.record_animal(mission, {"tag": "F1-001", "species": "dog", "crate": "1",
-                                             "vehicle_id": mission.vehicles[0].id}, by=lead)
+    animal = animals.record_animal(
+        mission,
+        {"tag": "F1-001", "species": "dog", "crate": "1", "vehicle_id": mission.vehicles[0].id},
+        by=lead,
+    )
     db.session.add_all([message, token])
     db.session.commit()
     ids = {
-        "mission_id": mission.id, "shift_id": mission.shifts[0].id, "signup_id": signup.id,
-        "volunteer_id": people[0].id, "callout_id": callout.id, "message_id": message.id,
-        "vehicle_id": mission.vehicles[0].id, "position_id": mission.positions[1].id,
-        "user_id": lead.id, "token_id": token.id, "animal_id": animal.id,
+        "mission_id": mission.id,
+        "shift_id": mission.shifts[0].id,
+        "signup_id": signup.id,
+        "volunteer_id": people[0].id,
+        "callout_id": callout.id,
+        "message_id": message.id,
+        "vehicle_id": mission.vehicles[0].id,
+        "position_id": mission.positions[1].id,
+        "user_id": lead.id,
+        "token_id": token.id,
+        "animal_id": animal.id,
         "child_id": mission.roles[1].id,
-        "kind": "roles", "token": links.make_token(people[0], mission.id),
+        "kind": "roles",
+        "token": links.make_token(people[0], mission.id),
         "calendar_token": links.make_calendar_token(people[0]),
         "secret": app.config["SOLAPI_STATUS_SECRET"],
     }

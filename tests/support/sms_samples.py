@@ -96,13 +96,31 @@ ENGLISH_LONG = Values(
 # A mission set up in a hurry: no meeting point, no address, no area, no lead, nothing to
 # bring, no note, no contact. Every SMS must still read as a sentence, with no empty labels.
 KOREAN_SPARSE = Values(
-    title="긴급 구조", area="", address="", meeting_point="", name="김민준", lead="",
-    roles=(("핸들러", 2), ("운전", 1)), bring="", note="", contact="", team_text="지금 출발해요",
+    title="긴급 구조",
+    area="",
+    address="",
+    meeting_point="",
+    name="김민준",
+    lead="",
+    roles=(("핸들러", 2), ("운전", 1)),
+    bring="",
+    note="",
+    contact="",
+    team_text="지금 출발해요",
     inbox_text="네",
 )
 ENGLISH_SPARSE = Values(
-    title="Urgent rescue", area="", address="", meeting_point="", name="Emma Clarke", lead="",
-    roles=(("Handler", 2), ("Driver", 1)), bring="", note="", contact="", team_text="Leaving now",
+    title="Urgent rescue",
+    area="",
+    address="",
+    meeting_point="",
+    name="Emma Clarke",
+    lead="",
+    roles=(("Handler", 2), ("Driver", 1)),
+    bring="",
+    note="",
+    contact="",
+    team_text="Leaving now",
     inbox_text="Yes",
 )
 
@@ -110,26 +128,53 @@ ENGLISH_SPARSE = Values(
 def build_world(values: Values, language: str) -> dict:
     """A mission with roles, a shift, a vehicle, a volunteer and their signup, in memory."""
     mission = Mission(
-        id=1234, code=values.code, title=values.title, area=values.area, address=values.address,
-        meeting_point=values.meeting_point, starts_at=STARTS, ends_at=STARTS + timedelta(hours=9),
+        id=1234,
+        code=values.code,
+        title=values.title,
+        area=values.area,
+        address=values.address,
+        meeting_point=values.meeting_point,
+        starts_at=STARTS,
+        ends_at=STARTS + timedelta(hours=9),
         what_to_bring=values.bring,
         team_leads=[StaffUser(name=values.lead)] if values.lead else [],
     )
-    shift = Shift(id=501, name="AM", sms_key="AM", starts_at=STARTS,
-                  ends_at=STARTS + timedelta(hours=5), mission=mission)
-    roles = [Role(id=700 + i, name=name, sms_key=name[0], mission=mission)
-             for i, (name, _places) in enumerate(values.roles)]
-    positions = [Position(id=900 + i, role=role, shift=shift, capacity=places + 2, filled=2,
-                          mission=mission) for i, (role, (_n, places)) in enumerate(
-                              zip(roles, values.roles, strict=True))]
-    volunteer = Volunteer(id=48213, link_version=3, name=values.name, language=language,
-                          phone="+821098765432")
+    shift = Shift(
+        id=501,
+        name="AM",
+        sms_key="AM",
+        starts_at=STARTS,
+        ends_at=STARTS + timedelta(hours=5),
+        mission=mission,
+    )
+    roles = [
+        Role(id=700 + i, name=name, sms_key=name[0], mission=mission)
+        for i, (name, _places) in enumerate(values.roles)
+    ]
+    positions = [
+        Position(id=900 + i, role=role, shift=shift, capacity=places + 2, filled=2, mission=mission)
+        for i, (role, (_n, places)) in enumerate(zip(roles, values.roles, strict=True))
+    ]
+    volunteer = Volunteer(
+        id=48213, link_version=3, name=values.name, language=language, phone="+821098765432"
+    )
     vehicle = Vehicle(id=77, label="Van 1", kind="van", seats=8, crate_slots=12, mission=mission)
-    signup = Signup(id=120456, volunteer=volunteer, position=positions[0], mission=mission,
-                    status="confirmed", vehicle=vehicle,
-                    offer_expires_at=NOW + timedelta(hours=1))
-    return {"mission": mission, "positions": positions, "volunteer": volunteer,
-            "vehicle": vehicle, "signup": signup}
+    signup = Signup(
+        id=120456,
+        volunteer=volunteer,
+        position=positions[0],
+        mission=mission,
+        status="confirmed",
+        vehicle=vehicle,
+        offer_expires_at=NOW + timedelta(hours=1),
+    )
+    return {
+        "mission": mission,
+        "positions": positions,
+        "volunteer": volunteer,
+        "vehicle": vehicle,
+        "signup": signup,
+    }
 
 
 def contexts(values: Values, language: str) -> dict[str, dict]:
@@ -141,18 +186,35 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
     world = build_world(values, language)
     mission, volunteer, signup = world["mission"], world["volunteer"], world["signup"]
     position = world["positions"][0]
-    others = [Mission(id=1235 + i, code=f"C{i + 1}", starts_at=STARTS + timedelta(days=i + 1))
-              for i in range(2)]
-    waitlisted = Signup(id=120457, volunteer=volunteer, position=world["positions"][1],
-                        mission=mission, status="waitlisted")
+    others = [
+        Mission(id=1235 + i, code=f"C{i + 1}", starts_at=STARTS + timedelta(days=i + 1))
+        for i in range(2)
+    ]
+    waitlisted = Signup(
+        id=120457,
+        volunteer=volunteer,
+        position=world["positions"][1],
+        mission=mission,
+        status="waitlisted",
+    )
     reminder = reminder_context(signup, NOW)
     cases = {
-        "booking_confirmed": {"position": position, "vehicle": world["vehicle"],
-                              "lead": values.lead},
-        "booking_confirmed[directions]": {"position": position, "vehicle": world["vehicle"],
-                                          "lead": values.lead, "link": "https://rescue.example.org/v/AbCdEfGh"},
-        "booking_confirmed[no vehicle]": {"position": position, "vehicle": None,
-                                          "lead": values.lead},
+        "booking_confirmed": {
+            "position": position,
+            "vehicle": world["vehicle"],
+            "lead": values.lead,
+        },
+        "booking_confirmed[directions]": {
+            "position": position,
+            "vehicle": world["vehicle"],
+            "lead": values.lead,
+            "link": "https://rescue.example.org/v/AbCdEfGh",
+        },
+        "booking_confirmed[no vehicle]": {
+            "position": position,
+            "vehicle": None,
+            "lead": values.lead,
+        },
         "booking_refused[skill]": {"reason": "skill", "position": position},
         "booking_refused[overlap]": {"reason": "overlap", "position": position},
         "booking_refused[closed]": {"reason": "closed", "position": position},
@@ -163,7 +225,8 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
         "callout": {
             "when": format_local(mission.starts_at, "datetime", language),
             "needs": ", ".join(f"{name} {places}" for name, places in values.roles),
-            "note": values.note, "link": personal_url(volunteer, mission.id),
+            "note": values.note,
+            "link": personal_url(volunteer, mission.id),
         },
         "cancel_done": {"position": position},
         "cancel_nothing": {},
@@ -197,13 +260,22 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
         "team_message": {"body": values.team_text, "sender": values.lead},
         "thank_you": {"animals": 87},
         "question_received": {},
-        "travel_noted[on the way]": {"signup": signup, "late": False,
-                                     "expected": STARTS - timedelta(minutes=10)},
-        "travel_noted[late]": {"signup": signup, "late": True, "expected": STARTS
-                               + timedelta(minutes=25)},
+        "travel_noted[on the way]": {
+            "signup": signup,
+            "late": False,
+            "expected": STARTS - timedelta(minutes=10),
+        },
+        "travel_noted[late]": {
+            "signup": signup,
+            "late": True,
+            "expected": STARTS + timedelta(minutes=25),
+        },
         "travel_no_place": {},
-        "walk_in_confirm": {"position": position, "signup": signup,
-                            "link": personal_url(volunteer, mission.id)},
+        "walk_in_confirm": {
+            "position": position,
+            "signup": signup,
+            "link": personal_url(volunteer, mission.id),
+        },
         "unknown": {},
         "unknown_number": {"org": "동물구조단" if language == "ko" else "Animal Rescue Korea"},
         "waitlist_offer": {"position": position, "signup": signup},
@@ -214,14 +286,23 @@ def contexts(values: Values, language: str) -> dict[str, dict]:
         "join_waiting": {},
         "join_approved": {"url": personal_url(volunteer)},
         "consent_withdrawn": {},
-        "retention_warning": {"day": format_local(STARTS, "date", language),
-                              "url": personal_url(volunteer)},
-        "qualification_expiring": {"skill": "large-animal",
-                                   "day": format_local(STARTS, "date", language)},
-        "staff_qualification_expiring": {"person": values.name, "skill": "large-animal",
-                                         "day": format_local(STARTS, "date", language)},
-        "waiver_renewal": {"day": format_local(STARTS, "date", language),
-                           "url": personal_url(volunteer)},
+        "retention_warning": {
+            "day": format_local(STARTS, "date", language),
+            "url": personal_url(volunteer),
+        },
+        "qualification_expiring": {
+            "skill": "large-animal",
+            "day": format_local(STARTS, "date", language),
+        },
+        "staff_qualification_expiring": {
+            "person": values.name,
+            "skill": "large-animal",
+            "day": format_local(STARTS, "date", language),
+        },
+        "waiver_renewal": {
+            "day": format_local(STARTS, "date", language),
+            "url": personal_url(volunteer),
+        },
     }
     base = {"volunteer": volunteer, "mission": mission, "contact": values.contact}
     return {case: {**base, **extra} for case, extra in cases.items()}

@@ -33,6 +33,7 @@ def solapi_stub_fixture() -> Iterator[SolapiStub]:
 @pytest.fixture(name="routed_app")
 def routed_app_fixture(app, solapi_stub, stub):
     """Korean numbers through Solapi's stub, every other number through Twilio's stub."""
-    app.config.update(twilio_settings(stub.url), **solapi_settings(solapi_stub.url),
-                      SMS_RATE_PER_SECOND=0)
+    app.config.update(
+        twilio_settings(stub.url), **solapi_settings(solapi_stub.url), SMS_RATE_PER_SECOND=0
+    )
     return app

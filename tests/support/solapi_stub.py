@@ -84,12 +84,24 @@ def _now_iso() -> str:
 class SolapiStub:
     """The server plus what it has seen; a context manager that starts and stops it."""
 
-    MODE_KEYS = ("fail_429_count", "fail_500_count", "fail_numbers", "drop_after_accept_count",
-                 "late_after_accept_count", "late_seconds", "latency")
+    MODE_KEYS = (
+        "fail_429_count",
+        "fail_500_count",
+        "fail_numbers",
+        "drop_after_accept_count",
+        "late_after_accept_count",
+        "late_seconds",
+        "latency",
+    )
 
     def __init__(
-        self, *, api_key: str = DEFAULT_API_KEY, api_secret: str = DEFAULT_API_SECRET,
-        sender: str = DEFAULT_SENDER, host: str = "127.0.0.1", port: int = 0,
+        self,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        api_secret: str = DEFAULT_API_SECRET,
+        sender: str = DEFAULT_SENDER,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.api_key, self.api_secret, self.sender = api_key, api_secret, sender
         self._lock = threading.RLock()
@@ -110,7 +122,8 @@ class SolapiStub:
 
     def start(self) -> SolapiStub:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -151,8 +164,12 @@ class SolapiStub:
             self._salts: set[str] = set()
             self._denials: list[dict[str, Any]] = []
             self._mode: dict[str, Any] = {
-                "fail_429_count": 0, "fail_500_count": 0, "fail_numbers": {},
-                "drop_after_accept_count": 0, "late_after_accept_count": 0, "late_seconds": 6.0,
+                "fail_429_count": 0,
+                "fail_500_count": 0,
+                "fail_numbers": {},
+                "drop_after_accept_count": 0,
+                "late_after_accept_count": 0,
+                "late_seconds": 6.0,
                 "latency": 0.0,
             }
 
@@ -173,10 +190,16 @@ class SolapiStub:
         """Record these (domestic) numbers as having called the 080 opt-out line."""
         with self._lock:
             for number in numbers:
-                self._denials.append({
-                    "handleKey": uuid.uuid4().hex, "type": "DENIAL", "senderNumber": self.sender,
-                    "recipientNumber": number, "dateCreated": _now_iso(),
-                    "dateUpdated": _now_iso()})
+                self._denials.append(
+                    {
+                        "handleKey": uuid.uuid4().hex,
+                        "type": "DENIAL",
+                        "senderNumber": self.sender,
+                        "recipientNumber": number,
+                        "dateCreated": _now_iso(),
+                        "dateUpdated": _now_iso(),
+                    }
+                )
 
     def list_denials(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
         """GET /iam/v1/black: the 080 denials, a page at a time (startKey, nextKey, limit)."""
@@ -185,11 +208,14 @@ class SolapiStub:
         sender = (query.get("senderNumber") or [None])[0]
         with self._lock:
             found = [d for d in self._denials if sender in (None, d["senderNumber"])]
-        page = found[start:start + limit]
+        page = found[start : start + limit]
         more = start + limit < len(found)
-        return {"startKey": str(start), "limit": limit,
-                "nextKey": str(start + limit) if more else None,
-                "blackList": {d["handleKey"]: d for d in page}}
+        return {
+            "startKey": str(start),
+            "limit": limit,
+            "nextKey": str(start + limit) if more else None,
+            "blackList": {d["handleKey"]: d for d in page},
+        }
 
     # -- delivery reports -------------------------------------------------------------------
 
@@ -208,14 +234,26 @@ class SolapiStub:
         events = []
         for message in self.messages:
             code = (results or {}).get(message["messageId"], "4000")
-            events.append({"eventDataId": uuid.uuid4().hex, "retryCount": 0, "data": {
-                "messageId": message["messageId"], "groupId": message["groupId"],
-                "type": message["type"], "to": message["to"], "from": message["from"],
-                "statusCode": code, "statusMessage": "정상 수신" if code == "4000" else "수신 실패",
-                "customFields": message.get("customFields") or {},
-                "dateProcessed": _now_iso(), "dateReported": _now_iso(),
-                "dateReceived": _now_iso(), "networkCode": "SKT",
-            }})
+            events.append(
+                {
+                    "eventDataId": uuid.uuid4().hex,
+                    "retryCount": 0,
+                    "data": {
+                        "messageId": message["messageId"],
+                        "groupId": message["groupId"],
+                        "type": message["type"],
+                        "to": message["to"],
+                        "from": message["from"],
+                        "statusCode": code,
+                        "statusMessage": "정상 수신" if code == "4000" else "수신 실패",
+                        "customFields": message.get("customFields") or {},
+                        "dateProcessed": _now_iso(),
+                        "dateReported": _now_iso(),
+                        "dateReceived": _now_iso(),
+                        "networkCode": "SKT",
+                    },
+                }
+            )
         return events
 
     # -- the API ----------------------------------------------------------------------------
@@ -240,8 +278,9 @@ class SolapiStub:
             return "date too far from now"
         if not 12 <= len(salt) <= 64:
             return "bad salt"
-        expected = hmac.new(self.api_secret.encode(), (date + salt).encode(),
-                            hashlib.sha256).hexdigest()
+        expected = hmac.new(
+            self.api_secret.encode(), (date + salt).encode(), hashlib.sha256
+        ).hexdigest()
         if not hmac.compare_digest(expected, params.get("signature", "")):
             return "signature does not match"
         with self._lock:
@@ -294,10 +333,18 @@ class SolapiStub:
             "groupInfo": _group_info(group_id, len(messages), len(accepted), len(failed)),
             "failedMessageList": failed,
             "messageList": [
-                {"messageId": m["messageId"], "statusCode": ACCEPTED, "statusMessage": "정상 접수",
-                 "customFields": m.get("customFields") or {}, "to": m["to"], "type": m["type"]}
+                {
+                    "messageId": m["messageId"],
+                    "statusCode": ACCEPTED,
+                    "statusMessage": "정상 접수",
+                    "customFields": m.get("customFields") or {},
+                    "to": m["to"],
+                    "type": m["type"],
+                }
                 for m in accepted
-            ] if payload.get("showMessageList") else None,
+            ]
+            if payload.get("showMessageList")
+            else None,
         }
         return 200, body, then
 
@@ -305,8 +352,12 @@ class SolapiStub:
         to = (query.get("to") or [None])[0]
         limit = int((query.get("limit") or ["20"])[0])
         found = [m for m in reversed(self.messages) if to is None or m["to"] == to][:limit]
-        return {"limit": limit, "startKey": None, "nextKey": None,
-                "messageList": {m["messageId"]: m for m in found}}
+        return {
+            "limit": limit,
+            "startKey": None,
+            "nextKey": None,
+            "messageList": {m["messageId"]: m for m in found},
+        }
 
     def _refuse(self, status: int, code: str, message: str) -> tuple[int, Any, None]:
         with self._lock:
@@ -316,13 +367,19 @@ class SolapiStub:
     def _message(self, message: Any, group_id: str) -> dict[str, Any]:
         message = message if isinstance(message, dict) else {}
         return {
-            "messageId": "M4V" + uuid.uuid4().hex[:29].upper(), "groupId": group_id,
-            "to": str(message.get("to") or ""), "from": str(message.get("from") or ""),
-            "text": message.get("text"), "type": message.get("type") or "SMS",
-            "subject": message.get("subject"), "country": str(message.get("country") or "82"),
+            "messageId": "M4V" + uuid.uuid4().hex[:29].upper(),
+            "groupId": group_id,
+            "to": str(message.get("to") or ""),
+            "from": str(message.get("from") or ""),
+            "text": message.get("text"),
+            "type": message.get("type") or "SMS",
+            "subject": message.get("subject"),
+            "country": str(message.get("country") or "82"),
             "kakaoOptions": message.get("kakaoOptions"),
             "customFields": message.get("customFields") or {},
-            "dateCreated": _now_iso(), "dateUpdated": _now_iso(), "statusCode": ACCEPTED,
+            "dateCreated": _now_iso(),
+            "dateUpdated": _now_iso(),
+            "statusCode": ACCEPTED,
             "received_at": time.time(),
         }
 
@@ -345,31 +402,57 @@ class SolapiStub:
 
 
 def _failed(record: dict[str, Any], code: str) -> dict[str, Any]:
-    return {"to": record["to"], "from": record["from"], "type": record["type"],
-            "statusMessage": f"refused ({code})", "country": record["country"],
-            "messageId": record["messageId"], "statusCode": code,
-            "customFields": record.get("customFields") or {}}
+    return {
+        "to": record["to"],
+        "from": record["from"],
+        "type": record["type"],
+        "statusMessage": f"refused ({code})",
+        "country": record["country"],
+        "messageId": record["messageId"],
+        "statusCode": code,
+        "customFields": record.get("customFields") or {},
+    }
 
 
 def _group_info(group_id: str, total: int, accepted: int, failed: int) -> dict[str, Any]:
     cash = {"requested": 0, "replacement": 0, "refund": 0, "sum": 0}
     now = _now_iso()
     return {
-        "count": {"total": total, "sentTotal": 0, "sentSuccess": 0, "sentPending": accepted,
-                  "sentReplacement": 0, "refund": 0, "registeredFailed": failed,
-                  "registeredSuccess": accepted},
+        "count": {
+            "total": total,
+            "sentTotal": 0,
+            "sentSuccess": 0,
+            "sentPending": accepted,
+            "sentReplacement": 0,
+            "refund": 0,
+            "registeredFailed": failed,
+            "registeredSuccess": accepted,
+        },
         "countForCharge": {"sms": {}, "lms": {}, "ata": {}},
-        "balance": cash, "point": cash, "app": {"profit": {}, "appId": None},
-        "log": [], "status": "SENDING", "allowDuplicates": True, "isRefunded": False,
-        "accountId": "12925149", "masterAccountId": None, "apiVersion": "4",
-        "groupId": group_id, "price": {}, "dateCreated": now, "dateUpdated": now,
+        "balance": cash,
+        "point": cash,
+        "app": {"profit": {}, "appId": None},
+        "log": [],
+        "status": "SENDING",
+        "allowDuplicates": True,
+        "isRefunded": False,
+        "accountId": "12925149",
+        "masterAccountId": None,
+        "apiVersion": "4",
+        "groupId": group_id,
+        "price": {},
+        "dateCreated": now,
+        "dateUpdated": now,
     }
 
 
 def _post_json(url: str, payload: Any) -> int:
     request = urllib.request.Request(
-        url, data=json.dumps(payload).encode(), method="POST",
-        headers={"Content-Type": "application/json"})
+        url,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=15) as response:
             return int(response.status)
@@ -423,8 +506,14 @@ class _Handler(BaseHTTPRequestHandler):
         stub = self.server.stub
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/_stub/messages":
-            return self._reply(200, {"messages": stub.messages, "requests": stub.requests,
-                                     "duplicates": stub.duplicates()})
+            return self._reply(
+                200,
+                {
+                    "messages": stub.messages,
+                    "requests": stub.requests,
+                    "duplicates": stub.duplicates(),
+                },
+            )
         problem = stub.check_auth(self.headers.get("Authorization"))
         if problem:
             return self._reply(401, {"errorCode": "Unauthorized", "errorMessage": problem})
@@ -490,7 +579,10 @@ class SolapiStubProcess:
     def __enter__(self) -> SolapiStubProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.solapi_stub", *self.args],
-            cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True)
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.process.stdout is not None
         self.url = f"http://127.0.0.1:{int(self.process.stdout.readline())}"
         return self

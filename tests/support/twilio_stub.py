@@ -365,15 +365,27 @@ class TwilioStub:
             return (*twilio_error(20404, path=f"/{API_VERSION}/Accounts/{account}"), {})
         size = int(query.get("PageSize") or 50)
         with self._lock:
-            found = [{k: v for k, v in m.items() if k not in ("params", "received_at")}
-                     for m in reversed(self._messages)
-                     if not query.get("To") or m["to"] == query["To"]][:size]
+            found = [
+                {k: v for k, v in m.items() if k not in ("params", "received_at")}
+                for m in reversed(self._messages)
+                if not query.get("To") or m["to"] == query["To"]
+            ][:size]
         uri = f"/{API_VERSION}/Accounts/{account}/Messages.json?PageSize={size}&Page=0"
-        return 200, {
-            "messages": found, "page": 0, "page_size": size, "start": 0,
-            "end": max(len(found) - 1, 0), "uri": uri, "first_page_uri": uri,
-            "next_page_uri": None, "previous_page_uri": None,
-        }, {}
+        return (
+            200,
+            {
+                "messages": found,
+                "page": 0,
+                "page_size": size,
+                "start": 0,
+                "end": max(len(found) - 1, 0),
+                "uri": uri,
+                "first_page_uri": uri,
+                "next_page_uri": None,
+                "previous_page_uri": None,
+            },
+            {},
+        )
 
     def _message_json(self, account: str, form: Mapping[str, str], at: float) -> dict[str, Any]:
         sid = "SM" + uuid.uuid4().hex
@@ -525,8 +537,9 @@ class _Handler(BaseHTTPRequestHandler):
         match = MESSAGES_PATH.match(path)
         if match:
             params = dict(urllib.parse.parse_qsl(query))
-            self._reply(*stub.list_messages(match["account"], self.headers["Authorization"],
-                                            params))
+            self._reply(
+                *stub.list_messages(match["account"], self.headers["Authorization"], params)
+            )
         elif self.path == "/_stub/messages":
             self._reply(200, {"messages": stub.messages, "request_times": stub.request_times})
         elif self.path == "/_stub/stats":

@@ -16,8 +16,15 @@ from coordinator.models.animals import AgeBand, AnimalCondition, AnimalSex, Dest
 class AnimalIn(ApiModel):
     """A crated animal needs a free crate slot in its vehicle; a crate holds one animal."""
 
-    model_config = example(tag="B7-012", species="dog", sex="female", age_band="adult",
-                           condition="walking", crate="12", vehicle_id=1)
+    model_config = example(
+        tag="B7-012",
+        species="dog",
+        sex="female",
+        age_band="adult",
+        condition="walking",
+        crate="12",
+        vehicle_id=1,
+    )
     tag: text(40, 1) = Field(description="printed tag or collar number, unique in the mission")
     species: text(50, 1)
     sex: AnimalSex = AnimalSex.UNKNOWN
@@ -34,8 +41,11 @@ class AnimalIn(ApiModel):
 class AnimalUpdate(ApiModel):
     """Only the fields sent change; the audit log keeps the previous values."""
 
-    model_config = example(destination_kind="shelter", destination_name="Paju shelter",
-                           arrived_at="2030-06-01T15:30:00+09:00")
+    model_config = example(
+        destination_kind="shelter",
+        destination_name="Paju shelter",
+        arrived_at="2030-06-01T15:30:00+09:00",
+    )
     tag: text(40, 1) | None = None
     species: text(50, 1) | None = None
     sex: AnimalSex | None = None

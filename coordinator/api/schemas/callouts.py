@@ -20,16 +20,19 @@ class AudienceIn(ApiModel):
 
 class CallOutIn(ApiModel):
     model_config = example(
-        audience={"skills": ["handler"], "region": "수원"}, note="장화 필수", wave_size=50,
-        wave_interval_minutes=15
+        audience={"skills": ["handler"], "region": "수원"},
+        note="장화 필수",
+        wave_size=50,
+        wave_interval_minutes=15,
     )
 
     audience: AudienceIn = Field(default_factory=AudienceIn)
     note: text(MAX_NOTE_LENGTH * 2) = Field(
-        "", description=f"an extra line in the SMS, at most {MAX_NOTE_LENGTH} characters once "
-        "spaces are tidied; every character is paid for in every message")
-    wave_size: count(MAX_WAVE_SIZE) = Field(50, description="volunteers asked per wave (1 or "
-                                            "more)")
+        "",
+        description=f"an extra line in the SMS, at most {MAX_NOTE_LENGTH} characters once "
+        "spaces are tidied; every character is paid for in every message",
+    )
+    wave_size: count(MAX_WAVE_SIZE) = Field(50, description="volunteers asked per wave (1 or more)")
     wave_interval_minutes: count(MAX_INTERVAL_MINUTES) = 15
     is_urgent: bool = Field(False, description="send during quiet hours too")
 

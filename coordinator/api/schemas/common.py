@@ -86,8 +86,11 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 def text(max_length: int, min_length: int = 0) -> Any:
     """A string of at most `max_length` characters that the database can store."""
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length),
-                     AfterValidator(_clean_text)]
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_clean_text),
+    ]
 
 
 def count(upper: int) -> Any:

@@ -25,10 +25,12 @@ CODE_HELP = "the SMS code, 1-2 letters then 1-3 digits (B7); empty: the next fre
 class MissionQuery(PageQuery):
     status: list[MissionStatus] = Field(default_factory=list, description="repeat for several")
     kind: MissionKind | None = None
-    date_from: InputDate | None = Field(None, alias="from", description="missions ending on "
-                                        "or after this local date")
-    date_to: InputDate | None = Field(None, alias="to", description="missions starting on or "
-                                      "before this local date")
+    date_from: InputDate | None = Field(
+        None, alias="from", description="missions ending on or after this local date"
+    )
+    date_to: InputDate | None = Field(
+        None, alias="to", description="missions starting on or before this local date"
+    )
 
 
 class AnimalsIn(ApiModel):
@@ -39,9 +41,13 @@ class AnimalsIn(ApiModel):
 
 class MissionIn(ApiModel):
     model_config = example(
-        title="화성 개농장 폐쇄", kind="farm_closure", starts_at="2030-06-01T07:00:00+09:00",
-        ends_at="2030-06-01T18:00:00+09:00", area="경기 남부", meeting_point="수원역 4번 출구",
-        animals=[{"species": "dog", "count": 60}]
+        title="화성 개농장 폐쇄",
+        kind="farm_closure",
+        starts_at="2030-06-01T07:00:00+09:00",
+        ends_at="2030-06-01T18:00:00+09:00",
+        area="경기 남부",
+        meeting_point="수원역 4번 출구",
+        animals=[{"species": "dog", "count": 60}],
     )
 
     title: text(200)
@@ -83,16 +89,17 @@ class MissionPatch(ApiModel):
 class StatusIn(ApiModel):
     model_config = example(status="recruiting")
 
-    status: MissionStatus = Field(description="recruiting (open for sign-ups), underway or "
-                                  "done; staffed follows on its own, cancel has its own path")
+    status: MissionStatus = Field(
+        description="recruiting (open for sign-ups), underway or "
+        "done; staffed follows on its own, cancel has its own path"
+    )
 
 
 class RoleIn(ApiModel):
     model_config = example(name="Vet", required_skill="vet")
 
     name: text(100)
-    sms_key: text(4) = Field("", description="what volunteers text (H); empty: "
-                          "chosen for you")
+    sms_key: text(4) = Field("", description="what volunteers text (H); empty: chosen for you")
     required_skill: Skill | None = None
     min_age: int | None = Field(None, ge=0, le=100, description="youngest age on the day")
     requires_waiver: bool = Field(False, description="a waiver accepted within 12 months")
@@ -186,8 +193,10 @@ class MissionSummary(ApiModel):
     area: str
     starts_at: LocalDateTime
     ends_at: LocalDateTime
-    places_filled: int = Field(description="places held (confirmed or offered), all positions "
-                               "together: one person in two shifts holds two places")
+    places_filled: int = Field(
+        description="places held (confirmed or offered), all positions "
+        "together: one person in two shifts holds two places"
+    )
     places_total: int = Field(description="the capacities of all positions together")
     places_left: int = Field(description="places nobody holds yet, all positions together")
 

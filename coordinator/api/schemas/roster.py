@@ -9,8 +9,10 @@ from coordinator.models import AttendanceStatus, SignupSource, SignupStatus
 
 
 class RosterQuery(QueryModel):
-    status: list[SignupStatus] = Field(default_factory=list, description="repeat for several; "
-                                       "none: every signup, cancelled ones included")
+    status: list[SignupStatus] = Field(
+        default_factory=list,
+        description="repeat for several; none: every signup, cancelled ones included",
+    )
 
 
 class VolunteerRef(ApiModel):
@@ -67,8 +69,9 @@ class SignupOut(ApiModel):
 
 class RosterOut(ApiModel):
     mission_id: int
-    items: list[SignupOut] = Field(description="by shift, role, then confirmed, offered, "
-                                   "waitlisted, cancelled")
+    items: list[SignupOut] = Field(
+        description="by shift, role, then confirmed, offered, waitlisted, cancelled"
+    )
 
 
 class AddToRosterIn(ApiModel):
@@ -76,8 +79,11 @@ class AddToRosterIn(ApiModel):
 
     volunteer_id: Id
     position_id: Id
-    waitlist: bool = Field(False, description="when the position is full: false answers 409, "
-                           "true puts the volunteer on its waitlist")
+    waitlist: bool = Field(
+        False,
+        description="when the position is full: false answers 409, "
+        "true puts the volunteer on its waitlist",
+    )
 
 
 class SeatIn(ApiModel):
@@ -102,5 +108,6 @@ class CancelSignupIn(ApiModel):
 
 class CancelledSignup(ApiModel):
     signup: SignupOut
-    offered_to: SignupOut | None = Field(description="the waitlisted signup now offered the "
-                                         "freed place, if any")
+    offered_to: SignupOut | None = Field(
+        description="the waitlisted signup now offered the freed place, if any"
+    )

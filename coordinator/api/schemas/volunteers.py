@@ -34,8 +34,13 @@ class VolunteerQuery(PageQuery):
 
 class VolunteerIn(ApiModel):
     model_config = example(
-        name="김민준", phone="010-1234-5678", skills=["handler", "driver"], region="수원",
-        vehicle_kind="van", vehicle_seats=7, vehicle_crates=4
+        name="김민준",
+        phone="010-1234-5678",
+        skills=["handler", "driver"],
+        region="수원",
+        vehicle_kind="van",
+        vehicle_seats=7,
+        vehicle_crates=4,
     )
 
     name: text(MAX_NAME)
@@ -87,6 +92,8 @@ class ConsentOut(ApiModel):
     by_guardian: bool
     given_at: LocalDateTime
     withdrawn_at: LocalDateTime | None
+
+
 class OptOutIn(ApiModel):
     """Who asked, and how: required to clear an opt-out, optional to record one."""
 
@@ -114,7 +121,8 @@ class VolunteerOut(ApiModel):
     created_at: LocalDateTime
     approval: Literal["pending", "approved", "rejected"] = Field(
         description="sign-ups from the join page wait (pending) until staff approve them; "
-                    "only approved volunteers are called out")
+        "only approved volunteers are called out"
+    )
     joined_via: str
     birth_date: date | None
     emergency_name: str
@@ -136,8 +144,9 @@ class ImportRowIn(ApiModel):
     phone: text(40) = Field(description=PHONE_HELP)
     language: text(20) = Field("", description="ko, en, 한국어, 영어…; empty: ko")
     region: text(100) = ""
-    skills: list[text(30)] = Field(default_factory=list, max_length=20,
-                                   description="driver, handler… or 운전, 핸들러…")
+    skills: list[text(30)] = Field(
+        default_factory=list, max_length=20, description="driver, handler… or 운전, 핸들러…"
+    )
     vehicle_kind: text(20) = Field("", description="van, car, truck, trailer, 승합차…")
     vehicle_seats: count(10_000) | None = None
     vehicle_crates: count(10_000) | None = None
@@ -147,8 +156,10 @@ class ImportRowIn(ApiModel):
 
 class ImportIn(ApiModel):
     model_config = example(
-        rows=[{"name": "이서연", "phone": "010-2222-3333", "skills": ["운전", "handler"]}, {"name":
-        "Jane Doe", "phone": "+44 7911 123456", "language": "en"}]
+        rows=[
+            {"name": "이서연", "phone": "010-2222-3333", "skills": ["운전", "handler"]},
+            {"name": "Jane Doe", "phone": "+44 7911 123456", "language": "en"},
+        ]
     )
 
     rows: list[ImportRowIn] = Field(min_length=1, max_length=MAX_ROWS)
@@ -204,8 +215,9 @@ class ConsentIn(ApiModel):
     model_config = example(channel="paper", optional_items=["vehicle"])
 
     channel: Literal["paper", "import"]
-    optional_items: list[Literal["vehicle", "birth_date"]] = Field(default_factory=list,
-                                                                   max_length=2)
+    optional_items: list[Literal["vehicle", "birth_date"]] = Field(
+        default_factory=list, max_length=2
+    )
     by_guardian: bool = False
 
 

@@ -54,10 +54,16 @@ TOO_LONG_CODE = 9901  # ours: refused before sending, longer than an LMS may be
 NOT_KOREAN_CODE = 9902  # ours: this route carries Korean numbers only
 REF_FIELD = "ref"  # customFields key carrying our row id
 # Error codes of a whole request worth trying again later (the SDK maps every 5xx to UnknownError).
-TRANSIENT_ERRORS = frozenset({
-    "UnknownError", "TooManyRequests", "RateLimitExceeded", "InternalError",
-    "ServiceUnavailable", "Timeout",
-})
+TRANSIENT_ERRORS = frozenset(
+    {
+        "UnknownError",
+        "TooManyRequests",
+        "RateLimitExceeded",
+        "InternalError",
+        "ServiceUnavailable",
+        "Timeout",
+    }
+)
 TYPES = {"SMS": MessageType.SMS, "LMS": MessageType.LMS, "ALIMTALK": MessageType.ATA}
 
 
@@ -139,8 +145,9 @@ class SolapiGateway(Gateway):
         for refused in failed:
             ref = _ref(refused.custom_fields)
             if ref is not None:
-                answers[ref] = PermanentSendError(_code(refused.status_code),
-                                                  refused.status_message or "refused")
+                answers[ref] = PermanentSendError(
+                    _code(refused.status_code), refused.status_message or "refused"
+                )
         for taken in accepted:
             ref = _ref(taken.custom_fields)
             if ref is None:
@@ -156,8 +163,9 @@ class SolapiGateway(Gateway):
         number = domestic(to)
         if number is None:
             return None
-        query = GetMessagesRequest(to=number, limit=LOOKUP_LIMIT,
-                                   start_date=(since - LOOKUP_CLOCK_SLACK).isoformat())
+        query = GetMessagesRequest(
+            to=number, limit=LOOKUP_LIMIT, start_date=(since - LOOKUP_CLOCK_SLACK).isoformat()
+        )
         try:
             found = self.service.get_messages(query).message_list
         except Exception:  # the SDK raises plain Exceptions; we only cannot tell
@@ -185,8 +193,10 @@ class SolapiGateway(Gateway):
             try:
                 page = default_fetcher(
                     self.service.auth_info,
-                    {"method": RequestMethod.GET,
-                     "url": f"{self.service.base_url}/iam/v1/black?{urlencode(query)}"},
+                    {
+                        "method": RequestMethod.GET,
+                        "url": f"{self.service.base_url}/iam/v1/black?{urlencode(query)}",
+                    },
                 )
             except httpx.HTTPError as exc:
                 raise _network_error(exc) from exc
@@ -206,7 +216,8 @@ class SolapiGateway(Gateway):
             return PermanentSendError(NOT_KOREAN_CODE, "Solapi carries Korean numbers only")
         if korean.classify(item.body).too_long:
             return PermanentSendError(
-                TOO_LONG_CODE, f"longer than {korean.LMS_BYTES} bytes: not sent")
+                TOO_LONG_CODE, f"longer than {korean.LMS_BYTES} bytes: not sent"
+            )
         return None
 
     def _message(self, item: Outgoing) -> SolapiMessage:
@@ -217,8 +228,12 @@ class SolapiGateway(Gateway):
         ):
             kind = korean.classify(text).message_type
         fields: dict[str, Any] = {
-            "from_": self.sender, "to": domestic(item.to), "text": text, "country": "82",
-            "type": TYPES[kind], "auto_type_detect": False,
+            "from_": self.sender,
+            "to": domestic(item.to),
+            "text": text,
+            "country": "82",
+            "type": TYPES[kind],
+            "auto_type_detect": False,
             "custom_fields": {REF_FIELD: str(item.id)},
         }
         if kind == "LMS" and self.subject:
@@ -226,8 +241,10 @@ class SolapiGateway(Gateway):
         if kind == "ALIMTALK":
             # The SMS text is the fallback when KakaoTalk cannot deliver (disableSms false).
             fields["kakao_options"] = KakaoOption(
-                pf_id=self.kakao_channel_id, template_id=item.template_id,
-                variables=item.variables, disable_sms=False,
+                pf_id=self.kakao_channel_id,
+                template_id=item.template_id,
+                variables=item.variables,
+                disable_sms=False,
             )
         return SolapiMessage(**fields)
 

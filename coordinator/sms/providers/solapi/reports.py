@@ -54,8 +54,13 @@ def read_reports(body: object) -> list[DeliveryReport]:
             status, error_code = "sent", None
         else:
             status, error_code = "failed", int(code) if code.isdigit() else None
-        reports.append(DeliveryReport(
-            data.message_id[:64], int(ref) if ref.isdigit() else None, status, error_code,
-            "" if error_code is None else (data.status_message or "")[:500],
-        ))
+        reports.append(
+            DeliveryReport(
+                data.message_id[:64],
+                int(ref) if ref.isdigit() else None,
+                status,
+                error_code,
+                "" if error_code is None else (data.status_message or "")[:500],
+            )
+        )
     return reports

@@ -128,8 +128,11 @@ class TwilioGateway(Gateway):
         try:
             recent = self.client.messages.list(to=to, limit=LOOKUP_LIMIT)
         except (TwilioRestException, TwilioServiceException, requests.RequestException):
-            log.warning("could not ask the provider about an unanswered message to %s",
-                        mask_phone(to), exc_info=True)
+            log.warning(
+                "could not ask the provider about an unanswered message to %s",
+                mask_phone(to),
+                exc_info=True,
+            )
             return None
         for message in recent:
             created = message.date_created
