@@ -18,7 +18,7 @@ from coordinator import links
 from coordinator.extensions import db
 from coordinator.logs import mask_tokens
 from tests.support.celery_worker import free_port
-from tests.support.scenario import wait_for
+from tests.support.helpers import wait_until
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def test_no_token_in_gunicorns_access_log_or_the_apps_log(app, create_volunteer,
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _answers(base + "/login"), 60, "gunicorn to serve")
+        wait_until(lambda: _answers(base + "/login"), 60, "gunicorn to serve")
         browser = requests.Session()
         page = browser.get(f"{base}/v/{token}", timeout=30)
         assert page.status_code == 200
@@ -97,7 +97,7 @@ def test_no_token_in_gunicorns_access_log_or_the_apps_log(app, create_volunteer,
         assert pause.status_code < 500
         assert browser.get(f"{base}/ical/{calendar}.ics", timeout=30).status_code == 200
         # gunicorn writes a line after answering: wait for the last request's
-        wait_for(lambda: "GET /ical/" in access_log.read_text(), 60, "the access log")
+        wait_until(lambda: "GET /ical/" in access_log.read_text(), 60, "the access log")
     finally:
         server.terminate()
         server.wait(timeout=30)

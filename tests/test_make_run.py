@@ -18,8 +18,8 @@ import requests
 
 from coordinator.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.support.celery_worker import free_port
+from tests.support.helpers import wait_until
 from tests.support.make_run import MakeRun, copy_working_tree
-from tests.support.scenario import wait_for
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,8 +106,8 @@ def test_make_run_on_a_fresh_copy_serves_logins_call_outs_and_links_then_stops_o
             done = progress["total"] and not progress["queued"]
             return progress if done else None
 
-        progress = wait_for(all_handed_over, 120, "the call-out to be handed to the console")
-        links = wait_for(
+        progress = wait_until(all_handed_over, 120, "the call-out to be handed to the console")
+        links = wait_until(
             lambda: len(run.personal_links()) >= progress["total"] and run.personal_links(),
             30,
             "the console to print every link",
@@ -169,7 +169,7 @@ def test_ctrl_c_stops_gunicorn_in_seconds_even_mid_request(tmp_path):
             )
         try:
             login_page = f"http://127.0.0.1:{port}/login"
-            wait_for(lambda url=login_page: _serves(url), 60, "gunicorn")
+            wait_until(lambda url=login_page: _serves(url), 60, "gunicorn")
             started = time.monotonic()
             os.killpg(server.pid, signal.SIGINT)
             server.wait(timeout=60)

@@ -7,7 +7,8 @@ import pytest
 from coordinator.domain import attendance
 from coordinator.extensions import db
 from coordinator.models import Direction, Message, Mission, Signup, StaffRole
-from tests.conftest import CSRF_INPUT, PASSWORD
+from tests.conftest import PASSWORD
+from tests.support.helpers import csrf_token_in
 from tests.support.raw_values import raw_values_in, stored_phone_numbers_in
 from tests.support.site import site_fixture, web_rules  # noqa: F401
 
@@ -52,7 +53,7 @@ def korean_site(site, create_volunteer, create_staff):
 
 def _log_in(client, user) -> None:
     page = client.get("/login").get_data(as_text=True)
-    token = CSRF_INPUT.search(page).group(1)
+    token = csrf_token_in(page)
     response = client.post(
         "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )
@@ -142,7 +143,7 @@ def test_a_team_lead_lands_on_mission_day_and_a_coordinator_on_the_board(
     other = client.application.test_client()
     coordinator = create_staff(StaffRole.COORDINATOR)
     page = other.get("/login").get_data(as_text=True)
-    token = CSRF_INPUT.search(page).group(1)
+    token = csrf_token_in(page)
     landed = other.post(
         "/login", data={"email": coordinator.email, "password": PASSWORD, "csrf_token": token}
     )

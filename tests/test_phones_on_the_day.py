@@ -90,9 +90,10 @@ def test_the_audit_log_says_who_called_whom(client, login, mission_day, create_s
     client.get(f"/day/missions/{day.mission.id}/signups/{day.signups[0].id}/call")
     other = client.application.test_client()
     admin = create_staff(StaffRole.ADMIN)
-    from tests.conftest import CSRF_INPUT, PASSWORD
+    from tests.conftest import PASSWORD
+    from tests.support.helpers import csrf_token_in
 
-    token = CSRF_INPUT.search(other.get("/login").get_data(as_text=True)).group(1)
+    token = csrf_token_in(other.get("/login").get_data(as_text=True))
     other.post("/login", data={"email": admin.email, "password": PASSWORD, "csrf_token": token})
 
     log = visible_text(other.get("/admin/audit").get_data(as_text=True))

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from tests.support.celery_worker import free_port
-from tests.support.scenario import wait_for
+from tests.support.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER")
@@ -73,7 +73,7 @@ class MakeRun:
                 raise RuntimeError(f"make run exited:\n{self.output()[-3000:]}")
             return "Rescue coordinator is running" in self.output() and " ready." in self.output()
 
-        wait_for(ready, timeout, "make run to start the web app and the Celery worker", 0.3)
+        wait_until(ready, timeout, "make run to start the web app and the Celery worker", 0.3)
 
     def personal_links(self) -> list[str]:
         """Every personal link the console SMS backend printed."""
