@@ -18,6 +18,8 @@ TEAM_LEAD_READS = {
     "GET /api/v1/missions/{mission_id}/animals",
     "POST /api/v1/missions/{mission_id}/animals",
     "PATCH /api/v1/missions/{mission_id}/animals/{animal_id}",
+    # Team leads mark attendance on the missions they lead (tests/test_attendance_window.py).
+    "POST /api/v1/missions/{mission_id}/roster/{signup_id}/attendance",
 }
 
 

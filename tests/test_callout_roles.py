@@ -149,6 +149,8 @@ def test_a_big_wave_hands_its_first_messages_over_before_the_rest_are_written(
     handed: list[tuple[int, int]] = []  # (ids handed over, rows written at that moment)
 
     def enqueue(task_name, ids):
+        if not isinstance(ids, list):  # the first wave itself, queued by create_callout
+            return
         with db.engine.connect() as connection:
             written = connection.scalar(select(func.count()).select_from(Message))
         handed.append((len(ids), written))

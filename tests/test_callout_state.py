@@ -14,7 +14,7 @@ from coordinator.models import Invitation, Message, MessageStatus, StaffRole
 from tests.conftest import local_time
 
 EVERYONE = audiences.Audience()
-NIGHT = local_time(0, 23, 10)  # quiet hours are 22:00-07:00 in Seoul
+NIGHT = local_time(0, 23, 10)  # quiet hours are 21:00-08:00 (the law) in Seoul
 DAY = local_time(0, 14, 0)
 
 
@@ -50,10 +50,10 @@ def test_a_non_urgent_call_out_at_night_says_quiet_hours_hold_it_until_morning(
         korean = state_of(callout, NIGHT)
 
     assert state.phase == "held"
-    assert state.headline.startswith("Held by quiet hours until") and "07:00" in state.headline
-    assert "22:00-07:00" in state.detail and "3 people in 2 waves" in state.detail
+    assert state.headline.startswith("Held by quiet hours until") and "08:00" in state.headline
+    assert "21:00-08:00" in state.detail and "3 people in 2 waves" in state.detail
     assert "Sending" not in state.headline and state.can_cancel
-    assert "야간 발송 제한" in korean.headline and "07:00" in korean.headline
+    assert "야간 발송 제한" in korean.headline and "08:00" in korean.headline
 
 
 def test_an_urgent_call_out_that_reached_everyone_is_finished_and_offers_no_cancel(
@@ -131,18 +131,19 @@ def test_the_confirmation_names_people_waves_cost_and_quiet_hours(app, create_mi
     mission = create_mission(day=3)
 
     night = plan_of(
-        mission, 120, Decimal("6.30"), wave_size=50, interval_minutes=15, is_urgent=False, now=NIGHT
+        mission, 120, Decimal("6300"), wave_size=50, interval_minutes=15, is_urgent=False, now=NIGHT
     )
     urgent = plan_of(
-        mission, 1, Decimal("0.05"), wave_size=50, interval_minutes=15, is_urgent=True, now=NIGHT
+        mission, 1, Decimal("75"), wave_size=50, interval_minutes=15, is_urgent=True, now=NIGHT
     )
 
     assert night.summary.startswith(
-        "Send this call-out to 120 people? In 3 waves, one every 15 minutes. Estimated cost: $6.30."
+        "Send this call-out to 120 people? In 3 waves, one every 15 minutes. "
+        "Estimated cost: ₩6,300."
     )
-    assert "nothing is sent before" in night.summary and "07:00" in night.summary
+    assert "nothing is sent before" in night.summary and "08:00" in night.summary
     assert urgent.summary == (
-        "Send this call-out to 1 person? All in one wave. Estimated cost: $0.05."
+        "Send this call-out to 1 person? All in one wave. Estimated cost: ₩75."
     )
     with force_locale("ko"):
         korean = plan_of(
@@ -173,7 +174,7 @@ def test_the_new_call_out_page_and_its_live_preview_carry_the_confirmation(
 
     assert 'data-confirm="Send this call-out to 3 people? All in one wave.' in html
     assert data["plan"].startswith(
-        "Send this call-out to 3 people? In 2 waves, one every 5 minutes. Estimated cost: $"
+        "Send this call-out to 3 people? In 2 waves, one every 5 minutes. Estimated cost: ₩"
     )
     assert "Send this call-out now?" not in html
 

@@ -35,13 +35,9 @@ def closed_farm(app):
     db.session.commit()
     farm = db.session.scalar(select(Mission).where(Mission.code == "F1"))
     lead = db.session.scalar(select(StaffUser).where(StaffUser.role == StaffRole.TEAM_LEAD))
-    shift_back = timedelta(days=4)  # the demo holds it three days from today
-    for shift in farm.shifts:
-        shift.starts_at -= shift_back
-        shift.ends_at -= shift_back
-    farm.starts_at -= shift_back
-    farm.ends_at -= shift_back
-    db.session.commit()
+    coordinator = db.session.scalar(
+        select(StaffUser).where(StaffUser.role == StaffRole.COORDINATOR)
+    )
     morning, afternoon = farm.shifts
     handler_am = next(
         p for p in farm.positions if p.shift_id == morning.id and p.role.sms_key == "H"
@@ -59,11 +55,20 @@ def closed_farm(app):
         signups.sign_up(person, handler_am, source=SignupSource.STAFF)
     # The first one stays for the afternoon too: 11 hours on site, 8 credited.
     signups.sign_up(people[0], handler_pm, source=SignupSource.STAFF)
-    db.session.flush()
+    db.session.commit()
+    # Booked while it recruited; the day itself was yesterday (the demo holds it in 3 days).
+    shift_back = timedelta(days=4)
+    for shift in farm.shifts:
+        shift.starts_at -= shift_back
+        shift.ends_at -= shift_back
+    farm.starts_at -= shift_back
+    farm.ends_at -= shift_back
+    db.session.commit()
+    # The day's marks, entered afterwards by a coordinator (the team lead's window is over).
     for signup in [s for p in (handler_am, handler_pm) for s in signups_of(p)]:
         shift = signup.position.shift
-        attendance.mark(signup, "check_in", by=lead, at=shift.starts_at)
-        attendance.mark(signup, "check_out", by=lead, at=shift.ends_at)
+        attendance.mark(signup, "check_in", by=coordinator, at=shift.starts_at)
+        attendance.mark(signup, "check_out", by=coordinator, at=shift.ends_at)
     vans = farm.vehicles
     conditions = ["walking"] * 40 + ["needs_carrying"] * 12 + ["injured"] * 6 + ["critical"] * 2
     for n in range(60):
