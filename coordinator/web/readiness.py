@@ -141,9 +141,8 @@ def waiver_text():
             )
         except DomainError as error:
             db.session.rollback()
-            return render_template("admin/waiver.html", form=form, current=current), show_error(
-                form, error
-            )
+            status = show_error(form, error)  # before rendering: it puts the error on the form
+            return render_template("admin/waiver.html", form=form, current=current), status
         db.session.commit()
         flash(
             _("A new version of the waiver is published; volunteers are asked to accept it."),
