@@ -66,7 +66,7 @@ def error_of(response) -> dict:
 @pytest.fixture(name="api_world")
 def api_world_fixture(create_staff, create_mission, create_volunteer) -> dict:
     """Some of everything the API reaches, committed: {"token", "ids": {path param: id}}."""
-    from coordinator.domain import callouts, signups
+    from coordinator.domain import animals, callouts, signups
     from coordinator.domain.audience import Audience
     from coordinator.models import Direction, Message
     from coordinator.timeutil import now_utc
@@ -95,8 +95,11 @@ def api_world_fixture(create_staff, create_mission, create_volunteer) -> dict:
             status="received",
         )
     )
+    animal = animals.record_animal(mission, {"tag": "T-001", "species": "dog"}, by=lead)
     db.session.commit()
     ids = {
+        "animal_id": animal.id,
+        "skill": "driver",
         "mission_id": mission.id,
         "volunteer_id": people[1].id,
         "callout_id": callout.id,

@@ -1,6 +1,6 @@
 """Volunteers, their bulk import, and their messages."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import MISSING, Field
@@ -8,6 +8,7 @@ from pydantic import MISSING, Field
 from coordinator.api.schemas.common import (
     ApiModel,
     ErrorDetail,
+    InputDateTime,
     LocalDateTime,
     PageOut,
     PageQuery,
@@ -226,7 +227,7 @@ class QualificationIn(ApiModel):
 
     model_config = example(expires_at="2027-12-31T00:00:00+09:00")
 
-    expires_at: datetime | None = None
+    expires_at: InputDateTime | None = None
 
 
 class ApprovalIn(ApiModel):
