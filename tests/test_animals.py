@@ -343,3 +343,17 @@ def test_the_api_keeps_other_team_leads_out(app, api_as, farm):
     response = api.post(f"/missions/{farm.mission.id}/animals", json={"tag": "1", "species": "dog"})
     assert response.status_code == 403
     assert db.session.query(Animal).count() == 0
+
+
+def test_the_manifest_counts_the_animals_recorded_once_there_are_any(app, farm):
+    from coordinator.domain import vehicles
+
+    van = farm.mission.vehicles[0]
+    vehicles.record_animals_moved(van, 9)  # typed before anyone recorded animals one by one
+    assert vehicles.manifest(farm.mission).animals_moved == 9
+    animals.record_animal(farm.mission, dog("1", crate="1", vehicle_id=van.id), by=farm.lead)
+    animals.record_animal(farm.mission, dog("2"), by=farm.lead)
+    db.session.commit()
+    manifest = vehicles.manifest(farm.mission)
+    assert (manifest.animals_moved, manifest.animals_recorded) == (2, True)
+    assert [load.animals_recorded for load in manifest.loads] == [1, 0]

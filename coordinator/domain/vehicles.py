@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from coordinator.errors import Conflict, NotFound, ValidationError
 from coordinator.extensions import db
 from coordinator.models import (
+    Animal,
     ExpectedAnimals,
     Mission,
     Signup,
@@ -170,6 +171,7 @@ class VehicleLoad:
     riders: list[Signup]
     seats_taken: int
     crates_planned: int  # expected animals this vehicle would carry, filling vehicles in order
+    animals_recorded: int = 0  # animals recorded one by one as taken in this vehicle
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ class Manifest:
     crate_slots: int
     animals_expected: int  # animals that need a crate
     animals_moved: int
+    animals_recorded: bool = False  # the count comes from the animals recorded one by one
 
     @property
     def crates_short(self) -> int:
@@ -185,7 +188,11 @@ class Manifest:
 
 
 def manifest(mission: Mission) -> Manifest:
-    """Each vehicle's driver, riders and crates against the animals expected, in three queries."""
+    """Each vehicle's driver, riders and crates against the animals expected, in four queries.
+
+    Animals moved are the animals recorded one by one once there are any (domain/animals.py),
+    and the counts typed per vehicle before that.
+    """
     vehicles = db.session.scalars(
         select(Vehicle)
         .where(Vehicle.mission_id == mission.id)
@@ -205,14 +212,26 @@ def manifest(mission: Mission) -> Manifest:
     ):
         riders.setdefault(signup.vehicle_id, []).append(signup)
     slots, expected = transport_summary([mission]).get(mission.id, (0, 0))
+    recorded: dict[int | None, int] = {
+        vehicle_id: int(n)
+        for vehicle_id, n in db.session.execute(
+            select(Animal.vehicle_id, func.count(Animal.id))
+            .where(Animal.mission_id == mission.id)
+            .group_by(Animal.vehicle_id)
+        )
+    }
+    any_recorded = sum(recorded.values())
     loads, left = [], expected
     for vehicle in vehicles:
         planned = min(vehicle.crate_slots, left)
         left -= planned
         taken = seats_taken(vehicle, riders[vehicle.id])
-        loads.append(VehicleLoad(vehicle, riders[vehicle.id], taken, planned))
-    moved = sum(v.animals_moved or 0 for v in vehicles)
-    return Manifest(loads, slots, expected, moved)
+        loads.append(
+            VehicleLoad(vehicle, riders[vehicle.id], taken, planned, recorded.get(vehicle.id, 0))
+        )
+    if any_recorded:
+        return Manifest(loads, slots, expected, any_recorded, animals_recorded=True)
+    return Manifest(loads, slots, expected, sum(v.animals_moved or 0 for v in vehicles))
 
 
 def transport_summary(missions: list[Mission]) -> dict[int, tuple[int, int]]:
