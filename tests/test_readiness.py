@@ -85,7 +85,7 @@ def test_an_expired_qualification_stops_counting_for_booking_and_the_audience(
     only_vets = audience_rules.Audience(skills=("vet",))
     assert audience_rules.count(mission, only_vets, now_utc())["total"] == 1
     # Valid today, expired by the shift in 10 days: no place.
-    with pytest.raises(Conflict, match="valid, verified vet"):
+    with pytest.raises(Conflict, match="needs the skill 'vet'"):
         signups.sign_up(vet, mission.positions[0], source=SMS)
     assert audience_rules.count(mission, only_vets, now_utc() + timedelta(days=6))["total"] == 0
     assert not vet.has_skill("vet", now_utc() + timedelta(days=6))

@@ -16,8 +16,11 @@ def test_an_inactive_volunteer_is_warned_then_erased_and_the_counts_stay(
     lead = create_staff(StaffRole.TEAM_LEAD)
     old = create_volunteer("오래된 봉사자", phone="+821044440000")
     mission = create_mission(day=-1, team_leads=[lead])
-    came = signups.sign_up(old, mission.positions[0], source=SignupSource.STAFF)
-    attendance.mark(came, "check_in", by=lead, at=mission.starts_at)
+    # Booked while the mission recruited (a day earlier), checked in on the day.
+    booked_at = mission.starts_at - timedelta(days=1)
+    came = signups.sign_up(old, mission.positions[0], source=SignupSource.STAFF, now=booked_at)
+    # Marked afterwards by a coordinator (the team lead's window for that day has closed).
+    attendance.mark(came, "check_in", by=create_staff(StaffRole.COORDINATOR), at=mission.starts_at)
     db.session.commit()
     active = create_volunteer("활동 중", phone="+821044441111")
     start = now_utc()

@@ -299,11 +299,19 @@ def _choose_again(turn: Turn, count: int, mission: Mission | None = None) -> Ans
 
 def _none_fits(turn: Turn, mission: Mission, numbered: list[tuple[int, Position]]) -> Answer:
     """No option is open to them: say why (closed, started, a clash), or that none suits."""
-    answers = refusals(turn.volunteer, numbered, turn.mine, turn.now).values()
-    why = next((r for r in answers if r not in (None, Refusal.SKILL)), None)
-    if why is None:
+    answers = refusals(turn.volunteer, numbered, turn.mine, turn.now)
+    by_id = {p.id: p for _n, p in numbered}
+    found = next(((pid, r) for pid, r in answers.items() if r not in (None, Refusal.SKILL)), None)
+    if found is None:
         return turn.say("not_qualified", mission=mission, attention=True)
-    return turn.say("booking_refused", mission=mission, reason=SMS_REASONS.get(why, "closed"))
+    position_id, why = found
+    # The position it names: the age and waiver answers say which role asks for them.
+    return turn.say(
+        "booking_refused",
+        mission=mission,
+        position=by_id[position_id],
+        reason=SMS_REASONS.get(why, "closed"),
+    )
 
 
 def _keys_match(position: Position, reply: Reply) -> bool:

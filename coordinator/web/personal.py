@@ -57,8 +57,8 @@ REFUSAL_TEXT = {
     Refusal.SKILL: _l("This role needs a skill you do not have."),
     Refusal.AGE: _l("This role has a minimum age."),
     Refusal.WAIVER: _l(
-        "This role needs the volunteer waiver accepted within 12 months: "
-        "accept it on this page first."
+        "This role needs the volunteer waiver accepted within the last 12 months: "
+        "accept it on your page first."
     ),
     Refusal.OVERLAP: _l("You already have a place at that time."),
 }
