@@ -141,6 +141,17 @@ LABELS: dict[str, dict[str, object]] = {
         "personal": _l("personal page"),
     },
     "consent_item": {"vehicle": _l("vehicle"), "birth_date": _l("date of birth")},
+    # How a message went (Message.route, Message.message_type; coordinator/sms/routing.py).
+    "sms_route": {
+        "console": _l("Console (not sent)"),
+        "twilio": _l("Twilio (international)"),
+        "solapi": _l("Solapi (domestic)"),
+    },
+    "message_type": {
+        "SMS": _l("SMS (short)"),
+        "LMS": _l("Long SMS (LMS)"),
+        "ALIMTALK": _l("KakaoTalk Alimtalk"),
+    },
     "via": {
         "web": _l("on the web"),
         "api": _l("through the API"),

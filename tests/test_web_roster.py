@@ -92,7 +92,9 @@ def test_the_live_fragment_notices_a_cancel_an_accepted_offer_and_a_check_in(
     changes = (
         lambda: signups.cancel(holder),  # the place is offered to the waitlisted one
         lambda: signups.accept_offer(waiting),
-        lambda: attendance.mark(waiting, "check_in", by=coordinator),
+        lambda: attendance.mark(  # on the day: marking opens shortly before the shift
+            waiting, "check_in", by=coordinator, now=farm.shifts[0].starts_at
+        ),
     )
     etag = client.get(url).headers["ETag"]
     for change in changes:
