@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import func, select
 
 from bench.scenario_people import Exchange, Option, Persona
+from coordinator.domain.consent import CONFIRMATION_KIND
 from coordinator.extensions import db
 from coordinator.models import (
     CallOut,
@@ -139,7 +140,11 @@ def sent_once(stub_messages: list[dict]) -> list[Check]:
     rows = {
         m.id: m
         for m in db.session.scalars(
-            select(Message).where(Message.direction == Direction.OUTBOUND, Message.kind != "answer")
+            # Answers go back inside the webhook's TwiML, the STOP confirmation among them.
+            select(Message).where(
+                Message.direction == Direction.OUTBOUND,
+                Message.kind.not_in(("answer", CONFIRMATION_KIND)),
+            )
         )
     }
     wrong_sid = [
