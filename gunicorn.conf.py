@@ -46,6 +46,10 @@ logger_class = TokenMaskingLogger
 # No control socket (gunicorn 27): it is one path per user (~/.gunicorn/gunicorn.ctl), shared
 # by every gunicorn the user runs, and stopping its thread held up Ctrl-C for seconds.
 control_socket_disable = True
+# A stop waits at most this long for a worker (gunicorn's default is 30 s): requests here take
+# milliseconds (Twilio itself gives up at 15 s), and Ctrl-C on `make run` must end in seconds
+# even when a worker hangs in the quit-signal deadlock below.
+graceful_timeout = 8
 
 
 def post_worker_init(worker) -> None:

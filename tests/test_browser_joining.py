@@ -19,6 +19,7 @@ from coordinator.models import Approval, Message, StaffRole, Volunteer
 from coordinator.timeutil import now_utc
 from tests.conftest import PASSWORD
 from tests.support import services
+from tests.support.helpers import free_port
 from tests.support.joining import code_sent_to, messages_to
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,6 @@ PHONE = {
     "has_touch": True,
     "device_scale_factor": 2,
 }
-PORTS = range(5180, 5190)  # this branch's ports
 LINK = re.compile(r"https?://\S+/v/\S+")
 WORDS = {
     "ko": {
@@ -59,15 +59,9 @@ WORDS = {
 
 @contextlib.contextmanager
 def served(app: Flask) -> Iterator[str]:
-    """Serve the app on the first free port of this branch's range."""
-    for port in PORTS:
-        try:
-            server = make_server("127.0.0.1", port, app, threaded=True)
-        except OSError:
-            continue
-        break
-    else:
-        pytest.fail("no free port in 5180-5189")
+    """Serve the app on a free port (one from the OS: tests run in parallel)."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
